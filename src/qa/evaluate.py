@@ -1,0 +1,150 @@
+"""Measure the rankers on a hand-written question set.
+
+Each in-domain question names a verbatim span; a passage answers it when it contains the
+span. Out-of-domain questions must get an empty answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.lexical import normalise
+
+if TYPE_CHECKING:
+    from qa.search import Mode, Retriever
+
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question; ``span`` is None for out-of-domain ones."""
+
+    id: str
+    question: str
+    kind: str
+    split: str
+    source: str | None = None
+    span: str | None = None
+
+    @property
+    def in_domain(self) -> bool:
+        return self.kind != "ood"
+
+
+@dataclass
+class ModeResult:
+    """Scores of one ranker."""
+
+    hit1: float
+    hit3: float
+    mrr10: float
+    ood_rejected: float
+    in_domain_rejected: float
+
+
+@dataclass
+class Report:
+    """Scores of every ranker on one set of questions."""
+
+    in_domain: int
+    out_of_domain: int
+    results: dict[str, ModeResult]
+    failures: list[str] = field(default_factory=list)
+
+
+def default_questions_path() -> Path:
+    """The repository's evaluation set."""
+    from qa.search import project_root
+
+    return project_root() / "eval" / "questions.jsonl"
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a JSONL question set."""
+    questions = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            try:
+                questions.append(
+                    Question(
+                        id=record["id"],
+                        question=record["question"],
+                        kind=record["kind"],
+                        split=record.get("split", "test"),
+                        source=record.get("source"),
+                        span=record.get("span"),
+                    )
+                )
+            except KeyError as exc:
+                raise ValueError(f"{path}:{number}: missing field {exc}") from exc
+    return questions
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub("", normalise(text))
+
+
+def answer_rank(retriever: Retriever, question: Question, mode: Mode, depth: int = 10) -> tuple[int | None, bool]:
+    """1-based rank of the first passage containing the span (None if not in ``depth``), and relevance."""
+    ranking = retriever.rank(question.question, mode)
+    order = ranking.ids[np.argsort(-ranking.fused, kind="stable")][:depth]
+    span = _squash(question.span or "")
+    for rank, passage_id in enumerate(order, 1):
+        if span and span in _squash(retriever.passages[int(passage_id)].text):
+            return rank, ranking.relevant
+    return None, ranking.relevant
+
+
+def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
+    """hit@1, hit@3, MRR@10 and rejection rates for the dense, BM25 and fused rankers."""
+    inside = [q for q in questions if q.in_domain]
+    outside = [q for q in questions if not q.in_domain]
+    results: dict[str, ModeResult] = {}
+    failures: list[str] = []
+    for mode in MODES:
+        ranks: list[int | None] = []
+        rejected_inside = 0
+        for q in inside:
+            rank, relevant = answer_rank(retriever, q, mode)
+            ranks.append(rank)
+            rejected_inside += not relevant
+            if mode == "hybrid" and (rank != 1 or not relevant):
+                failures.append(f"{q.id} [{q.kind}] rank={rank} relevant={relevant}: {q.question}")
+        rejected_outside = 0
+        for q in outside:
+            relevant = retriever.rank(q.question, mode).relevant
+            rejected_outside += not relevant
+            if mode == "hybrid" and relevant:
+                failures.append(f"{q.id} [ood] answered: {q.question}")
+        n = max(len(inside), 1)
+        results[mode] = ModeResult(
+            hit1=sum(r == 1 for r in ranks) / n,
+            hit3=sum(r is not None and r <= 3 for r in ranks) / n,
+            mrr10=sum(1 / r for r in ranks if r) / n,
+            ood_rejected=rejected_outside / max(len(outside), 1),
+            in_domain_rejected=rejected_inside / n,
+        )
+    return Report(len(inside), len(outside), results, failures)
+
+
+def format_table(report: Report) -> str:
+    """The report as an aligned text table, one row per ranker."""
+    names = {"dense": "dense (e5)", "lexical": "BM25", "hybrid": "fused"}
+    lines = [f"{'ranker':<12}{'hit@1':>8}{'hit@3':>8}{'MRR@10':>8}{'OOD rej':>9}{'ID rej':>8}"]
+    for mode, r in report.results.items():
+        lines.append(
+            f"{names[mode]:<12}{r.hit1:>8.3f}{r.hit3:>8.3f}{r.mrr10:>8.3f}"
+            f"{r.ood_rejected:>9.3f}{r.in_domain_rejected:>8.3f}"
+        )
+    return "\n".join(lines)

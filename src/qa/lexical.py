@@ -1,0 +1,188 @@
+"""Lexical retrieval: the only module that uses jieba and BM25.
+
+Text is cut with jieba's search mode (words and their sub-words), question and function
+words are dropped, and character bigrams of every Chinese run are added so that words
+jieba does not know still match. Domain terms come from ``data/userdict.txt`` (users may
+add their own) and from short quoted terms found in the corpus itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
+_QUOTED = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{2,20})[”\"」』’']")
+_BIGRAM_MARK = "~"
+
+
+@dataclass(frozen=True)
+class LexicalSettings:
+    """How text becomes BM25 tokens; recorded in the index manifest."""
+
+    bigrams: bool = True
+    stopwords: bool = True
+    single_chars: bool = False
+    corpus_terms: bool = True
+    k1: float = 1.2
+    b: float = 0.75
+
+
+def _data_text(name: str) -> str:
+    return resources.files("qa").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def default_user_dictionary() -> str:
+    """The bundled domain dictionary, in jieba's ``word [freq] [tag]`` format."""
+    return _data_text("userdict.txt")
+
+
+def default_stopwords() -> frozenset[str]:
+    """The bundled stopwords (question and function words)."""
+    lines = (line.strip() for line in _data_text("stopwords.txt").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def quoted_terms(texts: Iterable[str], max_len: int = 8) -> list[str]:
+    """Short quoted terms of a corpus ("懂政协", "两个维护"): candidates for the dictionary."""
+    counts = Counter(
+        term
+        for text in texts
+        for term in _QUOTED.findall(text)
+        if len(term) <= max_len and _CJK_RUN.fullmatch(term)
+    )
+    return sorted(counts)
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """Phrases the user put in quotes; they must match literally."""
+    return [normalise(p) for p in _QUOTED.findall(query)]
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class ChineseTokenizer:
+    """jieba search-mode words + character bigrams, minus stopwords."""
+
+    def __init__(
+        self,
+        settings: LexicalSettings,
+        user_dictionary: str,
+        extra_terms: Iterable[str] = (),
+        stopwords: frozenset[str] | None = None,
+    ) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self.settings = settings
+        self.stopwords = stopwords if stopwords is not None else default_stopwords()
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for line in user_dictionary.splitlines():
+            parts = line.split()
+            if parts and not parts[0].startswith("#"):
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                self._jieba.add_word(parts[0], freq=freq)
+        self.extra_terms = sorted(set(extra_terms))
+        for term in self.extra_terms:
+            self._jieba.add_word(term, freq=20)
+
+    def words(self, text: str) -> list[str]:
+        """Content words of ``text`` in order (no bigrams); used for highlighting too."""
+        keep_single = self.settings.single_chars
+        out = []
+        for word in self._jieba.cut_for_search(normalise(text)):
+            word = word.strip()
+            if not word or not _WORD.search(word):
+                continue
+            if self.settings.stopwords and word in self.stopwords:
+                continue
+            if len(word) == 1 and _CJK_RUN.fullmatch(word) and not keep_single:
+                continue
+            out.append(word)
+        return out
+
+    def __call__(self, text: str) -> list[str]:
+        tokens = self.words(text)
+        if self.settings.bigrams:
+            for run in _CJK_RUN.findall(normalise(text)):
+                tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
+        return tokens
+
+
+def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:
+    """Fingerprint of every word added to jieba, for the manifest."""
+    payload = user_dictionary + "\n" + "\n".join(sorted(extra_terms))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+class LexicalIndex:
+    """BM25 over the passages' tokens (bm25s), saved as arrays beside the vectors."""
+
+    def __init__(self, bm25: object, tokenizer: ChineseTokenizer) -> None:
+        self._bm25 = bm25
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def build(cls, texts: list[str], tokenizer: ChineseTokenizer) -> LexicalIndex:
+        """Tokenise ``texts`` and build the BM25 matrices."""
+        import bm25s
+
+        settings = tokenizer.settings
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
+        bm25.index([tokenizer(t) for t in texts], show_progress=False)
+        return cls(bm25, tokenizer)
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 arrays and vocabulary into ``folder``."""
+        self._bm25.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, folder: Path, tokenizer: ChineseTokenizer, mmap: bool = False) -> LexicalIndex:
+        """Load what ``save`` wrote."""
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
+        return cls(bm25, tokenizer)
+
+    @property
+    def size(self) -> int:
+        """Number of indexed passages."""
+        return int(self._bm25.scores["num_docs"])  # type: ignore[attr-defined]
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for ``query`` (zeros when nothing matches)."""
+        tokens = [t for t in self.tokenizer(query) if t in self._bm25.vocab_dict]  # type: ignore[attr-defined]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def known_fraction(self, query: str) -> float:
+        """Share of the query's content words that occur anywhere in the corpus."""
+        words = self.tokenizer.words(query)
+        if not words:
+            return 0.0
+        vocab = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        return sum(1 for w in words if w in vocab) / len(words)
+
+
+def settings_record(settings: LexicalSettings) -> dict[str, object]:
+    """The settings as a JSON-ready dict."""
+    return json.loads(json.dumps(asdict(settings)))

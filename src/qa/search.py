@@ -1,0 +1,274 @@
+"""Hybrid retrieval: BM25 and dense candidates, fused, gated for relevance, as ``Hit`` records."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
+from qa.errors import IndexNotFoundError
+from qa.index import LoadedIndex, load_index, stale_reasons
+from qa.lexical import normalise, quoted_phrases
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "lexical", "dense"]
+MAX_QUERY_CHARS = 500
+_CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How the two rankings are combined, and when nothing counts as relevant.
+
+    Scores are put on one scale per query: BM25 divided by the query's best BM25 score,
+    cosine as the margin over the query's median passage. The fused score is
+    ``lexical_weight * bm25 + (1 - lexical_weight) * dense``. A query is answered only if
+    its best passage has enough of both kinds of evidence (see ``is_relevant``).
+    """
+
+    lexical_weight: float = 0.6
+    dense_scale: float = 0.1
+    min_known_fraction: float = 0.5
+    min_dense_margin: float = 0.045
+    min_lexical: float = 4.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with its source and why it matched."""
+
+    text: str
+    score: float
+    doc_title: str
+    doc_date: str | None
+    source: str
+    section: str | None
+    section_path: tuple[str, ...]
+    paragraph: int
+    passage_id: str
+    start: int
+    end: int
+    matched_terms: tuple[str, ...] = ()
+    lexical_score: float = 0.0
+    dense_score: float = 0.0
+    found_by: Literal["words", "meaning", "both"] = "both"
+    also_in: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate's scores for one query (used by search and by the evaluation)."""
+
+    ids: np.ndarray
+    fused: np.ndarray
+    lexical: np.ndarray
+    dense: np.ndarray
+    relevant: bool
+
+
+def clean_query(query: str) -> str:
+    """Validate a question: non-empty after stripping; long ones are cut to ``MAX_QUERY_CHARS``."""
+    if not isinstance(query, str):
+        raise TypeError(f"query must be a str, not {type(query).__name__}")
+    text = "".join(ch if ch.isprintable() else " " for ch in query).strip()
+    if not text:
+        raise ValueError("The question is empty: type a question, e.g. 政协委员怎样提高履职能力?")
+    if len(text) > MAX_QUERY_CHARS:
+        log.info("Question of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
+        text = text[:MAX_QUERY_CHARS]
+    return text
+
+
+class Retriever:
+    """Searches one index folder with its embedding model."""
+
+    def __init__(
+        self,
+        index_dir: Path | str,
+        embedder: Embedder | None = None,
+        fusion: FusionSettings | None = None,
+        seeds: Path | str | None = None,
+    ) -> None:
+        index_dir = Path(index_dir)
+        if seeds is not None:
+            reasons = stale_reasons(index_dir, Path(seeds))
+            if reasons:
+                from qa.errors import StaleIndexError
+
+                raise StaleIndexError(
+                    f"Index at {index_dir} is out of date ({'; '.join(reasons[:5])}); run `qa build`."
+                )
+        self.embedder = embedder or _load_embedder_for(index_dir)
+        self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
+        self.fusion = fusion or FusionSettings()
+
+    @property
+    def passages(self):  # noqa: ANN201 - list[Passage]
+        """The indexed passages, in vector-id order."""
+        return self.index.passages
+
+    def rank(self, query: str, mode: Mode = "hybrid") -> Ranking:
+        """Score candidates for ``query`` with one ranker; the evaluation compares modes."""
+        text = clean_query(query)
+        lexical_all = self.index.lexical.scores(text)
+        q = self.embedder.encode_queries([text])
+        n = len(self.index.passages)
+        top = min(n, _CANDIDATES)
+        dense_top, dense_ids = self.index.vectors.search(q, top)
+        lexical_ids = np.argsort(-lexical_all, kind="stable")[:top]
+        ids = np.unique(np.concatenate([dense_ids[0], lexical_ids]))
+        ids = ids[ids >= 0]
+        dense = self.index.vectors.reconstruct_batch(ids) @ q[0]
+        lexical = lexical_all[ids]
+        fusion = self.fusion
+        baseline = float(np.median(dense_top[0]))
+        lexical_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
+        dense_norm = (dense - baseline) / fusion.dense_scale
+        if mode == "lexical":
+            fused = lexical_norm + 1e-3 * dense_norm
+        elif mode == "dense":
+            fused = dense_norm
+        else:
+            fused = fusion.lexical_weight * lexical_norm + (1 - fusion.lexical_weight) * dense_norm
+        fused = fused + _phrase_bonus(text, [self.index.passages[i].text for i in ids])
+        best = int(np.argmax(fused))
+        relevant = self.is_relevant(text, float(lexical[best]), float(dense[best] - baseline), mode)
+        return Ranking(ids, fused, lexical, dense, relevant)
+
+    def is_relevant(self, query: str, lexical: float, dense_margin: float, mode: Mode = "hybrid") -> bool:
+        """Whether the best passage answers ``query`` at all (else the result is empty).
+
+        ``dense_margin`` is the best passage's cosine minus the query's median cosine:
+        e5's raw cosines sit in a narrow band for any text, so only the margin says much.
+        """
+        f = self.fusion
+        if mode == "dense":
+            return dense_margin >= f.min_dense_margin
+        known = self.index.lexical.known_fraction(query)
+        if mode == "lexical":
+            return known >= f.min_known_fraction and lexical >= f.min_lexical
+        if known < f.min_known_fraction and dense_margin < 2 * f.min_dense_margin:
+            return False
+        return lexical >= f.min_lexical or dense_margin >= f.min_dense_margin
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None) -> list[Hit]:
+        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        ranking = self.rank(query, mode)
+        if not ranking.relevant:
+            return []
+        words = set(self.index.lexical.tokenizer.words(clean_query(query)))
+        order = np.argsort(-ranking.fused, kind="stable")
+        hits: list[Hit] = []
+        seen: dict[str, int] = {}
+        dense_rank = {int(i): r for r, i in enumerate(ranking.ids[np.argsort(-ranking.dense)][:k])}
+        for position in order:
+            passage = self.index.passages[int(ranking.ids[position])]
+            if sources and passage.source not in sources:
+                continue
+            key = normalise(passage.text)
+            if key in seen:
+                first = hits[seen[key]]
+                hits[seen[key]] = _with_also(first, passage.doc_title)
+                continue
+            matched = tuple(w for w in sorted(words, key=len, reverse=True) if w in normalise(passage.text))
+            by_meaning = int(ranking.ids[position]) in dense_rank
+            found_by: Literal["words", "meaning", "both"] = (
+                "both" if matched and by_meaning else ("words" if matched else "meaning")
+            )
+            seen[key] = len(hits)
+            hits.append(
+                Hit(
+                    text=passage.text,
+                    score=round(float(ranking.fused[position]), 4),
+                    doc_title=passage.doc_title,
+                    doc_date=passage.doc_date,
+                    source=passage.source,
+                    section=passage.section,
+                    section_path=passage.section_path,
+                    paragraph=passage.paragraph,
+                    passage_id=passage.passage_id,
+                    start=passage.start,
+                    end=passage.end,
+                    matched_terms=matched,
+                    lexical_score=round(float(ranking.lexical[position]), 4),
+                    dense_score=round(float(ranking.dense[position]), 4),
+                    found_by=found_by,
+                )
+            )
+            if len(hits) == k:
+                break
+        return hits
+
+
+def _with_also(hit: Hit, title: str) -> Hit:
+    from dataclasses import replace
+
+    if title == hit.doc_title or title in hit.also_in:
+        return hit
+    return replace(hit, also_in=(*hit.also_in, title))
+
+
+def _phrase_bonus(query: str, texts: list[str]) -> np.ndarray:
+    # Quoted phrases must match literally: passages that contain them all rank first.
+    phrases = quoted_phrases(query)
+    if not phrases:
+        return np.zeros(len(texts))
+    return np.array([10.0 if all(p in normalise(t) for p in phrases) else 0.0 for t in texts])
+
+
+def _load_embedder_for(index_dir: Path) -> Embedder:
+    from qa.index import read_manifest
+
+    manifest = read_manifest(index_dir)
+    model_path = os.environ.get("QA_MODEL_PATH")
+    if model_path:
+        return SentenceTransformerEmbedder.load(Path(model_path))
+    if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
+        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
+    return SentenceTransformerEmbedder.load()
+
+
+def project_root() -> Path:
+    """The checkout this package is installed from (editable install)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def default_index_dir() -> Path:
+    """``QA_INDEX_DIR``, else the repository's ``index/``."""
+    return Path(os.environ.get("QA_INDEX_DIR") or project_root() / "index")
+
+
+def default_seeds_dir() -> Path:
+    """``QA_SEEDS_DIR``, else the repository's ``seeds/``."""
+    return Path(os.environ.get("QA_SEEDS_DIR") or project_root() / "seeds")
+
+
+_default: Retriever | None = None
+_default_lock = threading.Lock()
+
+
+def default_retriever() -> Retriever:
+    """The retriever over the default index, loaded once per process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            index_dir = default_index_dir()
+            if not (index_dir / "manifest.json").is_file():
+                raise IndexNotFoundError(f"No index at {index_dir}; run `qa build` (or `make index`).")
+            seeds = default_seeds_dir()
+            _default = Retriever(index_dir, seeds=seeds if seeds.is_dir() else None)
+        return _default
+
+
+def search(query: str, k: int = 5) -> list[Hit]:
+    """The best ``k`` passages for ``query`` from the default index (empty if none is relevant)."""
+    return default_retriever().search(query, k)
