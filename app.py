@@ -24,9 +24,13 @@ def respond(message: str, history: list[dict[str, str]]) -> str:
     blocks = []
     for rank, hit in enumerate(hits, 1):
         where = " · ".join(
-            html.escape(x) for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x
+            html.escape(x)
+            for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段")
+            if x
         )
-        blocks.append(f"**{rank}.** {html.escape(hit.text)}\n\n<sub>{where} · {html.escape(hit.source)}</sub>")
+        blocks.append(
+            f"**{rank}.** {html.escape(hit.text)}\n\n<sub>{where} · {html.escape(hit.source)}</sub>"
+        )
     return "\n\n---\n\n".join(blocks)
 
 

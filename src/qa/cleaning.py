@@ -69,9 +69,7 @@ def is_boilerplate(line: str) -> bool:
     """True for a line that is site furniture rather than speech."""
     if _FURNITURE.search(line) or _END_OF_CONTENT.search(line):
         return True
-    if len(line) <= _SHORT_LINE and (_SHORT_FURNITURE.search(line) or is_navigation(line)):
-        return True
-    return False
+    return len(line) <= _SHORT_LINE and bool(_SHORT_FURNITURE.search(line) or is_navigation(line))
 
 
 def is_navigation(line: str) -> bool:
@@ -85,7 +83,7 @@ def is_navigation(line: str) -> bool:
 
 def is_prose(line: str) -> bool:
     """A line that reads as running text: long enough and ending a sentence."""
-    return len(line) >= 15 and bool(_PROSE_END.search(line))
+    return len(line) >= 8 and bool(_PROSE_END.search(line))
 
 
 def find_date(text: str) -> str | None:
@@ -119,9 +117,16 @@ def clean_page(text: str, fallback_title: str) -> CleanDocument:
     if title_index is None:
         body = body[first_prose:]
         first_prose = 0
-    if body:
-        end = next((i for i, line in enumerate(lines) if line.start > body[first_prose].start
-                    and _END_OF_CONTENT.search(line.text)), None)
+    if first_prose < len(body):
+        body_start = body[first_prose].start
+        end = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if line.start > body_start and _END_OF_CONTENT.search(line.text)
+            ),
+            None,
+        )
         if end is not None:
             body = [line for line in body if line.start < lines[end].start]
     last_prose = max((i for i, line in enumerate(body) if is_prose(line.text)), default=-1)

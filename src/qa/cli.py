@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", type=Path)
     evaluate.add_argument("--questions", type=Path, help="JSONL eval set (default: the bundled one)")
     evaluate.add_argument("--split", choices=["all", "tune", "test"], default=None)
-    evaluate.add_argument("--failures", action="store_true", help="list the questions the fused ranker misses")
+    evaluate.add_argument(
+        "--failures", action="store_true", help="list the questions the fused ranker misses"
+    )
 
     status = sub.add_parser("status", help="say whether the index matches the documents")
     status.add_argument("--seeds", type=Path, default=default_seeds_dir())
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _embedder(model: Path | None):  # noqa: ANN202 - Embedder
+def _embedder(model: Path | None):
     from qa.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load(model)
@@ -104,7 +106,9 @@ def _search(args: argparse.Namespace) -> int:
         print("未找到相关内容。(No passage in the indexed speeches answers this question.)")
         return 0
     for rank, hit in enumerate(hits, 1):
-        where = " · ".join(x for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x)
+        where = " · ".join(
+            x for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x
+        )
         print(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
         print(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
         if hit.matched_terms:

@@ -112,13 +112,13 @@ def _decode(r: _Reader) -> PackedModel:
     n_rules, rules_len = (int(v) for v in r.unpack("iI"))
     rules = _Reader(r.take(rules_len))
     normalisation: dict[int, str] = {}
-    for _ in range(n_rules):
+    for _ in range(int(n_rules)):
         code_point, n_out = (int(v) for v in rules.unpack("IB"))
         normalisation[code_point] = "".join(chr(int(c)) for c in rules.unpack(f"{n_out}I"))
 
     (n_tensors,) = r.unpack("i")
     tensors: dict[str, np.ndarray] = {}
-    for _ in range(n_tensors):
+    for _ in range(int(n_tensors)):
         (name_len,) = r.unpack("H")
         name = r.take(int(name_len)).decode("ascii")
         dtype, count, offset, nbytes = (int(v) for v in r.unpack("BIQQ"))

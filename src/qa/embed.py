@@ -105,9 +105,7 @@ def _wrap_as_sentence_transformer(hf_dir: Path, out_dir: Path) -> None:
 
     transformer = Transformer(str(hf_dir), max_seq_length=512)
     pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
-    model = SentenceTransformer(
-        modules=[transformer, pooling, Normalize()], prompts=E5_PROMPTS, device="cpu"
-    )
+    model = SentenceTransformer(modules=[transformer, pooling, Normalize()], prompts=E5_PROMPTS, device="cpu")
     model.save(str(out_dir))
 
 
@@ -163,7 +161,7 @@ class SentenceTransformerEmbedder:
             name=name,
             fingerprint=model_fingerprint(model_dir),
             dim=dim,
-            prompts=dict(model.prompts),
+            prompts={k: v for k, v in model.prompts.items() if v is not None},
             model=model,
         )
 

@@ -69,6 +69,8 @@ def default_questions_path() -> Path:
 
 def load_questions(path: Path) -> list[Question]:
     """Read a JSONL question set."""
+    if not path.is_file():
+        raise ValueError(f"No question set at {path}; pass --questions FILE (JSON Lines).")
     questions = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -95,7 +97,9 @@ def _squash(text: str) -> str:
     return _SPACE.sub("", normalise(text))
 
 
-def answer_rank(retriever: Retriever, question: Question, mode: Mode, depth: int = 10) -> tuple[int | None, bool]:
+def answer_rank(
+    retriever: Retriever, question: Question, mode: Mode, depth: int = 10
+) -> tuple[int | None, bool]:
     """1-based rank of the first passage containing the span (None if not in ``depth``), and relevance."""
     ranking = retriever.rank(question.question, mode)
     order = ranking.ids[np.argsort(-ranking.fused, kind="stable")][:depth]

@@ -230,7 +230,8 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise StaleIndexError(
-            f"Index at {index_dir} has format version {version}, this code reads {FORMAT_VERSION}; {REBUILD_HINT}."
+            f"Index at {index_dir} has format version {version}, this code reads {FORMAT_VERSION}; "
+            f"{REBUILD_HINT}."
         )
     return manifest
 
@@ -274,8 +275,13 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
         raise IndexCorruptError(f"{layout.vectors} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
-    if dictionary_hash(default_user_dictionary(), manifest.get("corpus_terms", [])) != manifest["dictionary_hash"]:
-        raise StaleIndexError(f"The user dictionary changed since the index at {index_dir} was built; {REBUILD_HINT}.")
+    if (
+        dictionary_hash(default_user_dictionary(), manifest.get("corpus_terms", []))
+        != manifest["dictionary_hash"]
+    ):
+        raise StaleIndexError(
+            f"The user dictionary changed since the index at {index_dir} was built; {REBUILD_HINT}."
+        )
     try:
         lexical = LexicalIndex.load(layout.bm25, tokenizer)
     except (OSError, ValueError, KeyError) as exc:

@@ -110,7 +110,7 @@ class Retriever:
         self.fusion = fusion or FusionSettings()
 
     @property
-    def passages(self):  # noqa: ANN201 - list[Passage]
+    def passages(self):
         """The indexed passages, in vector-id order."""
         return self.index.passages
 
@@ -158,7 +158,9 @@ class Retriever:
             return False
         return lexical >= f.min_lexical or dense_margin >= f.min_dense_margin
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+    ) -> list[Hit]:
         """The best ``k`` passages for ``query``, best first; empty when nothing is relevant."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")

@@ -1,0 +1,93 @@
+"""Shared fixtures: a deterministic fake embedder for fast tests, the real model for the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+INDEX = REPO / "index"
+
+
+class FakeEmbedder:
+    """Hashes character bigrams into a small normalised vector: deterministic and instant."""
+
+    name = "fake-bigram-hash"
+    fingerprint = "fake-0001"
+    dim = 64
+    prompts: ClassVar[dict[str, str]] = {"query": "", "document": ""}
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for i in range(max(len(text) - 1, 1)):
+                digest = hashlib.blake2b(text[i : i + 2].encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from qa.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder.load()
+
+
+@pytest.fixture(scope="session")
+def retriever(embedder):
+    from qa.search import Retriever
+
+    return Retriever(INDEX, embedder=embedder, seeds=SEEDS)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def tiny_seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "首 页 | 政协要闻 | 主席讲话 | 提案工作\n"
+        "在县政协全体会议上的讲话\n"
+        "发布时间:2023年5月6日\n"
+        "一、提高履职能力\n"
+        "政协委员要不断提高政治把握能力、调查研究能力、联系群众能力和合作共事能力。\n"
+        "二、加强团结\n"
+        "要坚持大团结大联合,努力寻求最大公约数、画出最大同心圆。\n"
+        "© 版权所有 县政协\n",
+        encoding="utf-8",
+    )
+    (folder / "b.txt").write_text(
+        "在市政协常委会议上的讲话\n"
+        "要围绕中心工作深入调查研究,积极建言献策,为党委政府科学决策提供参考。\n"
+        "要加强提案办理协商,提高提案质量,推动提案成果转化运用。\n",
+        encoding="utf-8",
+    )
+    return folder
