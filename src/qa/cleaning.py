@@ -103,6 +103,7 @@ def _looks_like_title(line: str) -> bool:
         and bool(_TITLE_WORDS.search(line))
         and not _PROSE_END.search(line)
         and not is_navigation(line)
+        and not is_boilerplate(line)
     )
 
 

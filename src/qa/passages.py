@@ -127,7 +127,7 @@ def split_long(text: TrackedText, max_chars: int) -> list[TrackedText]:
     pieces: list[list[TrackedText]] = [[]]
     size = 0
     for unit in units:
-        if pieces[-1] and size + len(unit) / 2 > target:
+        if pieces[-1] and (size + len(unit) / 2 > target or size + len(unit) > max_chars * 1.25):
             pieces.append([])
             size = 0
         pieces[-1].append(unit)
