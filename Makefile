@@ -27,8 +27,8 @@ run: index
 	$(PY) app.py
 
 lint: install
-	$(VENV)/bin/ruff check src tests app.py
-	$(VENV)/bin/ruff format --check src tests app.py
+	$(VENV)/bin/ruff check src tests eval app.py
+	$(VENV)/bin/ruff format --check src tests eval app.py
 
 typecheck: install
 	$(VENV)/bin/mypy src

@@ -48,7 +48,7 @@ def main() -> int:
         LexicalSettings(k1=1.5, b=0.9),
     ]
     combos = [(c, base_lexical) for c in chunkings] + [(ChunkSettings(), lex) for lex in lexicals]
-    weights = (0.4, 0.5, 0.6, 0.7, 0.8)
+    weights = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for n, (chunking, lexical) in enumerate(combos):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import INDEX, SEEDS
 
@@ -84,6 +85,13 @@ def test_passages_that_disagree_with_the_vector_count_raise_index_corrupt(tiny_i
     lines = passages.read_text(encoding="utf-8").splitlines()
     passages.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="inconsistent"):
+        load_index(tiny_index)
+
+
+def test_sentence_owners_that_disagree_with_the_sentences_raise_index_corrupt(tiny_index: Path) -> None:
+    owners = IndexLayout(tiny_index).sentence_owner
+    np.save(owners, np.load(owners)[:-1], allow_pickle=False)
+    with pytest.raises(IndexCorruptError, match="sentence owners"):
         load_index(tiny_index)
 
 

@@ -51,11 +51,15 @@ def test_hits_are_sorted_unique_and_at_most_k(retriever) -> None:
 def test_hit_offsets_point_into_the_source_file(retriever) -> None:
     from conftest import SEEDS
 
-    for hit in retriever.search("协商议政质量", k=5):
+    hits = retriever.search("协商议政质量", k=5) + retriever.search("五个六履职体系", k=3)
+    assert any(h.source.startswith("003_") for h in hits), "a page-stitched passage must be covered"
+    for hit in hits:
         source = (SEEDS / hit.source).read_text(encoding="utf-8")
-        first_line = hit.text.splitlines()[0]
-        assert source[hit.start : hit.start + len(first_line)] == first_line
-        assert hit.start < hit.end <= len(source)
+        span = iter(source[hit.start : hit.end])
+        # every character of the passage appears, in order, inside its source span
+        assert all(char in span for char in hit.text.replace("\n", "")), hit.passage_id
+        assert source[hit.start] == hit.text[0]
+        assert source[hit.end - 1] == hit.text[-1]
 
 
 @pytest.mark.parametrize(

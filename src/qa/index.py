@@ -6,6 +6,8 @@ Layout (``IndexLayout``)::
       manifest.json     written last; says how everything else was made
       passages.jsonl    one passage per line, row i = vector id i
       vectors.faiss     normalised passage embeddings (inner product = cosine)
+      sentences.faiss   normalised embeddings of each passage's sentences
+      sentence_owner.npy  row i = the passage (vector id) that sentence i belongs to
       bm25/             bm25s arrays + vocabulary (no pickle)
 
 A build writes into a temporary sibling folder and renames it into place, so a build
@@ -39,7 +41,7 @@ from qa.lexical import (
     dictionary_hash,
     quoted_terms,
 )
-from qa.passages import ChunkSettings, Passage, make_passages
+from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +68,26 @@ class IndexLayout:
         return self.root / "vectors.faiss"
 
     @property
+    def sentences(self) -> Path:
+        return self.root / "sentences.faiss"
+
+    @property
+    def sentence_owner(self) -> Path:
+        return self.root / "sentence_owner.npy"
+
+    @property
     def bm25(self) -> Path:
         return self.root / "bm25"
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.passages, self.vectors, self.sentences, self.sentence_owner, self.bm25)
 
     def require(self) -> None:
         """Raise ``IndexNotFoundError`` / ``IndexCorruptError`` naming what is missing."""
         if not self.manifest.is_file():
             raise IndexNotFoundError(f"No index at {self.root} (no manifest.json); {REBUILD_HINT}.")
-        missing = [p.name for p in (self.passages, self.vectors, self.bm25) if not p.exists()]
+        missing = [p.name for p in self.files if not p.exists()]
         if missing:
             raise IndexCorruptError(f"Index at {self.root} is missing {', '.join(missing)}; {REBUILD_HINT}.")
 
@@ -123,9 +137,9 @@ def build_index(
     passages = [p for doc in report.documents for p in make_passages(doc, settings.chunking)]
     texts = [p.index_text(settings.chunking) for p in passages]
 
-    vectors = embedder.encode_documents(texts, progress=progress)
-    vector_index = faiss.IndexFlatIP(embedder.dim)
-    vector_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    vector_index = _flat_index(embedder.encode_documents(texts, progress=progress), embedder.dim)
+    sentence_texts, owners = _sentences(passages)
+    sentence_index = _flat_index(embedder.encode_documents(sentence_texts, progress=progress), embedder.dim)
 
     terms = quoted_terms(p.text for p in passages)
     user_dictionary = default_user_dictionary()
@@ -133,6 +147,7 @@ def build_index(
     lexical = LexicalIndex.build(texts, tokenizer)
 
     manifest = _manifest(report.documents, passages, embedder, settings, terms, user_dictionary)
+    manifest["sentence_count"] = len(sentence_texts)
     manifest["skipped"] = report.skipped
     manifest["build_seconds"] = round(time.perf_counter() - started, 2)
 
@@ -143,6 +158,8 @@ def build_index(
     try:
         layout = IndexLayout(scratch)
         faiss.write_index(vector_index, str(layout.vectors))
+        faiss.write_index(sentence_index, str(layout.sentences))
+        np.save(layout.sentence_owner, owners, allow_pickle=False)
         layout.bm25.mkdir()
         lexical.save(layout.bm25)
         with layout.passages.open("w", encoding="utf-8") as handle:
@@ -154,6 +171,24 @@ def build_index(
         shutil.rmtree(scratch, ignore_errors=True)
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(report.documents), index_dir)
     return manifest
+
+
+def _flat_index(vectors: np.ndarray, dim: int) -> Any:
+    import faiss
+
+    index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _sentences(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, passage in enumerate(passages):
+        for sentence in sentences_of(passage.text):
+            texts.append(sentence)
+            owners.append(row)
+    return texts, np.asarray(owners, dtype=np.int32)
 
 
 def _manifest(
@@ -244,7 +279,14 @@ class LoadedIndex:
     manifest: dict[str, Any]
     passages: list[Passage]
     vectors: Any  # faiss.Index
+    sentences: Any  # faiss.Index
+    sentence_owner: np.ndarray
     lexical: LexicalIndex
+
+    def sentence_rows(self, passage_row: int) -> range:
+        """The sentence ids of one passage (sentences are stored in passage order)."""
+        lo, hi = np.searchsorted(self.sentence_owner, [passage_row, passage_row + 1])
+        return range(int(lo), int(hi))
 
     @property
     def build_id(self) -> str:
@@ -254,7 +296,6 @@ class LoadedIndex:
 
 def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedIndex:
     """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given."""
-    import faiss
 
     layout = IndexLayout(index_dir)
     manifest = read_manifest(index_dir)
@@ -269,10 +310,12 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
             passages = [Passage.from_json(json.loads(line)) for line in handle if line.strip()]
     except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"{layout.passages} is damaged ({exc}); {REBUILD_HINT}.") from exc
+    vectors = _read_faiss(layout.vectors)
+    sentences = _read_faiss(layout.sentences)
     try:
-        vectors = faiss.read_index(str(layout.vectors))
-    except RuntimeError as exc:
-        raise IndexCorruptError(f"{layout.vectors} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+        sentence_owner = np.load(layout.sentence_owner, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{layout.sentence_owner} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
     if (
@@ -288,12 +331,28 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
         raise IndexCorruptError(f"{layout.bm25} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     expected = manifest["passage_count"]
     sizes = {"passages.jsonl": len(passages), "vectors.faiss": vectors.ntotal, "bm25": lexical.size}
-    if any(size != expected for size in sizes.values()) or vectors.d != manifest["model"]["dim"]:
+    dim = manifest["model"]["dim"]
+    owners_ok = (
+        len(sentence_owner) == sentences.ntotal == manifest.get("sentence_count")
+        and bool(np.all(np.diff(sentence_owner) >= 0))
+        and (len(sentence_owner) == 0 or 0 <= sentence_owner[0] <= sentence_owner[-1] < expected)
+    )
+    if any(size != expected for size in sizes.values()) or {vectors.d, sentences.d} != {dim} or not owners_ok:
         raise IndexCorruptError(
-            f"Index at {index_dir} is inconsistent: manifest says {expected} passages of dim "
-            f"{manifest['model']['dim']}, found {sizes} and dim {vectors.d}; {REBUILD_HINT}."
+            f"Index at {index_dir} is inconsistent: manifest says {expected} passages of dim {dim}, "
+            f"found {sizes}, dims {vectors.d}/{sentences.d} and {len(sentence_owner)} sentence owners "
+            f"for {sentences.ntotal} sentences; {REBUILD_HINT}."
         )
-    return LoadedIndex(index_dir, manifest, passages, vectors, lexical)
+    return LoadedIndex(index_dir, manifest, passages, vectors, sentences, sentence_owner, lexical)
+
+
+def _read_faiss(path: Path) -> Any:
+    import faiss
+
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
 
 
 def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:

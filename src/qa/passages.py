@@ -38,7 +38,7 @@ _HEADING_MAX = 80
 class ChunkSettings:
     """How documents are cut into passages; recorded in the index manifest."""
 
-    max_chars: int = 300
+    max_chars: int = 450
     min_chars: int = 60
     headings_in_index: bool = True
 
@@ -115,6 +115,17 @@ def _paragraphs_with_headings(document: Document) -> list[_Paragraph]:
         number += 1
         result.append(_Paragraph(text, number, tuple(h for _, h in stack)))
     return result
+
+
+def sentences_of(text: str, min_chars: int = 6) -> list[str]:
+    """The sentences of a passage (short fragments dropped), or the whole text if none is left.
+
+    Sentences are embedded on their own: a question usually matches one sentence, and a
+    sentence vector is not diluted by the rest of a long passage.
+    """
+    pieces = (p.strip() for line in text.splitlines() for p in _SENTENCE_END.split(line))
+    kept = [p for p in pieces if len(p) >= min_chars]
+    return kept or [text.strip()]
 
 
 def split_long(text: TrackedText, max_chars: int) -> list[TrackedText]:
