@@ -48,6 +48,8 @@ class ModeResult:
     mrr10: float
     ood_rejected: float
     in_domain_rejected: float
+    hit1_literal: float = 0.0
+    hit1_paraphrase: float = 0.0
 
 
 @dataclass
@@ -132,12 +134,18 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
             if mode == "hybrid" and relevant:
                 failures.append(f"{q.id} [ood] answered: {q.question}")
         n = max(len(inside), 1)
+        by_kind = {
+            kind: [r == 1 for q, r in zip(inside, ranks, strict=True) if q.kind == kind]
+            for kind in ("literal", "paraphrase")
+        }
         results[mode] = ModeResult(
             hit1=sum(r == 1 for r in ranks) / n,
             hit3=sum(r is not None and r <= 3 for r in ranks) / n,
             mrr10=sum(1 / r for r in ranks if r) / n,
             ood_rejected=rejected_outside / max(len(outside), 1),
             in_domain_rejected=rejected_inside / n,
+            hit1_literal=sum(by_kind["literal"]) / max(len(by_kind["literal"]), 1),
+            hit1_paraphrase=sum(by_kind["paraphrase"]) / max(len(by_kind["paraphrase"]), 1),
         )
     return Report(len(inside), len(outside), results, failures)
 
@@ -145,10 +153,13 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
 def format_table(report: Report) -> str:
     """The report as an aligned text table, one row per ranker."""
     names = {"dense": "dense (e5)", "lexical": "BM25", "hybrid": "fused"}
-    lines = [f"{'ranker':<12}{'hit@1':>8}{'hit@3':>8}{'MRR@10':>8}{'OOD rej':>9}{'ID rej':>8}"]
+    lines = [
+        f"{'ranker':<12}{'hit@1':>8}{'hit@3':>8}{'MRR@10':>8}{'OOD rej':>9}{'ID rej':>8}"
+        f"{'lit@1':>8}{'para@1':>8}"
+    ]
     for mode, r in report.results.items():
         lines.append(
             f"{names[mode]:<12}{r.hit1:>8.3f}{r.hit3:>8.3f}{r.mrr10:>8.3f}"
-            f"{r.ood_rejected:>9.3f}{r.in_domain_rejected:>8.3f}"
+            f"{r.ood_rejected:>9.3f}{r.in_domain_rejected:>8.3f}{r.hit1_literal:>8.3f}{r.hit1_paraphrase:>8.3f}"
         )
     return "\n".join(lines)
