@@ -44,7 +44,7 @@ def main() -> int:
         LexicalSettings(stopwords=False),
         LexicalSettings(corpus_terms=False),
         LexicalSettings(single_chars=True),
-        LexicalSettings(k1=0.9, b=0.4),
+        LexicalSettings(k1=1.2, b=0.75),
         LexicalSettings(k1=1.5, b=0.9),
     ]
     combos = [(c, base_lexical) for c in chunkings] + [(ChunkSettings(), lex) for lex in lexicals]

@@ -8,8 +8,12 @@ import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.embed import SentenceTransformerEmbedder
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _embedder(model: Path | None):
+def _embedder(model: Path | None) -> SentenceTransformerEmbedder:
     from qa.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load(model)

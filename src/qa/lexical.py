@@ -37,8 +37,8 @@ class LexicalSettings:
     stopwords: bool = True
     single_chars: bool = False
     corpus_terms: bool = True
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = 0.9
+    b: float = 0.4
 
 
 def _data_text(name: str) -> str:

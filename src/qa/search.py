@@ -7,7 +7,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError
 from qa.index import LoadedIndex, load_index, stale_reasons
 from qa.lexical import normalise, quoted_phrases
-from qa.passages import sentences_of
+from qa.passages import Passage, sentences_of
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,9 @@ class FusionSettings:
     Out-of-domain questions share only generic words and stay below both on this corpus.
     """
 
-    lexical_weight: float = 0.4
+    lexical_weight: float = 0.3
     dense_scale: float = 0.1
-    min_lexical: float = 5.0
+    min_lexical: float = 5.1
     min_dense: float = 0.872
 
 
@@ -66,6 +66,24 @@ class Hit:
     found_by: Literal["words", "meaning", "both"] = "both"
     best_sentences: tuple[str, ...] = ()
     also_in: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
+        """A hit for ``passage`` with its score and the evidence of why it matched."""
+        return cls(
+            text=passage.text,
+            score=score,
+            doc_title=passage.doc_title,
+            doc_date=passage.doc_date,
+            source=passage.source,
+            section=passage.section,
+            section_path=passage.section_path,
+            paragraph=passage.paragraph,
+            passage_id=passage.passage_id,
+            start=passage.start,
+            end=passage.end,
+            **evidence,
+        )
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,7 @@ class Retriever:
         self.fusion = fusion or FusionSettings()
 
     @property
-    def passages(self):
+    def passages(self) -> list[Passage]:
         """The indexed passages, in vector-id order."""
         return self.index.passages
 
@@ -205,18 +223,9 @@ class Retriever:
             )
             seen[key] = len(hits)
             hits.append(
-                Hit(
-                    text=passage.text,
+                Hit.from_passage(
+                    passage,
                     score=round(float(ranking.fused[position]), 4),
-                    doc_title=passage.doc_title,
-                    doc_date=passage.doc_date,
-                    source=passage.source,
-                    section=passage.section,
-                    section_path=passage.section_path,
-                    paragraph=passage.paragraph,
-                    passage_id=passage.passage_id,
-                    start=passage.start,
-                    end=passage.end,
                     matched_terms=matched,
                     lexical_score=round(float(ranking.lexical[position]), 4),
                     dense_score=round(float(ranking.dense[position]), 4),
