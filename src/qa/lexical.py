@@ -9,13 +9,12 @@ add their own) and from short quoted terms found in the corpus itself.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -173,16 +172,3 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
-
-    def known_fraction(self, query: str) -> float:
-        """Share of the query's content words that occur anywhere in the corpus."""
-        words = self.tokenizer.words(query)
-        if not words:
-            return 0.0
-        vocab = self._bm25.vocab_dict  # type: ignore[attr-defined]
-        return sum(1 for w in words if w in vocab) / len(words)
-
-
-def settings_record(settings: LexicalSettings) -> dict[str, object]:
-    """The settings as a JSON-ready dict."""
-    return json.loads(json.dumps(asdict(settings)))

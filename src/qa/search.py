@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
-from qa.errors import IndexNotFoundError
-from qa.index import LoadedIndex, load_index, stale_reasons
+from qa.errors import IndexNotFoundError, StaleIndexError
+from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
 from qa.lexical import normalise, quoted_phrases
 from qa.passages import Passage, sentences_of
 
@@ -124,8 +124,6 @@ class Retriever:
         if seeds is not None:
             reasons = stale_reasons(index_dir, Path(seeds))
             if reasons:
-                from qa.errors import StaleIndexError
-
                 raise StaleIndexError(
                     f"Index at {index_dir} is out of date ({'; '.join(reasons[:5])}); run `qa build`."
                 )
@@ -213,10 +211,9 @@ class Retriever:
                 continue
             key = normalise(passage.text)
             if key in seen:
-                first = hits[seen[key]]
-                hits[seen[key]] = _with_also(first, passage.doc_title)
+                hits[seen[key]] = _with_also(hits[seen[key]], passage.doc_title)
                 continue
-            matched = tuple(w for w in sorted(words, key=len, reverse=True) if w in normalise(passage.text))
+            matched = tuple(w for w in sorted(words, key=len, reverse=True) if w in key)
             by_meaning = int(ranking.ids[position]) in dense_rank
             found_by: Literal["words", "meaning", "both"] = (
                 "both" if matched and by_meaning else ("words" if matched else "meaning")
@@ -239,8 +236,6 @@ class Retriever:
 
 
 def _with_also(hit: Hit, title: str) -> Hit:
-    from dataclasses import replace
-
     if title == hit.doc_title or title in hit.also_in:
         return hit
     return replace(hit, also_in=(*hit.also_in, title))
@@ -255,8 +250,6 @@ def _phrase_bonus(query: str, texts: list[str]) -> np.ndarray:
 
 
 def _load_embedder_for(index_dir: Path) -> Embedder:
-    from qa.index import read_manifest
-
     manifest = read_manifest(index_dir)
     model_path = os.environ.get("QA_MODEL_PATH")
     if model_path:
