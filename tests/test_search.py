@@ -104,3 +104,67 @@ def test_module_level_search_uses_the_default_index() -> None:
     hits = search("政协委员怎样提高履职能力?", k=2)
     assert len(hits) == 2
     assert all(isinstance(h, Hit) for h in hits)
+
+
+def test_document_filter_is_exact_even_when_better_passages_are_elsewhere(retriever) -> None:
+    only = ["003_e9d8012ddcf1e712.txt"]
+    unfiltered = retriever.search("政协委员怎样提高履职能力?", k=3)
+    assert all(h.source not in only for h in unfiltered[:1])
+    hits = retriever.search("政协委员怎样提高履职能力?", k=3, sources=only)
+    assert hits and all(h.source in only for h in hits)
+
+
+def test_document_filter_with_an_unknown_file_is_refused(retriever) -> None:
+    with pytest.raises(ValueError, match="Unknown document"):
+        retriever.search("政协", sources=["no_such_file.txt"])
+
+
+def test_neighbours_are_the_adjacent_passages_of_the_same_document(retriever) -> None:
+    rows = retriever.index.row_of
+    middle = "001_ec7618cb6664527d.txt#31.1"
+    before, after = retriever.neighbours(middle)
+    assert [rows[p.passage_id] for p in before] == [rows[middle] - 1]
+    assert [rows[p.passage_id] for p in after] == [rows[middle] + 1]
+    first = retriever.passages[0]
+    before, _ = retriever.neighbours(first.passage_id)
+    assert before == []
+    last_of_doc0 = next(p for p in reversed(retriever.passages) if p.source == first.source)
+    _, after = retriever.neighbours(last_of_doc0.passage_id)
+    assert after == [], "context never crosses into another document"
+
+
+def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
+    tmp_path, fake_embedder
+) -> None:
+    from qa.index import build_index
+    from qa.search import FusionSettings, Retriever
+
+    shared = (
+        "政协委员要不断提高政治把握能力、调查研究能力、联系群众能力和合作共事能力,"
+        "做到懂政协、会协商、善议政,在协商议政中展现新时代政协委员的风采和担当。"
+    )
+    other = (
+        "要加强提案办理协商,提高提案质量,推动提案成果转化运用,让每一件提案都经得起实践和群众的检验,"
+        "切实把提案办理成果转化为推动发展的实际成效。"
+    )
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"甲县政协全会讲话\n{shared}\n{other}\n", encoding="utf-8")
+    (folder / "b.txt").write_text(
+        f"乙市政协常委会讲话\n{other.replace('提案', '建议')}\n{shared.replace('做到', '真正做到')}\n",
+        encoding="utf-8",
+    )
+    build_index(folder, tmp_path / "index", fake_embedder)
+    gate_open = FusionSettings(min_lexical=0.0, min_dense=0.0)
+    hits = Retriever(tmp_path / "index", embedder=fake_embedder, fusion=gate_open).search(
+        "怎样提高政治把握能力", k=3
+    )
+    twins = [h for h in hits if "政治把握能力" in h.text]
+    assert len(twins) == 1
+    other_title = "乙市政协常委会讲话" if twins[0].doc_title == "甲县政协全会讲话" else "甲县政协全会讲话"
+    assert twins[0].also_in == (other_title,)
+
+
+@pytest.mark.parametrize("question", ["那具体要怎么做?", "???", "😀😀😀", "怎么办呢"])
+def test_question_without_any_content_word_gets_no_passages(retriever, question: str) -> None:
+    assert retriever.search(question) == []

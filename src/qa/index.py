@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,50 @@ class LoadedIndex:
     def build_id(self) -> str:
         """Identifies this build (fingerprint and creation time)."""
         return f"{self.manifest['fingerprint']}@{self.manifest['created']}"
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Vector id of every passage id."""
+        return {passage.passage_id: row for row, passage in enumerate(self.passages)}
+
+    @cached_property
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents, in file order."""
+        return [
+            DocumentInfo(source, info["title"], info.get("date"), int(info["passages"]))
+            for source, info in self.manifest["documents"].items()
+        ]
+
+    def rows_of_sources(self, sources: list[str]) -> np.ndarray:
+        """Vector ids of the passages of ``sources``; raises ``ValueError`` for an unknown source."""
+        known = {doc.source for doc in self.documents}
+        unknown = sorted(set(sources) - known)
+        if unknown:
+            raise ValueError(f"Unknown document(s) {', '.join(unknown)}; choose among the indexed files.")
+        wanted = set(sources)
+        return np.array([row for row, p in enumerate(self.passages) if p.source in wanted], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as listed to users."""
+
+    source: str
+    title: str
+    date: str | None
+    passages: int
+
+
+def nearest(vectors: Any, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[Any, Any]:
+    """FAISS ``search`` restricted to the ids in ``allowed`` (all ids when None)."""
+    import faiss
+
+    if allowed is None:
+        return vectors.search(queries, min(k, vectors.ntotal))
+    selector = faiss.IDSelectorBatch(allowed.astype(np.int64))  # must outlive the search
+    params = faiss.SearchParameters()
+    params.sel = selector
+    return vectors.search(queries, max(min(k, len(allowed)), 1), params=params)
 
 
 def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedIndex:

@@ -76,6 +76,20 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    """Character ``size``-grams of ``text``'s words, ignoring punctuation and spacing."""
+    letters = "".join(_WORD.findall(normalise(text)))
+    return frozenset(letters[i : i + size] for i in range(max(len(letters) - size + 1, 1)))
+
+
+def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8) -> bool:
+    """Whether two shingle sets are the same formulation: mostly shared, or one inside the other."""
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(a | b) >= threshold or shared / min(len(a), len(b)) >= 0.9
+
+
 class ChineseTokenizer:
     """jieba search-mode words + character bigrams, minus stopwords."""
 
@@ -165,6 +179,10 @@ class LexicalIndex:
     def size(self) -> int:
         """Number of indexed passages."""
         return int(self._bm25.scores["num_docs"])  # type: ignore[attr-defined]
+
+    def knows(self, token: str) -> bool:
+        """Whether ``token`` occurs in any indexed passage."""
+        return normalise(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when nothing matches)."""

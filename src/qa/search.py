@@ -13,8 +13,8 @@ import numpy as np
 
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError, StaleIndexError
-from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
-from qa.lexical import normalise, quoted_phrases
+from qa.index import LoadedIndex, load_index, nearest, read_manifest, stale_reasons
+from qa.lexical import near_duplicate, normalise, quoted_phrases, shingles
 from qa.passages import Passage, sentences_of
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Hit:
     section: str | None
     section_path: tuple[str, ...]
     paragraph: int
+    paragraph_end: int
     passage_id: str
     start: int
     end: int
@@ -79,6 +80,7 @@ class Hit:
             section=passage.section,
             section_path=passage.section_path,
             paragraph=passage.paragraph,
+            paragraph_end=passage.paragraph_end,
             passage_id=passage.passage_id,
             start=passage.start,
             end=passage.end,
@@ -136,17 +138,21 @@ class Retriever:
         """The indexed passages, in vector-id order."""
         return self.index.passages
 
-    def rank(self, query: str, mode: Mode = "hybrid") -> Ranking:
-        """Score candidates for ``query`` with one ranker; the evaluation compares modes."""
+    def rank(self, query: str, mode: Mode = "hybrid", sources: list[str] | None = None) -> Ranking:
+        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files."""
         text = clean_query(query)
         index = self.index
+        allowed = index.rows_of_sources(sources) if sources else None
         lexical_all = index.lexical.scores(text)
+        if allowed is not None:
+            lexical_all = np.where(np.isin(np.arange(len(lexical_all)), allowed), lexical_all, -1.0)
         q = self.embedder.encode_queries([text])
         top = min(len(index.passages), _CANDIDATES)
-        _, dense_ids = index.vectors.search(q, top)
-        sentence_scores, sentence_ids = index.sentences.search(
-            q, min(index.sentences.ntotal, 4 * _CANDIDATES)
+        _, dense_ids = nearest(index.vectors, q, top, allowed)
+        allowed_sentences = (
+            None if allowed is None else np.flatnonzero(np.isin(index.sentence_owner, allowed))
         )
+        sentence_scores, sentence_ids = nearest(index.sentences, q, 4 * _CANDIDATES, allowed_sentences)
         best_sentence: dict[int, float] = {}
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
             if sentence >= 0:
@@ -154,6 +160,8 @@ class Retriever:
         lexical_ids = np.argsort(-lexical_all, kind="stable")[:top]
         ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
         ids = ids[ids >= 0]
+        if allowed is not None:
+            ids = ids[np.isin(ids, allowed)]
         passage_cos = index.vectors.reconstruct_batch(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
         dense = (passage_cos + sentence_cos) / 2
@@ -168,7 +176,10 @@ class Retriever:
         else:
             fused = fusion.lexical_weight * lexical_norm + (1 - fusion.lexical_weight) * dense_norm
         fused = fused + _phrase_bonus(text, [index.passages[i].text for i in ids])
-        relevant = self.is_relevant(float(lexical.max()), float(dense.max()), mode)
+        # A question made only of question and function words ("那具体要怎么做?") names no
+        # topic; e5 still finds it close to many passages, which would be noise.
+        has_topic = bool(index.lexical.tokenizer.words(text))
+        relevant = has_topic and self.is_relevant(float(lexical.max()), float(dense.max()), mode)
         return Ranking(ids, fused, lexical, dense, relevant)
 
     def is_relevant(self, best_lexical: float, best_dense: float, mode: Mode = "hybrid") -> bool:
@@ -194,31 +205,38 @@ class Retriever:
     def search(
         self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
     ) -> list[Hit]:
-        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant."""
+        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant.
+
+        ``sources`` restricts the search to those files (names as in ``Hit.source``). A passage
+        that repeats one already chosen (the same or a near-identical formulation) is not shown
+        again; its document is listed in the chosen hit's ``also_in``.
+        """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        ranking = self.rank(query, mode)
+        ranking = self.rank(query, mode, sources)
         if not ranking.relevant:
             return []
-        words = set(self.index.lexical.tokenizer.words(clean_query(query)))
-        order = np.argsort(-ranking.fused, kind="stable")
+        words = sorted(set(self.index.lexical.tokenizer.words(clean_query(query))), key=len, reverse=True)
+        dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
-        seen: dict[str, int] = {}
-        dense_rank = {int(i): r for r, i in enumerate(ranking.ids[np.argsort(-ranking.dense)][:k])}
-        for position in order:
-            passage = self.index.passages[int(ranking.ids[position])]
-            if sources and passage.source not in sources:
+        chosen: list[frozenset[str]] = []
+        for position in np.argsort(-ranking.fused, kind="stable"):
+            row = int(ranking.ids[position])
+            passage = self.index.passages[row]
+            passage_shingles = shingles(passage.text)
+            twin = next((i for i, s in enumerate(chosen) if near_duplicate(s, passage_shingles)), None)
+            if twin is not None:
+                hits[twin] = _with_also(hits[twin], passage.doc_title)
                 continue
+            if len(hits) == k:
+                continue  # still scanning: a lower candidate may repeat a chosen passage
             key = normalise(passage.text)
-            if key in seen:
-                hits[seen[key]] = _with_also(hits[seen[key]], passage.doc_title)
-                continue
-            matched = tuple(w for w in sorted(words, key=len, reverse=True) if w in key)
-            by_meaning = int(ranking.ids[position]) in dense_rank
+            matched = tuple(w for w in words if w in key)
+            by_meaning = row in dense_top
             found_by: Literal["words", "meaning", "both"] = (
                 "both" if matched and by_meaning else ("words" if matched else "meaning")
             )
-            seen[key] = len(hits)
+            chosen.append(passage_shingles)
             hits.append(
                 Hit.from_passage(
                     passage,
@@ -227,12 +245,23 @@ class Retriever:
                     lexical_score=round(float(ranking.lexical[position]), 4),
                     dense_score=round(float(ranking.dense[position]), 4),
                     found_by=found_by,
-                    best_sentences=self.best_sentences(query, int(ranking.ids[position])),
+                    best_sentences=self.best_sentences(query, row),
                 )
             )
-            if len(hits) == k:
-                break
         return hits
+
+    def neighbours(
+        self, passage_id: str, before: int = 1, after: int = 1
+    ) -> tuple[list[Passage], list[Passage]]:
+        """The passages just before and after ``passage_id`` in its own document."""
+        row = self.index.row_of.get(passage_id)
+        if row is None:
+            raise KeyError(f"No passage {passage_id!r} in the index at {self.index.root}")
+        passages = self.index.passages
+        source = passages[row].source
+        earlier = [p for p in passages[max(row - before, 0) : row] if p.source == source]
+        later = [p for p in passages[row + 1 : row + 1 + after] if p.source == source]
+        return earlier, later
 
 
 def _with_also(hit: Hit, title: str) -> Hit:
@@ -291,6 +320,9 @@ def default_retriever() -> Retriever:
         return _default
 
 
-def search(query: str, k: int = 5) -> list[Hit]:
-    """The best ``k`` passages for ``query`` from the default index (empty if none is relevant)."""
-    return default_retriever().search(query, k)
+def search(query: str, k: int = 5, sources: list[str] | None = None) -> list[Hit]:
+    """The best ``k`` passages for ``query`` from the default index (empty if none is relevant).
+
+    ``sources`` restricts the search to those documents (file names as in ``Hit.source``).
+    """
+    return default_retriever().search(query, k, sources=sources)
