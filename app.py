@@ -1,45 +1,26 @@
-"""Minimal chat page over `qa.search` (the full chat UI is built in src/qa/ui)."""
+"""Start the chat page: ``python app.py [--host H] [--port P]`` (defaults 127.0.0.1:7860)."""
 
 from __future__ import annotations
 
 import argparse
-import html
+import logging
 import os
 
-import gradio as gr
-
-from qa import QAError, search
-
-
-def respond(message: str, history: list[dict[str, str]]) -> str:
-    """Answer one question with the best passages and their sources."""
-    try:
-        hits = search(message, k=3)
-    except ValueError:
-        return "请输入问题。"
-    except QAError as exc:
-        raise gr.Error(f"检索服务不可用:{exc}") from exc
-    if not hits:
-        return "未找到相关内容。请换一种说法,或使用讲话中的关键词再试。"
-    blocks = []
-    for rank, hit in enumerate(hits, 1):
-        where = " · ".join(
-            html.escape(x)
-            for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段")
-            if x
-        )
-        blocks.append(
-            f"**{rank}.** {html.escape(hit.text)}\n\n<sub>{where} · {html.escape(hit.source)}</sub>"
-        )
-    return "\n\n---\n\n".join(blocks)
+from qa.search import default_retriever
+from qa.ui import ChatService, FeedbackLog, default_feedback_path
+from qa.ui.app import build_demo, launch
 
 
-demo = gr.ChatInterface(respond, title="政协讲话问答", examples=["政协委员怎样提高履职能力?"])
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Start the 政协讲话问答 chat page.")
+    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    service = ChatService(default_retriever(), FeedbackLog(default_feedback_path()))
+    service.warm_up()  # load the model once, before the first user waits
+    launch(build_demo(service), args.host, args.port)
+
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Start the chat page.")
-    parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")))
-    args = parser.parse_args()
-    search("政协")  # load the model and index once, before the first user waits
-    demo.launch(server_name=args.host, server_port=args.port)
+    main()

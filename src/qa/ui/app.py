@@ -1,0 +1,148 @@
+"""The Gradio chat page: layout and events only; the work is done by ``ChatService``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from qa.errors import QAError
+from qa.ui import render
+from qa.ui.conversation import Conversation
+from qa.ui.service import DEFAULT_K, EXAMPLES, MAX_K, ChatService
+
+TITLE = "政协讲话问答"
+INTRO = (
+    "用中文提问,立即看到讲话原文中最相关的段落及其出处(文档、日期、章节、段落)。"
+    "黄色标出与问题相同的词语,加粗(浅蓝底)的是最切题的句子。"
+)
+HELP = """**使用提示**
+
+- 追问(如“那具体要怎么做?”“还有呢?”)会结合上一个问题检索;点“新对话”重新开始。
+- 给词语加引号(如 “懂政协”)只返回字面包含它的段落。
+- 每个段落可展开“查看上下文”和“复制引用”;用回答下方的赞/踩按钮评价,帮助改进检索。
+"""
+# Long answers: show the start of the newest one, not the end of the chat.
+SCROLL_TO_ANSWER = """() => { setTimeout(() => {
+  const answers = document.querySelectorAll('#qa-chat .qa-answer');
+  if (!answers.length) return;
+  const answer = answers[answers.length - 1];
+  let box = answer.parentElement;
+  const scrolls = (el) =>
+    el.scrollHeight > el.clientHeight && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
+  while (box && !scrolls(box)) box = box.parentElement;
+  if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
+}, 150); }"""
+CONCURRENCY_LIMIT = 2  # searches are CPU-bound; the machine has 2 cores
+QUEUE_SIZE = 256
+
+
+def build_demo(service: ChatService) -> gr.Blocks:
+    """The chat page over ``service``, with the ``search`` API endpoint."""
+
+    def respond(
+        question: str, k: float, sources: list[str] | None, conversation: Conversation
+    ) -> tuple[Conversation, list[dict[str, str]], str]:
+        try:
+            updated = service.respond(question, k, sources, conversation)
+        except ValueError as exc:
+            empty = not question or not question.strip()
+            gr.Warning("请输入问题。" if empty else f"无法检索:{exc}")
+            return conversation, conversation.messages, question
+        except QAError as exc:
+            raise gr.Error(f"检索服务暂不可用:{exc}") from exc
+        return updated, updated.messages, ""
+
+    def ask_example(
+        k: float, sources: list[str] | None, conversation: Conversation, selected: gr.SelectData
+    ) -> tuple[Conversation, list[dict[str, str]], str]:
+        value: Any = selected.value
+        text = value.get("text", "") if isinstance(value, dict) else str(value)
+        return respond(text, k, sources, conversation)
+
+    def rate(conversation: Conversation, data: gr.LikeData) -> None:
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        liked = data.liked
+        rating = liked if isinstance(liked, str) else ("like" if liked else "dislike")
+        if service.rate(conversation, int(index), rating):
+            gr.Info("已记录您的评价,谢谢!")
+
+    def new_conversation() -> tuple[Conversation, list[dict[str, str]], str]:
+        return Conversation(), [], ""
+
+    def api_search(
+        question: str, k: int = DEFAULT_K, documents: list[str] | None = None, previous: str | None = None
+    ) -> dict[str, Any]:
+        """Search the speeches: the best ``k`` passages for ``question`` with full attribution.
+
+        ``documents`` restricts the search to those file names; ``previous`` is the previous
+        question, for follow-ups such as "那具体要怎么做?".
+        """
+        try:
+            return service.api_search(question, k, documents, previous)
+        except (ValueError, QAError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    with gr.Blocks(title=TITLE) as demo:
+        conversation = gr.State(Conversation())
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=620,
+                    autoscroll=False,
+                    elem_id="qa-chat",
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    buttons=[],
+                    placeholder="请在下方输入问题,或点击示例问题。",
+                    examples=[{"text": q} for q in EXAMPLES],
+                    feedback_options=("Like", "Dislike"),
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="输入问题,例如:政协委员怎样提高履职能力?",
+                        show_label=False,
+                        lines=1,
+                        scale=6,
+                        elem_id="qa-question",
+                        autofocus=True,
+                    )
+                    ask = gr.Button("提问", variant="primary", scale=1, elem_id="qa-ask")
+                clear = gr.Button("新对话", elem_id="qa-new", size="sm")
+            with gr.Column(scale=1, min_width=280):
+                k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
+                sources = gr.Dropdown(
+                    choices=service.document_choices(),
+                    multiselect=True,
+                    value=[],
+                    label="限定文档(留空为全部)",
+                    elem_id="qa-filter",
+                )
+                with gr.Accordion("已索引文档", open=True):
+                    gr.HTML(service.documents_html(), elem_id="qa-docs")
+                gr.Markdown(HELP)
+
+        inputs = [question, k, sources, conversation]
+        outputs = [conversation, chatbot, question]
+        for event in (
+            question.submit(respond, inputs, outputs, api_visibility="private"),
+            ask.click(respond, inputs, outputs, api_visibility="private"),
+            chatbot.example_select(
+                ask_example, [k, sources, conversation], outputs, api_visibility="private"
+            ),
+        ):
+            event.then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
+        chatbot.like(rate, [conversation], None, api_visibility="private")
+        clear.click(new_conversation, None, outputs, api_visibility="private")
+        chatbot.clear(new_conversation, None, outputs, api_visibility="private")
+        gr.api(api_search, api_name="search")
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str, port: int, **kwargs: Any) -> None:
+    """Serve ``demo`` with a bounded queue and the page's styles."""
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+    demo.launch(server_name=host, server_port=port, css=render.CSS, footer_links=["api"], **kwargs)

@@ -1,0 +1,227 @@
+"""Turn hits into the HTML the chat page shows: escaped, highlighted and attributed.
+
+Every piece of document or user text goes through ``escape``: HTML is escaped and the
+characters Markdown or LaTeX would interpret are written as entities, so a document or a
+question can never inject markup, links or images into the page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from qa.passages import Passage
+from qa.search import Hit
+
+NO_RESULT = "未找到相关内容。"
+NO_RESULT_HINT = (
+    "这些讲话中没有与问题相关的段落。可以换一种说法,使用讲话中的关键词(如“履职能力”“协商议政”),"
+    "或取消文档筛选后再试。"
+)
+FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配(无相同词语)", "both": "词语和语义均匹配"}
+
+# HTML's special characters and those Markdown (and Gradio's LaTeX) would interpret even
+# inside escaped text, all written as numeric entities in one pass.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_ENTITIES |= {ch: f"&#{ord(ch)};" for ch in "'\\`*_[](){}#!|~$+-=.:"}
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+
+
+def escape(text: str) -> str:
+    """``text`` as inert HTML: tags, entities and Markdown syntax shown literally; newlines as ``<br>``."""
+    escaped = _SPECIAL.sub(lambda m: _ENTITIES[m.group(0)], text)
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def display_terms(terms: Iterable[str]) -> list[str]:
+    """Matched terms without the sub-words of longer matched terms (履职能力, not also 履职/能力)."""
+    unique = sorted(set(terms), key=lambda t: (-len(t), t))
+    kept: list[str] = []
+    for term in unique:
+        if not any(term in longer for longer in kept):
+            kept.append(term)
+    return kept
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
+    # Terms are matched on NFKC + lower case text (as in the index); keep each normalised
+    # character's position in the original so highlights land on the original characters.
+    chars: list[str] = []
+    origin: list[int] = []
+    for position, char in enumerate(text):
+        for normalised_char in unicodedata.normalize("NFKC", char).lower():
+            chars.append(normalised_char)
+            origin.append(position)
+    return "".join(chars), origin
+
+
+def term_spans(text: str, terms: Iterable[str]) -> list[_Span]:
+    """Non-overlapping spans of ``text`` where ``terms`` occur, longest terms first."""
+    normalised, origin = _normalised_with_offsets(text)
+    taken = [False] * len(text)
+    spans: list[_Span] = []
+    for term in sorted({unicodedata.normalize("NFKC", t).lower() for t in terms if t}, key=len, reverse=True):
+        for match in re.finditer(re.escape(term), normalised):
+            start, end = origin[match.start()], origin[match.end() - 1] + 1
+            if not any(taken[start:end]):
+                spans.append(_Span(start, end))
+                taken[start:end] = [True] * (end - start)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def sentence_spans(text: str, sentences: Iterable[str]) -> list[_Span]:
+    """Where each of ``sentences`` occurs in ``text`` (first occurrence)."""
+    spans = []
+    for sentence in sentences:
+        start = text.find(sentence) if sentence else -1
+        if start >= 0:
+            spans.append(_Span(start, start + len(sentence)))
+    return spans
+
+
+def emphasis(text: str, best_sentences: Sequence[str]) -> list[str]:
+    """The best sentences worth emphasising: the best one unless it is most of the passage,
+    and the second best too while together they stay under half of it."""
+    length = len(text.strip()) or 1
+    chosen: list[str] = []
+    for rank, sentence in enumerate(best_sentences[:2]):
+        limit = 0.7 if rank == 0 else 0.5
+        if sentence not in text or (sum(map(len, chosen)) + len(sentence)) / length > limit:
+            break  # never the second best without the best
+        chosen.append(sentence)
+    return chosen
+
+
+def highlight(text: str, terms: Sequence[str], emphasised: Sequence[str] = ()) -> str:
+    """Escaped ``text`` with ``terms`` in ``<mark>`` and the ``emphasised`` sentences in ``<strong>``."""
+    marks = term_spans(text, terms)
+    strong = sentence_spans(text, emphasised)
+    cuts = sorted({0, len(text)} | {b for s in (*marks, *strong) for b in (s.start, s.end)})
+    out: list[str] = []
+    for start, end in pairwise(cuts):
+        piece = escape(text[start:end])
+        if any(s.start <= start and end <= s.end for s in marks):
+            piece = f"<mark>{piece}</mark>"
+        if any(s.start <= start and end <= s.end for s in strong):
+            piece = f"<strong>{piece}</strong>"
+        out.append(piece)
+    return "".join(out)
+
+
+def paragraph_label(hit: Hit) -> str:
+    """第N段, 第N–M段 for merged paragraphs, with the part of a split one (第N段之2)."""
+    label = (
+        f"第{hit.paragraph}段"
+        if hit.paragraph_end <= hit.paragraph
+        else f"第{hit.paragraph}–{hit.paragraph_end}段"
+    )
+    part = hit.passage_id.rsplit(".", 1)[-1]
+    return f"{label}之{part}" if part.isdigit() and part != "1" else label
+
+
+def attribution(hit: Hit) -> str:
+    """《title》 · date · section · 第N段 · file, as plain text."""
+    parts = [f"《{hit.doc_title}》", hit.doc_date or "", hit.section or "", paragraph_label(hit), hit.source]
+    return " · ".join(p for p in parts if p)
+
+
+def citation(hit: Hit) -> str:
+    """A ready-to-paste citation: the passage in quotes, then its source."""
+    text = " ".join(line.strip() for line in hit.text.splitlines() if line.strip())
+    where = "，".join(p for p in (hit.section, paragraph_label(hit)) if p)
+    date = f"（{hit.doc_date}）" if hit.doc_date else ""
+    return f"“{text}”——《{hit.doc_title}》{date}，{where}。"
+
+
+def explanation(hit: Hit) -> str:
+    """Why the passage matched: the question's words found in it, and by which ranker."""
+    terms = display_terms(hit.matched_terms)
+    words = "、".join(f"<mark>{escape(t)}</mark>" for t in terms) if terms else "无相同词语"
+    also = "".join(f"《{escape(title)}》" for title in hit.also_in)
+    parts = [f"匹配词:{words}", FOUND_BY_LABEL[hit.found_by]]
+    if also:
+        parts.append(f"相同表述亦见于 {also}")
+    return '<div class="qa-why">' + " · ".join(parts) + "</div>"
+
+
+def context_block(hit: Hit, before: Sequence[Passage], after: Sequence[Passage]) -> str:
+    """The passage between its neighbours, folded away until the reader opens it."""
+    if not before and not after:
+        return ""
+    rows = [f'<p class="qa-ctx-other">{escape(p.text)}</p>' for p in before]
+    rows.append(f'<p class="qa-ctx-self">{escape(hit.text)}</p>')
+    rows += [f'<p class="qa-ctx-other">{escape(p.text)}</p>' for p in after]
+    return f'<details class="qa-ctx"><summary>查看上下文</summary>{"".join(rows)}</details>'
+
+
+def card(
+    rank: int,
+    hit: Hit,
+    before: Sequence[Passage] = (),
+    after: Sequence[Passage] = (),
+    shown_before: bool = False,
+) -> str:
+    """One passage as a card: rank, highlighted text, why it matched, source, context, citation."""
+    seen = ' <span class="qa-seen">上文已出现</span>' if shown_before else ""
+    body = highlight(hit.text, display_terms(hit.matched_terms), emphasis(hit.text, hit.best_sentences))
+    return (
+        f'<div class="qa-card" data-passage-id="{escape(hit.passage_id)}">'
+        f'<div class="qa-rank">{rank}{seen}</div>'
+        f'<div class="qa-text">{body}</div>'
+        f"{explanation(hit)}"
+        f'<div class="qa-source">{escape(attribution(hit))}</div>'
+        f"{context_block(hit, before, after)}"
+        f'<details class="qa-cite"><summary>复制引用</summary>\n\n{code_block(citation(hit))}\n\n</details>\n'
+        "</div>"
+    )
+
+
+def code_block(text: str) -> str:
+    """``text`` as a Markdown code block (shown literally, with the chat's copy button)."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def user_message(question: str) -> str:
+    """The user's question as shown in the chat: plain text, never markup."""
+    return f'<div class="qa-question">{escape(question)}</div>'
+
+
+def answer(cards: Sequence[str], note: str = "") -> str:
+    """The whole answer message: an optional note, then the cards (or the no-result message)."""
+    head = f'<div class="qa-note">{escape(note)}</div>' if note else ""
+    if not cards:
+        return (
+            f'<div class="qa-answer">{head}<div class="qa-empty"><strong>{NO_RESULT}</strong>'
+            f"<br>{escape(NO_RESULT_HINT)}</div></div>"
+        )
+    return f'<div class="qa-answer">{head}{"".join(cards)}</div>'
+
+
+CSS = """
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  margin: 8px 0; background: var(--background-fill-primary); }
+.qa-rank { font-weight: 700; color: var(--color-accent); margin-bottom: 4px; }
+.qa-seen { font-weight: 400; font-size: 0.8em; color: var(--body-text-color-subdued); margin-left: 6px; }
+.qa-text { line-height: 1.75; }
+.qa-text mark, .qa-why mark { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }
+.qa-text strong { font-weight: 700; background: rgba(66, 133, 244, 0.10); border-radius: 2px; }
+.qa-why { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 6px; }
+.qa-source { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color); font-weight: 600; }
+.qa-ctx, .qa-cite { font-size: 0.9em; margin-top: 6px; }
+.qa-ctx summary, .qa-cite summary { cursor: pointer; color: var(--link-text-color); }
+.qa-ctx-other { color: var(--body-text-color-subdued); }
+.qa-ctx-self { border-left: 3px solid var(--color-accent); padding-left: 8px; }
+.qa-cite pre, .qa-cite code { white-space: pre-wrap !important; word-break: break-all; }
+.qa-note { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.qa-empty { padding: 6px 0; }
+"""

@@ -1,0 +1,168 @@
+"""What the chat page does, without Gradio: answer a question in a conversation, rate an answer.
+
+The Gradio wiring in ``qa.ui.app`` only calls these methods, so they are tested directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import asdict
+from typing import Any
+
+from qa.search import MAX_QUERY_CHARS, Hit, Retriever, clean_query
+from qa.ui import render
+from qa.ui.conversation import Conversation, Query, Turn, build_query
+from qa.ui.feedback import FeedbackLog, FeedbackRecord
+
+log = logging.getLogger(__name__)
+
+MAX_K = 10
+DEFAULT_K = 3
+EXAMPLES = (
+    "政协委员怎样提高履职能力?",
+    "如何加强政协党的建设?",
+    "怎样提高协商议政质量?",
+    "“懂政协、会协商、善议政”指的是什么?",
+    "政协如何开展民主监督?",
+    "如何做好全会筹备工作?",
+)
+
+
+class ChatService:
+    """Answers questions over one retriever and records ratings in one feedback log."""
+
+    def __init__(self, retriever: Retriever, feedback: FeedbackLog) -> None:
+        self.retriever = retriever
+        self.feedback = feedback
+
+    def warm_up(self) -> None:
+        """Run one search so the model and tokenizer are loaded before the first user waits."""
+        self.retriever.search(EXAMPLES[0], k=1)
+
+    # -- searching -----------------------------------------------------------------------
+
+    def _check(self, k: float | int, sources: list[str] | None) -> tuple[int, list[str]]:
+        k = int(k)
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        chosen = list(dict.fromkeys(sources or []))
+        self.retriever.index.rows_of_sources(chosen)  # raises ValueError for an unknown file
+        return k, chosen
+
+    def find(
+        self, question: str, topic: str | None, k: int, sources: list[str], shown: Collection[str] = ()
+    ) -> tuple[Query, list[Hit]]:
+        """The query for ``question`` in its conversation and the best ``k`` hits for it.
+
+        A follow-up asks for more than was already said: passages in ``shown`` come after
+        the new ones (they stay in the answer when there are not enough new ones).
+        """
+        lexical = self.retriever.index.lexical
+        query = build_query(clean_query(question), topic, lexical.tokenizer.words, lexical.knows)
+        extra = len(shown) if query.follow_up else 0
+        hits = self.retriever.search(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
+        if extra:
+            hits = sorted(hits, key=lambda h: h.passage_id in shown)[:k]
+        return query, hits
+
+    def cards(self, hits: list[Hit], shown: Collection[str] = ()) -> list[str]:
+        """One HTML card per hit, with its neighbouring passages as context."""
+        out = []
+        for rank, hit in enumerate(hits, 1):
+            before, after = self.retriever.neighbours(hit.passage_id)
+            out.append(render.card(rank, hit, before, after, shown_before=hit.passage_id in shown))
+        return out
+
+    # -- the chat ------------------------------------------------------------------------
+
+    def respond(
+        self, question: str, k: float | int, sources: list[str] | None, conversation: Conversation
+    ) -> Conversation:
+        """Append ``question`` and its answer to ``conversation``; raises ``ValueError`` for bad input."""
+        k, chosen = self._check(k, sources)
+        shown = conversation.shown_passages()
+        query, hits = self.find(question, conversation.topic, k, chosen, shown)
+        notes = []
+        if len(question.strip()) > MAX_QUERY_CHARS:
+            notes.append(f"问题过长,只按前{MAX_QUERY_CHARS}个字检索。")
+        if query.follow_up:
+            notes.append(f"结合上一个问题理解为:{query.text}")
+        if chosen:
+            titles = "、".join(f"《{d.title}》" for d in self.retriever.index.documents if d.source in chosen)
+            notes.append(f"只在 {titles} 中检索。")
+        messages = [
+            *conversation.messages,
+            {"role": "user", "content": render.user_message(question)},
+            {"role": "assistant", "content": render.answer(self.cards(hits, shown), " ".join(notes))},
+        ]
+        turn = Turn(question.strip(), query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
+        return Conversation(
+            messages=messages,
+            topic=query.topic if hits else conversation.topic,
+            turns={**conversation.turns, len(messages) - 1: turn},
+        )
+
+    def rate(self, conversation: Conversation, message_index: int, rating: str) -> bool:
+        """Record a rating of the answer at ``message_index``; False when there is no such answer."""
+        turn = conversation.turns.get(message_index)
+        if turn is None:
+            log.warning("Rating for message %s, which is not an answer; ignored", message_index)
+            return False
+        self.feedback.append(FeedbackRecord.of(turn, rating, self.retriever.index.build_id))
+        return True
+
+    # -- the API -------------------------------------------------------------------------
+
+    def api_search(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        documents: list[str] | None = None,
+        previous: str | None = None,
+    ) -> dict[str, Any]:
+        """Structured search result: every passage with its full attribution, as JSON."""
+        k, chosen = self._check(k, documents)
+        query, hits = self.find(question, clean_query(previous) if previous else None, k, chosen)
+        return {
+            "question": question,
+            "query": query.text,
+            "follow_up": query.follow_up,
+            "build_id": self.retriever.index.build_id,
+            "message": "" if hits else render.NO_RESULT,
+            "passages": [
+                {
+                    "rank": rank,
+                    **asdict(hit),
+                    "attribution": render.attribution(hit),
+                    "citation": render.citation(hit),
+                }
+                for rank, hit in enumerate(hits, 1)
+            ],
+        }
+
+    # -- the side panel ------------------------------------------------------------------
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        """(label, file name) of every indexed document, for the filter."""
+        return [
+            (f"《{d.title}》{f'({d.date})' if d.date else ''}", d.source)
+            for d in self.retriever.index.documents
+        ]
+
+    def documents_html(self) -> str:
+        """The indexed documents and how the index was built, as an escaped HTML table."""
+        index = self.retriever.index
+        rows = "".join(
+            f"<tr><td>{render.escape(d.title)}</td><td>{render.escape(d.date or '—')}</td>"
+            f"<td>{d.passages}</td></tr>"
+            for d in index.documents
+        )
+        manifest = index.manifest
+        built = render.escape(str(manifest["created"]).replace("T", " ")[:16])
+        return (
+            '<table class="qa-docs"><thead><tr><th>标题</th><th>日期</th><th>段落</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+            f'<p class="qa-index-info">共 {len(index.documents)} 篇、{len(index.passages)} 段 · '
+            f"索引构建于 {built} · 模型 {render.escape(manifest['model']['name'])}</p>"
+        )
