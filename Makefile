@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install index run test lint typecheck unit eval clean
+.PHONY: install browser index run test lint typecheck unit eval screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests drive Debian's Chromium (never a downloaded one); CJK fonts for screenshots.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver fonts-noto-cjk; \
+	fi
+
 index: install
 	$(PY) -m qa build --if-stale
 
@@ -27,19 +39,22 @@ run: index
 	$(PY) app.py
 
 lint: install
-	$(VENV)/bin/ruff check src tests eval app.py
-	$(VENV)/bin/ruff format --check src tests eval app.py
+	$(VENV)/bin/ruff check src tests eval bench app.py
+	$(VENV)/bin/ruff format --check src tests eval bench app.py
 
 typecheck: install
 	$(VENV)/bin/mypy src
 
-unit: install
+unit: install browser
 	$(VENV)/bin/pytest
 
 test: lint typecheck unit
 
 eval: install
 	$(PY) -m qa eval
+
+screenshot: install browser
+	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_app_browser.py -k "attribution or out_of_domain"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,212 @@
+"""End to end: start ``app.py`` on a free port, drive it in headless Chromium, call its API.
+
+Chromium is Debian's (``make browser`` installs it); Playwright only drives it.
+Screenshots go to ``QA_SCREENSHOT_DIR`` when set (``make screenshot`` refreshes docs/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ANSWER_TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The chat page running in its own process: (base URL, feedback file)."""
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    port = _free_port()
+    env = {**os.environ, "QA_FEEDBACK_FILE": str(feedback), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "app.py"), "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"app.py exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"app.py did not answer on {url} within 180 s:\n{log.read_text()}")
+        time.sleep(0.5)
+    yield url, feedback
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make browser` (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):  # type: ignore[no-untyped-def]
+    url, _ = app_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    page.wait_for_selector("#qa-question textarea", timeout=ANSWER_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def ask(page, question: str):  # type: ignore[no-untyped-def]
+    """Type ``question``, press the button and return the locator of the new answer."""
+    answers = page.locator(".qa-answer")
+    before = answers.count()
+    page.fill("#qa-question textarea", question)
+    page.click("#qa-ask")
+    page.wait_for_function(
+        f"document.querySelectorAll('.qa-answer').length > {before}", timeout=ANSWER_TIMEOUT_MS
+    )
+    return answers.nth(before)
+
+
+def screenshot(page, name: str, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    folder = Path(os.environ.get("QA_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000, "the screenshot is empty"
+    return path
+
+
+def test_question_shows_the_passage_with_its_attribution_and_highlights(page, tmp_path: Path) -> None:
+    answer = ask(page, "政协委员怎样提高履职能力?")
+    first = answer.locator(".qa-card").first
+    assert "要提高履职能力" in first.locator(".qa-text").inner_text()
+    source = first.locator(".qa-source").inner_text()
+    for part in ("《2022年在市委政协工作会议上讲话》", "三是切实强化政协委员责任担当", "第31段"):
+        assert part in source
+    assert first.locator(".qa-text mark", has_text="履职能力").count() >= 1
+    assert first.locator(".qa-text strong").count() >= 1, "the best sentence is emphasised"
+    assert answer.locator(".qa-card").count() == 3
+    page.wait_for_timeout(600)  # the page scrolls the chat to the start of the new answer
+    assert first.locator(".qa-rank").is_visible()
+    screenshot(page, "chat-answer.png", tmp_path)
+    first.locator("details.qa-ctx summary").click()
+    assert first.locator(".qa-ctx-other").first.is_visible(), "context opens inside the chat"
+    first.locator("details.qa-cite summary").click()
+    citation = first.locator(".qa-cite pre")
+    citation.wait_for(state="visible")
+    assert "——《2022年在市委政协工作会议上讲话》" in citation.text_content()
+    first.locator(".qa-ctx").scroll_into_view_if_needed()
+    screenshot(page, "chat-context.png", tmp_path)
+
+
+def test_follow_up_and_out_of_domain_question_in_one_conversation(page, tmp_path: Path) -> None:
+    ask(page, "政协委员怎样提高履职能力?")
+    follow_up = ask(page, "那具体要怎么做?")
+    assert "结合上一个问题理解为" in follow_up.locator(".qa-note").inner_text()
+    assert follow_up.locator(".qa-card").count() == 3
+    nothing = ask(page, "红烧肉怎么做?")
+    assert "未找到相关内容" in nothing.inner_text()
+    assert nothing.locator(".qa-card").count() == 0
+    screenshot(page, "chat-no-result.png", tmp_path)
+    page.click("#qa-new")
+    page.wait_for_function("document.querySelectorAll('.qa-answer').length === 0", timeout=ANSWER_TIMEOUT_MS)
+    alone = ask(page, "那具体要怎么做?")
+    assert "未找到相关内容" in alone.inner_text(), "a new conversation forgets the previous topic"
+
+
+def test_injected_markup_is_shown_as_text_and_never_runs(page) -> None:
+    question = "<img src=x onerror=alert(1)><script>alert(2)</script> ![i](http://127.0.0.1:9/x.png) 政协"
+    answer = ask(page, question)
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    user = page.locator(".qa-question").last
+    assert "<img src=x onerror=alert(1)>" in user.inner_text()
+    assert page.locator("#qa-chat img[src='x'], #qa-chat script, #qa-chat img[src*='x.png']").count() == 0
+    assert answer.is_visible()
+
+
+def test_slider_sets_the_number_of_passages(page) -> None:
+    slider_box = page.locator("#qa-k input[type='number']")
+    slider_box.fill("1")
+    slider_box.press("Enter")
+    answer = ask(page, "如何加强政协党的建设?")
+    assert answer.locator(".qa-card").count() == 1
+
+
+def test_like_button_appends_the_rating_to_the_feedback_file(page, app_server) -> None:
+    _, feedback = app_server
+    before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+    ask(page, "怎样提高协商议政质量?")
+    page.locator("#qa-chat button[aria-label='赞']").last.click()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if feedback.exists() and feedback.read_text(encoding="utf-8").count("\n") > before:
+            break
+        time.sleep(0.2)
+    records = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == before + 1
+    assert records[-1]["rating"] == "like"
+    assert records[-1]["question"] == "怎样提高协商议政质量?"
+    assert records[-1]["passage_ids"] and records[-1]["build_id"]
+
+
+def test_document_panel_lists_the_indexed_documents(page) -> None:
+    manifest = json.loads((REPO / "index" / "manifest.json").read_text(encoding="utf-8"))
+    rows = page.locator("#qa-docs tbody tr")
+    assert rows.count() == len(manifest["documents"])
+    panel = page.locator("#qa-docs").inner_text()
+    assert all(doc["title"] in panel for doc in manifest["documents"].values())
+    assert f"{manifest['passage_count']} 段" in panel
+
+
+def test_gradio_client_calls_the_search_endpoint(app_server) -> None:
+    from gradio_client import Client
+
+    url, _ = app_server
+    client = Client(url, verbose=False)
+    result = client.predict("政协委员怎样提高履职能力?", 2, None, None, api_name="/search")
+    assert [p["rank"] for p in result["passages"]] == [1, 2]
+    top = result["passages"][0]
+    assert top["section"] == "三是切实强化政协委员责任担当" and top["paragraph"] == 31
+    assert (
+        top["doc_title"] == "2022年在市委政协工作会议上讲话" and top["source"] == "001_ec7618cb6664527d.txt"
+    )
+    empty = client.predict("How do I bake bread?", 3, None, None, api_name="/search")
+    assert empty["passages"] == [] and empty["message"].startswith("未找到")

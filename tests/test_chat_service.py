@@ -1,0 +1,144 @@
+"""The chat page's logic on the real index and model, without a browser."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.ui import ChatService, Conversation, FeedbackLog
+from qa.ui.render import NO_RESULT
+
+FLAGSHIP = "政协委员怎样提高履职能力?"
+FLAGSHIP_PASSAGE = "001_ec7618cb6664527d.txt#31.1"
+
+
+@pytest.fixture
+def service(retriever, tmp_path: Path) -> ChatService:
+    return ChatService(retriever, FeedbackLog(tmp_path / "feedback" / "feedback.jsonl"))
+
+
+def test_answer_shows_the_passage_with_title_section_and_paragraph(service: ChatService) -> None:
+    conversation = service.respond(FLAGSHIP, 3, None, Conversation())
+    user, reply = conversation.messages
+    assert user["role"] == "user" and "政协委员怎样提高履职能力" in user["content"]
+    assert reply["role"] == "assistant"
+    assert "要提高履职能力" in reply["content"]
+    assert "《2022年在市委政协工作会议上讲话》" in reply["content"]
+    assert "三是切实强化政协委员责任担当 · 第31段" in reply["content"]
+    assert "<mark>履职能力</mark>" in reply["content"]
+    assert reply["content"].count('class="qa-card"') == 3
+    assert conversation.turns[1].passage_ids[0] == FLAGSHIP_PASSAGE
+
+
+def test_k_sets_the_number_of_cards(service: ChatService) -> None:
+    for k in (1, 5):
+        reply = service.respond("如何加强政协党的建设", k, None, Conversation()).messages[-1]["content"]
+        assert reply.count('class="qa-card"') == k
+
+
+@pytest.mark.parametrize("k", [0, 11, -3])
+def test_k_outside_one_to_ten_is_refused(service: ChatService, k: int) -> None:
+    with pytest.raises(ValueError, match="between 1 and 10"):
+        service.respond(FLAGSHIP, k, None, Conversation())
+
+
+def test_out_of_domain_question_gets_the_no_result_message_and_keeps_the_topic(service: ChatService) -> None:
+    first = service.respond(FLAGSHIP, 3, None, Conversation())
+    second = service.respond("红烧肉怎么做?", 3, None, first)
+    reply = second.messages[-1]["content"]
+    assert NO_RESULT in reply and "qa-card" not in reply
+    assert second.topic == first.topic == FLAGSHIP
+
+
+def test_follow_up_searches_the_combined_intent_and_prefers_new_passages(service: ChatService) -> None:
+    first = service.respond(FLAGSHIP, 3, None, Conversation())
+    second = service.respond("那具体要怎么做?", 3, None, first)
+    turn = second.turns[3]
+    assert turn.query.startswith(FLAGSHIP) and turn.query.endswith("那具体要怎么做?")
+    assert "结合上一个问题理解为" in second.messages[-1]["content"]
+    shown = set(first.turns[1].passage_ids)
+    flags = [pid in shown for pid in turn.passage_ids]
+    assert flags == sorted(flags), "passages already shown must come after new ones"
+    assert any(
+        "履职" in service.retriever.passages[service.retriever.index.row_of[pid]].text
+        for pid in turn.passage_ids
+    )
+
+
+def test_a_new_topic_is_not_mixed_with_the_previous_one(service: ChatService) -> None:
+    first = service.respond(FLAGSHIP, 3, None, Conversation())
+    second = service.respond("如何加强政协党的建设?", 3, None, first)
+    assert second.turns[3].query == "如何加强政协党的建设?"
+    assert second.topic == "如何加强政协党的建设?"
+
+
+def test_document_filter_restricts_every_passage_to_the_chosen_files(service: ChatService) -> None:
+    chosen = ["002_918bf7343061484a.txt", "004_d709b2b97a0ad8c6.txt"]
+    conversation = service.respond(FLAGSHIP, 5, chosen, Conversation())
+    ids = conversation.turns[1].passage_ids
+    assert ids and all(pid.split("#")[0] in chosen for pid in ids)
+    assert "只在" in conversation.messages[-1]["content"]
+
+
+def test_unknown_document_in_the_filter_is_refused(service: ChatService) -> None:
+    with pytest.raises(ValueError, match="Unknown document"):
+        service.respond(FLAGSHIP, 3, ["../../etc/passwd"], Conversation())
+
+
+def test_empty_question_is_refused(service: ChatService) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        service.respond("   ", 3, None, Conversation())
+
+
+def test_markup_in_a_question_is_shown_as_text(service: ChatService) -> None:
+    question = "<img src=x onerror=alert(1)> [链接](http://evil.example) 政协委员"
+    content = service.respond(question, 3, None, Conversation()).messages[0]["content"]
+    assert "<img" not in content and "](" not in content
+    assert "&lt;img" in content
+
+
+def test_rating_an_answer_appends_question_passages_and_build_id(service: ChatService) -> None:
+    conversation = service.respond(FLAGSHIP, 2, None, Conversation())
+    assert service.rate(conversation, 1, "dislike")
+    assert not service.rate(conversation, 0, "like"), "the user's own message is not an answer"
+    lines = service.feedback.path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["rating"] == "dislike"
+    assert record["question"] == FLAGSHIP
+    assert record["passage_ids"] == list(conversation.turns[1].passage_ids)
+    assert record["build_id"] == service.retriever.index.build_id
+
+
+def test_api_search_returns_json_with_full_attribution(service: ChatService) -> None:
+    result = service.api_search(FLAGSHIP, k=2)
+    json.dumps(result, ensure_ascii=False)  # must be JSON-serialisable
+    assert result["build_id"] == service.retriever.index.build_id
+    top = result["passages"][0]
+    assert top["passage_id"] == FLAGSHIP_PASSAGE
+    for field in ("doc_title", "doc_date", "section", "paragraph", "source", "start", "end", "matched_terms"):
+        assert field in top
+    assert top["rank"] == 1 and top["citation"].startswith("“要提高履职能力")
+    assert "第31段" in top["attribution"]
+
+
+def test_api_search_follow_up_uses_the_previous_question(service: ChatService) -> None:
+    result = service.api_search("那具体要怎么做?", k=3, previous=FLAGSHIP)
+    assert result["follow_up"] and result["query"].startswith(FLAGSHIP)
+    assert result["passages"]
+
+
+def test_api_search_out_of_domain_says_so(service: ChatService) -> None:
+    result = service.api_search("明天北京会下雨吗", k=3)
+    assert result["passages"] == [] and result["message"] == NO_RESULT
+
+
+def test_document_panel_lists_every_indexed_document(service: ChatService) -> None:
+    panel = html.unescape(service.documents_html())
+    for document in service.retriever.index.documents:
+        assert document.title in panel
+    assert f"{len(service.retriever.passages)} 段" in panel
+    assert len(service.document_choices()) == len(service.retriever.index.documents)
