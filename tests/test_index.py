@@ -147,7 +147,7 @@ def test_failed_build_leaves_the_previous_index_intact_and_loadable(
     assert IndexLayout(tiny_index).manifest.read_text(encoding="utf-8") == before
     assert len(load_index(tiny_index).passages) == json.loads(before)["passage_count"]
     leftovers = [p.name for p in tiny_index.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers == [".index.lock"], "only the (permanent, unlocked) lock file may stay"
 
 
 def test_unreadable_documents_are_listed_as_skipped_in_the_manifest(

@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from qa.errors import (
+    BuildInProgressError,
     DocumentError,
     IndexCorruptError,
     IndexNotFoundError,
@@ -21,6 +22,7 @@ from qa.index import build_index
 from qa.search import Hit, Retriever, search
 
 __all__ = [
+    "BuildInProgressError",
     "DocumentError",
     "Hit",
     "IndexCorruptError",

@@ -14,6 +14,9 @@ from qa.tracked import TrackedText
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt",)
+# A speech is tens of kilobytes; a file this large is a dump or a mistake, and cleaning it
+# would take minutes and gigabytes. Split real collections into one file per document.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,17 @@ def read_document(path: Path, source: str | None = None) -> Document:
     """Read, decode and clean one file; ``source`` is the name shown to users."""
     source = source or path.name
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise DocumentError(
+                f"{source}: is {size / 1e6:.1f} MB, over the {MAX_DOCUMENT_BYTES // 2**20} MB limit for one "
+                "document; split it into one file per speech."
+            )
         data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DocumentError(
+            f"{source}: cannot be read (it no longer exists; deleted or moved during the build?)."
+        ) from exc
     except OSError as exc:
         raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc}).") from exc
     text = decode_bytes(data, source)
@@ -84,14 +97,21 @@ def read_folder(folder: Path) -> ReadReport:
     """Read every document below ``folder``; unreadable ones are reported, never silently dropped."""
     documents: list[Document] = []
     skipped: dict[str, str] = {}
+    first_with: dict[str, str] = {}  # content hash -> the first file that had it
     for path in find_documents(folder):
         source = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped[source] = f"{source}: unsupported file type {path.suffix!r} (supported: .txt)."
             continue
         try:
-            documents.append(read_document(path, source))
+            document = read_document(path, source)
         except DocumentError as exc:
             log.warning("Skipping %s", exc)
             skipped[source] = str(exc)
+            continue
+        if document.sha256 in first_with:
+            skipped[source] = f"{source}: same content as {first_with[document.sha256]}; indexed once."
+            continue
+        first_with[document.sha256] = source
+        documents.append(document)
     return ReadReport(documents, skipped)

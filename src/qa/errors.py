@@ -25,3 +25,7 @@ class DocumentError(QAError):
 
 class ModelError(QAError):
     """The embedding model cannot be found, converted or loaded."""
+
+
+class BuildInProgressError(QAError):
+    """Another process is building the same index."""

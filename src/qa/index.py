@@ -19,9 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -31,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from qa import __version__
+from qa.atomic import exclusive, remove_leftovers, restore_interrupted_swap, staged_folder
 from qa.documents import Document, read_folder
 from qa.embed import Embedder
 from qa.errors import IndexCorruptError, IndexNotFoundError, QAError, StaleIndexError
@@ -86,11 +84,25 @@ class IndexLayout:
 
     def require(self) -> None:
         """Raise ``IndexNotFoundError`` / ``IndexCorruptError`` naming what is missing."""
+        if not self.root.exists() and _restore_if_idle(self.root):
+            log.warning("Recovered the index at %s from an interrupted build", self.root)
         if not self.manifest.is_file():
             raise IndexNotFoundError(f"No index at {self.root} (no manifest.json); {REBUILD_HINT}.")
         missing = [p.name for p in self.files if not p.exists()]
         if missing:
             raise IndexCorruptError(f"Index at {self.root} is missing {', '.join(missing)}; {REBUILD_HINT}.")
+
+
+def _restore_if_idle(root: Path) -> bool:
+    # A missing index may be one a killed build had moved aside; put it back unless a
+    # build is running right now (it is then between its two renames).
+    if not any(root.parent.glob(f".{root.name}-old-*")):
+        return False
+    try:
+        with exclusive(root):
+            return restore_interrupted_swap(root)
+    except QAError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -127,9 +139,17 @@ def build_index(
 
     Returns the new manifest. Unreadable documents are listed under ``skipped`` in it.
     """
+    index_dir = index_dir.resolve()
+    with exclusive(index_dir):
+        remove_leftovers(index_dir)
+        return _build_locked(seeds, index_dir, embedder, settings or BuildSettings(), progress)
+
+
+def _build_locked(
+    seeds: Path, index_dir: Path, embedder: Embedder, settings: BuildSettings, progress: bool
+) -> dict[str, Any]:
     import faiss
 
-    settings = settings or BuildSettings()
     started = time.perf_counter()
     report = read_folder(seeds)
     if not report.documents:
@@ -152,11 +172,7 @@ def build_index(
     manifest["skipped"] = report.skipped
     manifest["build_seconds"] = round(time.perf_counter() - started, 2)
 
-    index_dir = index_dir.resolve()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}-build-", dir=index_dir.parent))
-    scratch.chmod(0o755)  # mkdtemp makes it private; an index is meant to be shared
-    try:
+    with staged_folder(index_dir) as scratch:
         layout = IndexLayout(scratch)
         faiss.write_index(vector_index, str(layout.vectors))
         faiss.write_index(sentence_index, str(layout.sentences))
@@ -166,10 +182,7 @@ def build_index(
         with layout.passages.open("w", encoding="utf-8") as handle:
             for passage in passages:
                 handle.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
-        _write_json(layout.manifest, manifest)
-        _swap_into_place(scratch, index_dir)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        _write_json(layout.manifest, manifest)  # last: a folder without it is not an index
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(report.documents), index_dir)
     return manifest
 
@@ -235,20 +248,6 @@ def _manifest(
     }
     manifest["fingerprint"] = fingerprint(manifest)
     return manifest
-
-
-def _swap_into_place(new: Path, target: Path) -> None:
-    # Rename the old index aside first: os.replace cannot replace a non-empty folder.
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except OSError:
-        if old.exists():
-            os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_json(path: Path, data: object) -> None:
