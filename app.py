@@ -1,26 +1,40 @@
-"""Start the chat page: ``python app.py [--host H] [--port P]`` (defaults 127.0.0.1:7860)."""
+"""Start the chat page: ``python app.py [--host H] [--port P]`` (defaults 127.0.0.1:7860).
+
+Binding to an address other than loopback is a deliberate choice (``--host`` or ``QA_HOST``);
+without a login (``QA_AUTH`` / ``QA_AUTH_FILE``) it prints a warning.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import sys
 
+from qa.errors import QAError
 from qa.search import default_retriever
 from qa.ui import ChatService, FeedbackLog, default_feedback_path
-from qa.ui.app import build_demo, launch
+from qa.ui.app import build_demo, credentials, exposure_warning, launch
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description="Start the 政协讲话问答 chat page.")
     parser.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind")
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    service = ChatService(default_retriever(), FeedbackLog(default_feedback_path()))
+    try:
+        logins = credentials(os.environ)
+        service = ChatService(default_retriever(), FeedbackLog(default_feedback_path()))
+    except QAError as exc:
+        print(f"app.py: {exc}", file=sys.stderr)
+        return 2
+    if warning := exposure_warning(args.host, logins):
+        print(warning, file=sys.stderr)
     service.warm_up()  # load the model once, before the first user waits
-    launch(build_demo(service), args.host, args.port)
+    launch(build_demo(service), args.host, args.port, logins)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

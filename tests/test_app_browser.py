@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,3 +211,42 @@ def test_gradio_client_calls_the_search_endpoint(app_server) -> None:
     )
     empty = client.predict("How do I bake bread?", 3, None, None, api_name="/search")
     assert empty["passages"] == [] and empty["message"].startswith("未找到")
+
+
+def test_search_endpoint_refuses_bad_arguments_with_specific_errors(app_server) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_server[0], verbose=False)
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", 3, None, None, api_name="/search")
+    with pytest.raises(AppError, match="between 1 and 10"):
+        client.predict("政协委员", 50, None, None, api_name="/search")
+    with pytest.raises(AppError, match="Unknown document"):
+        client.predict("政协委员", 3, ["../../etc/passwd"], None, api_name="/search")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=../../../../etc/passwd",
+        f"/gradio_api/file={REPO / 'seeds' / '000_c94c20506ab01715.txt'}",
+        f"/gradio_api/file={REPO / 'pyproject.toml'}",
+    ],
+)
+def test_no_file_outside_the_app_can_be_downloaded(app_server, path: str) -> None:
+    url, _ = app_server
+    try:
+        with urllib.request.urlopen(url + path, timeout=10) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, b""
+    assert b"root:" not in body and b"[project]" not in body
+    assert status >= 400, f"{path} answered {status}"
+
+
+def test_a_huge_question_in_the_page_is_cut_and_answered(page) -> None:
+    answer = ask(page, "政协委员怎样提高履职能力" * 8_334)
+    assert "问题过长" in answer.locator(".qa-note").inner_text()
+    assert answer.locator(".qa-card").count() == 3

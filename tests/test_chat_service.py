@@ -142,3 +142,37 @@ def test_document_panel_lists_every_indexed_document(service: ChatService) -> No
         assert document.title in panel
     assert f"{len(service.retriever.passages)} 段" in panel
     assert len(service.document_choices()) == len(service.retriever.index.documents)
+
+
+BAD_QUESTIONS = {
+    "punctuation only": "？？？！！！...",
+    "emoji only": "😀🎉👍",
+    "100,000 characters": "政协委员怎样提高履职能力" * 8_334,
+    "control characters and NUL": "政协\x00委员\x07怎样提高\x1b履职能力",
+    "mixed scripts": "CPPCC 委员 как 提高履职能力 of members",
+    "HTML and JavaScript": "<img src=x onerror=alert(1)><script>alert(2)</script>政协委员",
+    "Markdown link and image": "[点我](javascript:alert(1)) ![x](http://127.0.0.1:9/x.png) 政协委员",
+    "SQL-ish": "'; DROP TABLE passages; -- 政协",
+}
+
+
+@pytest.mark.parametrize("question", BAD_QUESTIONS.values(), ids=BAD_QUESTIONS.keys())
+def test_odd_questions_get_an_answer_or_the_no_result_message_never_markup(
+    service: ChatService, question: str
+) -> None:
+    user, reply = service.respond(question, 3, None, Conversation()).messages
+    for content in (user["content"], reply["content"]):
+        assert "<img" not in content and "<script" not in content and "](" not in content
+        assert "\x00" not in content and "\x1b" not in content
+    assert (NO_RESULT in reply["content"]) != ("qa-card" in reply["content"])
+    assert len(user["content"]) < 5_000, "a huge question is shown cut, not in full"
+
+
+def test_a_huge_question_is_answered_with_a_note_that_it_was_cut(service: ChatService) -> None:
+    reply = service.respond(BAD_QUESTIONS["100,000 characters"], 3, None, Conversation()).messages[-1]
+    assert "问题过长" in reply["content"] and "qa-card" in reply["content"]
+
+
+def test_api_search_refuses_an_empty_question_with_a_specific_error(service: ChatService) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        service.api_search("  \n ")

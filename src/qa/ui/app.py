@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -142,7 +144,48 @@ def build_demo(service: ChatService) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, host: str, port: int, **kwargs: Any) -> None:
-    """Serve ``demo`` with a bounded queue and the page's styles."""
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def credentials(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Logins from ``QA_AUTH`` ("user:password") or ``QA_AUTH_FILE`` (one "user:password" a line)."""
+    lines: list[str] = []
+    if value := environ.get("QA_AUTH"):
+        lines.append(value)
+    if path := environ.get("QA_AUTH_FILE"):
+        try:
+            lines += Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise QAError(f"QA_AUTH_FILE {path} cannot be read ({exc.strerror or exc}).") from exc
+    pairs = []
+    for line in (raw.strip() for raw in lines):
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            raise QAError("A login must look like user:password (QA_AUTH or a line of QA_AUTH_FILE).")
+        pairs.append((user, password))
+    return pairs
+
+
+def exposure_warning(host: str, logins: list[tuple[str, str]]) -> str | None:
+    """The warning to print when the page is reachable from other machines without a login."""
+    if host in LOOPBACK or logins:
+        return None
+    return (
+        f"WARNING: serving on {host} without a login: anyone who can reach this address can use the page. "
+        "Set QA_AUTH=user:password or QA_AUTH_FILE to require one."
+    )
+
+
+def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] | None = None) -> None:
+    """Serve ``demo`` with a bounded queue and the page's styles; never through a share link."""
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
-    demo.launch(server_name=host, server_port=port, css=render.CSS, footer_links=["api"], **kwargs)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        auth=logins or None,
+        css=render.CSS,
+        footer_links=["api"],
+    )

@@ -93,10 +93,10 @@ class ChatService:
             notes.append(f"只在 {titles} 中检索。")
         messages = [
             *conversation.messages,
-            {"role": "user", "content": render.user_message(question)},
+            {"role": "user", "content": render.user_message(clean_query(question))},
             {"role": "assistant", "content": render.answer(self.cards(hits, shown), " ".join(notes))},
         ]
-        turn = Turn(question.strip(), query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
+        turn = Turn(clean_query(question), query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
         return Conversation(
             messages=messages,
             topic=query.topic if hits else conversation.topic,
