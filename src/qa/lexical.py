@@ -8,6 +8,7 @@ add their own) and from short quoted terms found in the corpus itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -87,7 +88,7 @@ def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8)
     if not a or not b:
         return False
     shared = len(a & b)
-    return shared / len(a | b) >= threshold or shared / min(len(a), len(b)) >= 0.9
+    return shared / (len(a) + len(b) - shared) >= threshold or shared / min(len(a), len(b)) >= 0.9
 
 
 class ChineseTokenizer:
@@ -115,9 +116,14 @@ class ChineseTokenizer:
         self.extra_terms = sorted(set(extra_terms))
         for term in self.extra_terms:
             self._jieba.add_word(term, freq=20)
+        # A question is cut several times per search (ranking, gate, matched terms).
+        self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
 
     def words(self, text: str) -> list[str]:
         """Content words of ``text`` in order (no bigrams); used for highlighting too."""
+        return list(self._cut_cached(text))
+
+    def _cut(self, text: str) -> tuple[str, ...]:
         keep_single = self.settings.single_chars
         out = []
         for word in self._jieba.cut_for_search(normalise(text)):
@@ -129,7 +135,7 @@ class ChineseTokenizer:
             if len(word) == 1 and _CJK_RUN.fullmatch(word) and not keep_single:
                 continue
             out.append(word)
-        return out
+        return tuple(out)
 
     def __call__(self, text: str) -> list[str]:
         tokens = self.words(text)

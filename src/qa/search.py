@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "lexical", "dense"]
 MAX_QUERY_CHARS = 500
 _CANDIDATES = 100
+_DUPLICATE_WINDOW = 50
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Retriever:
         self.embedder = embedder or _load_embedder_for(index_dir)
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
+        self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
 
     @property
     def passages(self) -> list[Passage]:
@@ -220,10 +222,13 @@ class Retriever:
         dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
-        for position in np.argsort(-ranking.fused, kind="stable"):
+        # Repeats of a chosen passage score like it, so they are among the next few candidates.
+        for position in np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]:
             row = int(ranking.ids[position])
             passage = self.index.passages[row]
-            passage_shingles = shingles(passage.text)
+            passage_shingles = self._shingles.get(row) or self._shingles.setdefault(
+                row, shingles(passage.text)
+            )
             twin = next((i for i, s in enumerate(chosen) if near_duplicate(s, passage_shingles)), None)
             if twin is not None:
                 hits[twin] = _with_also(hits[twin], passage.doc_title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ SCROLL_TO_ANSWER = """() => { setTimeout(() => {
   if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
 }, 150); }"""
 CONCURRENCY_LIMIT = 2  # searches are CPU-bound; the machine has 2 cores
-QUEUE_SIZE = 256
+QUEUE_SIZE = 256  # beyond this, new requests are refused at once ("queue is full, retry")
 
 
 def build_demo(service: ChatService) -> gr.Blocks:
@@ -180,7 +181,14 @@ def exposure_warning(host: str, logins: list[tuple[str, str]]) -> str | None:
 
 def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] | None = None) -> None:
     """Serve ``demo`` with a bounded queue and the page's styles; never through a share link."""
-    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+    # Gradio rebuilds a pandas summary of up to 10,000 past events after every event by
+    # default (for its monitoring page, unused here): a third of the CPU under load.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "500")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    queue_size = int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE)
+    # Queue positions are pushed every 5 s rather than after every answer: with many
+    # waiting users the per-answer broadcast costs more than the searches.
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=queue_size, status_update_rate=5)
     demo.launch(
         server_name=host,
         server_port=port,

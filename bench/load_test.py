@@ -1,0 +1,143 @@
+"""Many simulated users at once against a running chat page, through ``gradio_client``.
+
+    .venv/bin/python app.py &                      # or `make run`
+    .venv/bin/python bench/load_test.py --users 50 --questions 20
+
+Each user is a thread with its own client that asks ``--questions`` questions of the
+evaluation set one after another through the ``search`` endpoint. Loopback only; the run
+stops after ``--max-seconds`` whatever happens. Prints throughput, latency percentiles,
+every error by kind, and the CPU the load generator itself used: on a 2-core machine it
+competes with the server. ``--client http`` uses Gradio's two-step REST API over one kept-alive
+``httpx`` connection per user instead of ``gradio_client``, which costs far less CPU per call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+from qa.evaluate import default_questions_path, load_questions
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def connect(url: str, kind: str) -> Callable[[str, int], object]:
+    """A function that asks one question through the ``search`` endpoint and returns its result."""
+    if kind == "gradio":
+        from gradio_client import Client
+
+        client = Client(url, verbose=False)
+        return lambda question, k: client.predict(question, k, None, None, api_name="/search")
+
+    import httpx
+
+    http = httpx.Client(base_url=url, timeout=60)
+
+    def ask(question: str, k: int) -> object:
+        event = http.post("/gradio_api/call/search", json={"data": [question, k, None, None]})
+        event.raise_for_status()
+        with http.stream("GET", f"/gradio_api/call/search/{event.json()['event_id']}") as stream:
+            lines = list(stream.iter_lines())
+        kind_line = next((line for line in lines if line.startswith("event: ")), "event: ?")
+        data = next((line[6:] for line in lines if line.startswith("data: ")), "null")
+        if kind_line != "event: complete":
+            raise RuntimeError(f"{kind_line[7:]}: {data[:80]}")
+        return json.loads(data)[0]
+
+    return ask
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:7860")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--questions", type=int, default=20, help="questions per user")
+    parser.add_argument("-k", type=int, default=3)
+    parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument(
+        "--client", choices=["gradio", "http"], default="gradio", help="how users call the API"
+    )
+    args = parser.parse_args()
+    if urlparse(args.url).hostname not in LOOPBACK:
+        parser.error("the load test only runs against this machine (127.0.0.1 / localhost)")
+    if not (1 <= args.users <= 200 and 1 <= args.questions <= 100):
+        parser.error("keep it bounded: 1-200 users, 1-100 questions each")
+
+    pool = [q.question for q in load_questions(default_questions_path())]
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.max_seconds
+    start_together = threading.Barrier(args.users)
+
+    def user(number: int) -> None:
+        rng = random.Random(number)
+        try:
+            ask = connect(args.url, args.client)
+        except Exception as exc:  # counted, not raised: a user who cannot connect is an error
+            with lock:
+                errors[f"connect: {type(exc).__name__}: {str(exc)[:80]}"] += 1
+            start_together.abort()
+            return
+        start_together.wait()
+        for _ in range(args.questions):
+            if time.monotonic() > deadline:
+                with lock:
+                    errors["not asked: time limit"] += 1
+                continue
+            question = rng.choice(pool)
+            started = time.perf_counter()
+            try:
+                result = ask(question, args.k)
+                assert isinstance(result, dict) and "passages" in result, f"unexpected answer {result!r:.80}"
+            except Exception as exc:
+                with lock:
+                    errors[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(args.users)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()) + 5)
+    elapsed = time.perf_counter() - began
+
+    asked = args.users * args.questions
+    print(
+        f"{args.users} users x {args.questions} questions = {asked} requests to {args.url}, "
+        f"k={args.k}, client {args.client}"
+    )
+    print(f"answered {len(latencies)}, errors {sum(errors.values())}, wall time {elapsed:.1f} s")
+    if latencies:
+        ms = [s * 1000 for s in latencies]
+        print(f"throughput {len(latencies) / elapsed:.1f} answers/s")
+        print(
+            f"latency p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+            f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
+        )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"load generator CPU {cpu:.1f} s ({cpu / max(len(latencies), 1) * 1000:.0f} ms per answer)")
+    for kind, count in errors.most_common():
+        print(f"  {count} x {kind}")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
