@@ -182,7 +182,7 @@ def exposure_warning(host: str, logins: list[tuple[str, str]]) -> str | None:
 def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] | None = None) -> None:
     """Serve ``demo`` with a bounded queue and the page's styles; never through a share link."""
     # Gradio rebuilds a pandas summary of up to 10,000 past events after every event by
-    # default (for its monitoring page, unused here): a third of the CPU under load.
+    # default (for its monitoring page, unused here): a fifth of the CPU under load.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "500")
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
     queue_size = int(os.environ.get("QA_QUEUE_SIZE") or QUEUE_SIZE)
