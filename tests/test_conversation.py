@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from qa.lexical import ChineseTokenizer, LexicalSettings, default_user_dictionary
-from qa.ui.conversation import Conversation, Turn, build_query, content_terms, is_follow_up
+from qa.lexical import ChineseTokenizer, LexicalSettings, default_user_dictionary, longest_terms
+from qa.ui.conversation import Conversation, Turn, build_query, is_follow_up
 
 Words = Callable[[str], Sequence[str]]
 
@@ -97,14 +97,14 @@ def test_build_query_uses_the_given_words_to_decide() -> None:
     assert build_query("质量怎样提高", TOPIC, fake_words).follow_up is True
 
 
-def test_content_terms_drops_sub_words_and_duplicates() -> None:
-    terms = content_terms(["政协", "委员", "政协委员", "履职", "履职能力", "提高", "提高"])
+def test_longest_terms_drops_sub_words_and_duplicates() -> None:
+    terms = longest_terms(["政协", "委员", "政协委员", "履职", "履职能力", "提高", "提高"])
     assert sorted(terms) == sorted(["政协委员", "履职能力", "提高"])
     assert len(terms) == len(set(terms))
 
 
-def test_content_terms_of_nothing_is_empty() -> None:
-    assert content_terms([]) == []
+def test_longest_terms_of_nothing_is_empty() -> None:
+    assert longest_terms([]) == []
 
 
 def test_shown_passages_unions_ids_of_all_turns() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from qa.lexical import longest_terms
 from qa.passages import Passage
 from qa.search import Hit
 from qa.ui import render
@@ -72,8 +73,8 @@ def test_escape_round_trips_ascii_quotes() -> None:
     assert html.unescape(render.escape(text)) == text
 
 
-def test_display_terms_drops_sub_words_of_longer_terms() -> None:
-    terms = render.display_terms(["政协委员", "政协", "委员", "履职能力", "履职", "提高"])
+def test_longest_terms_drops_sub_words_of_longer_terms() -> None:
+    terms = longest_terms(["政协委员", "政协", "委员", "履职能力", "履职", "提高"])
     assert sorted(terms) == sorted(["履职能力", "政协委员", "提高"])
 
 

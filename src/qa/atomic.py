@@ -26,6 +26,12 @@ def lock_path(target: Path) -> Path:
     return target.parent / f".{target.name}.lock"
 
 
+def _unwritable(target: Path, exc: OSError) -> QAError:
+    return QAError(
+        f"Cannot write next to {target} ({exc.strerror or exc}); use a writable folder (--index DIR)."
+    )
+
+
 def _leftovers(target: Path, kind: str) -> list[Path]:
     return sorted(target.parent.glob(f".{target.name}-{kind}-*"))
 
@@ -48,9 +54,7 @@ def exclusive(target: Path) -> Iterator[None]:
             "wait for it to finish and try again."
         ) from None
     except OSError as exc:
-        raise QAError(
-            f"Cannot write next to {target} ({exc.strerror or exc}); use a writable folder (--index DIR)."
-        ) from exc
+        raise _unwritable(target, exc) from exc
     try:
         yield
     finally:
@@ -87,9 +91,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     try:
         scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-", dir=target.parent))
     except OSError as exc:
-        raise QAError(
-            f"Cannot write next to {target} ({exc.strerror or exc}); use a writable folder (--index DIR)."
-        ) from exc
+        raise _unwritable(target, exc) from exc
     scratch.chmod(0o755)  # mkdtemp makes it private; an index is meant to be shared
     try:
         yield scratch

@@ -77,6 +77,15 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def longest_terms(words: Iterable[str]) -> list[str]:
+    """Distinct words without those contained in a longer one (履职能力, not also 履职/能力)."""
+    kept: list[str] = []
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        if not any(word in longer for longer in kept):
+            kept.append(word)
+    return kept
+
+
 def shingles(text: str, size: int = 3) -> frozenset[str]:
     """Character ``size``-grams of ``text``'s words, ignoring punctuation and spacing."""
     letters = "".join(_WORD.findall(normalise(text)))

@@ -146,14 +146,15 @@ class Retriever:
         index = self.index
         allowed = index.rows_of_sources(sources) if sources else None
         lexical_all = index.lexical.scores(text)
+        in_filter = np.ones(len(index.passages), dtype=bool)
         if allowed is not None:
-            lexical_all = np.where(np.isin(np.arange(len(lexical_all)), allowed), lexical_all, -1.0)
+            in_filter[:] = False
+            in_filter[allowed] = True
+            lexical_all = np.where(in_filter, lexical_all, -1.0)
         q = self.embedder.encode_queries([text])
         top = min(len(index.passages), _CANDIDATES)
         _, dense_ids = nearest(index.vectors, q, top, allowed)
-        allowed_sentences = (
-            None if allowed is None else np.flatnonzero(np.isin(index.sentence_owner, allowed))
-        )
+        allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
         sentence_scores, sentence_ids = nearest(index.sentences, q, 4 * _CANDIDATES, allowed_sentences)
         best_sentence: dict[int, float] = {}
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
@@ -162,8 +163,7 @@ class Retriever:
         lexical_ids = np.argsort(-lexical_all, kind="stable")[:top]
         ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
         ids = ids[ids >= 0]
-        if allowed is not None:
-            ids = ids[np.isin(ids, allowed)]
+        ids = ids[in_filter[ids]]
         passage_cos = index.vectors.reconstruct_batch(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
         dense = (passage_cos + sentence_cos) / 2

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from qa.lexical import longest_terms
+
 # Openings that point back at the previous answer: "那…", "这些…", "其中…", "还有…", "具体…".
 _POINTS_BACK = re.compile(
     r"^(那么?|这(些|个|样|种|方面)?|那(些|个|样|种)|其(中|他|它)?|它们?|他们|她们|上述|以上|前面|刚才"
@@ -32,12 +34,6 @@ class Query:
     follow_up: bool
 
 
-def content_terms(words: Sequence[str]) -> list[str]:
-    """Distinct content words without the sub-words of longer ones."""
-    unique = sorted(set(words), key=len, reverse=True)
-    return [w for i, w in enumerate(unique) if not any(w in longer for longer in unique[:i])]
-
-
 def is_follow_up(question: str, words: Sequence[str], known: Callable[[str], bool] = lambda _: True) -> bool:
     """Whether ``question`` (with its content ``words``) leans on the previous question.
 
@@ -45,7 +41,7 @@ def is_follow_up(question: str, words: Sequence[str], known: Callable[[str], boo
     own, however short it is, so ``known`` (is this word in the index?) rules it out.
     """
     text = question.strip()
-    terms = content_terms(words)
+    terms = longest_terms(words)
     if not terms:
         return True
     if not all(known(term) for term in terms):

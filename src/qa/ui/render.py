@@ -8,11 +8,11 @@ question can never inject markup, links or images into the page.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from qa.lexical import longest_terms, normalise
 from qa.passages import Passage
 from qa.search import Hit
 
@@ -36,16 +36,6 @@ def escape(text: str) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def display_terms(terms: Iterable[str]) -> list[str]:
-    """Matched terms without the sub-words of longer matched terms (履职能力, not also 履职/能力)."""
-    unique = sorted(set(terms), key=lambda t: (-len(t), t))
-    kept: list[str] = []
-    for term in unique:
-        if not any(term in longer for longer in kept):
-            kept.append(term)
-    return kept
-
-
 @dataclass(frozen=True)
 class _Span:
     start: int
@@ -58,7 +48,7 @@ def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for position, char in enumerate(text):
-        for normalised_char in unicodedata.normalize("NFKC", char).lower():
+        for normalised_char in normalise(char):
             chars.append(normalised_char)
             origin.append(position)
     return "".join(chars), origin
@@ -69,7 +59,7 @@ def term_spans(text: str, terms: Iterable[str]) -> list[_Span]:
     normalised, origin = _normalised_with_offsets(text)
     taken = [False] * len(text)
     spans: list[_Span] = []
-    for term in sorted({unicodedata.normalize("NFKC", t).lower() for t in terms if t}, key=len, reverse=True):
+    for term in sorted({normalise(t) for t in terms if t}, key=len, reverse=True):
         for match in re.finditer(re.escape(term), normalised):
             start, end = origin[match.start()], origin[match.end() - 1] + 1
             if not any(taken[start:end]):
@@ -144,7 +134,7 @@ def citation(hit: Hit) -> str:
 
 def explanation(hit: Hit) -> str:
     """Why the passage matched: the question's words found in it, and by which ranker."""
-    terms = display_terms(hit.matched_terms)
+    terms = longest_terms(hit.matched_terms)
     words = "、".join(f"<mark>{escape(t)}</mark>" for t in terms) if terms else "无相同词语"
     also = "".join(f"《{escape(title)}》" for title in hit.also_in)
     parts = [f"匹配词:{words}", FOUND_BY_LABEL[hit.found_by]]
@@ -172,7 +162,7 @@ def card(
 ) -> str:
     """One passage as a card: rank, highlighted text, why it matched, source, context, citation."""
     seen = ' <span class="qa-seen">上文已出现</span>' if shown_before else ""
-    body = highlight(hit.text, display_terms(hit.matched_terms), emphasis(hit.text, hit.best_sentences))
+    body = highlight(hit.text, longest_terms(hit.matched_terms), emphasis(hit.text, hit.best_sentences))
     return (
         f'<div class="qa-card" data-passage-id="{escape(hit.passage_id)}">'
         f'<div class="qa-rank">{rank}{seen}</div>'

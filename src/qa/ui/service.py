@@ -81,8 +81,9 @@ class ChatService:
     ) -> Conversation:
         """Append ``question`` and its answer to ``conversation``; raises ``ValueError`` for bad input."""
         k, chosen = self._check(k, sources)
+        cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
-        query, hits = self.find(question, conversation.topic, k, chosen, shown)
+        query, hits = self.find(cleaned, conversation.topic, k, chosen, shown)
         notes = []
         if len(question.strip()) > MAX_QUERY_CHARS:
             notes.append(f"问题过长,只按前{MAX_QUERY_CHARS}个字检索。")
@@ -93,10 +94,10 @@ class ChatService:
             notes.append(f"只在 {titles} 中检索。")
         messages = [
             *conversation.messages,
-            {"role": "user", "content": render.user_message(clean_query(question))},
+            {"role": "user", "content": render.user_message(cleaned)},
             {"role": "assistant", "content": render.answer(self.cards(hits, shown), " ".join(notes))},
         ]
-        turn = Turn(clean_query(question), query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
+        turn = Turn(cleaned, query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
         return Conversation(
             messages=messages,
             topic=query.topic if hits else conversation.topic,
