@@ -103,6 +103,7 @@ def mixed_folder(tmp_path: Path) -> Path:
     write(folder, "bad_encoding.txt", b"\xff\xfe\xfd\xfc" * 8)
     write(folder, "empty.txt", b"")
     write(folder, "report.pdf", b"%PDF-1.7\n")
+    write(folder, "notes.rtf", b"{\\rtf1 text}")
     write(folder, ".gitkeep", b"")
     write(folder, ".cache/hidden.txt", PAGE.encode("utf-8"))
     return folder
@@ -116,10 +117,11 @@ def test_read_folder_reads_every_good_file_despite_bad_ones(mixed_folder: Path) 
 
 def test_read_folder_reports_each_unreadable_file_with_its_reason(mixed_folder: Path) -> None:
     skipped = read_folder(mixed_folder).skipped
-    assert set(skipped) == {"bad_encoding.txt", "empty.txt", "report.pdf"}
+    assert set(skipped) == {"bad_encoding.txt", "empty.txt", "report.pdf", "notes.rtf"}
     assert "neither valid UTF-8 nor GB18030" in skipped["bad_encoding.txt"]
     assert "no speech text left" in skipped["empty.txt"]
-    assert "unsupported file type '.pdf'" in skipped["report.pdf"]
+    assert "is not a readable PDF file" in skipped["report.pdf"]
+    assert "unsupported file type '.rtf'" in skipped["notes.rtf"]
     for source, reason in skipped.items():
         assert reason.startswith(f"{source}: ")
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.cleaning import clean_page
+from qa.convert import file_sha256
 from qa.errors import DocumentError
+from qa.formats import SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES
+from qa.formats import decode_bytes as decode_bytes
+from qa.formats import extract_text
 from qa.tracked import TrackedText
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt",)
 # A speech is tens of kilobytes; a file this large is a dump or a mistake, and cleaning it
 # would take minutes and gigabytes. Split real collections into one file per document.
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -28,20 +32,6 @@ class Document:
     date: str | None
     sha256: str
     paragraphs: tuple[TrackedText, ...]
-
-
-def decode_bytes(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without BOM), else GB18030; raise ``DocumentError`` otherwise."""
-    if b"\x00" in data[:4096]:
-        raise DocumentError(f"{name}: looks like a binary file (NUL bytes), not text; remove it from seeds/.")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentError(
-        f"{name}: is neither valid UTF-8 nor GB18030; re-save it as UTF-8 (e.g. `iconv -t UTF-8`)."
-    )
 
 
 def read_document(path: Path, source: str | None = None) -> Document:
@@ -61,7 +51,7 @@ def read_document(path: Path, source: str | None = None) -> Document:
         ) from exc
     except OSError as exc:
         raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc}).") from exc
-    text = decode_bytes(data, source)
+    text = extract_text(data, path.suffix.lower(), source)
     page = clean_page(text, fallback_title=path.stem)
     if not page.paragraphs:
         raise DocumentError(f"{source}: no speech text left after removing page boilerplate.")
@@ -87,24 +77,42 @@ def find_documents(folder: Path) -> list[Path]:
 
 @dataclass(frozen=True)
 class ReadReport:
-    """The documents that were read and the files that were skipped, with why."""
+    """The documents that were read, those unchanged since the last build, and the skipped files."""
 
     documents: list[Document]
     skipped: dict[str, str]
+    unchanged: list[str] = field(default_factory=list)
 
 
-def read_folder(folder: Path) -> ReadReport:
-    """Read every document below ``folder``; unreadable ones are reported, never silently dropped."""
+def read_folder(folder: Path, known: Mapping[str, str] | None = None) -> ReadReport:
+    """Read every document below ``folder``; unreadable ones are reported, never silently dropped.
+
+    ``known`` maps file names to the SHA-256 they had in the previous build: such a file
+    with the same bytes is listed under ``unchanged`` instead of being read and cleaned.
+    """
+    known = known or {}
     documents: list[Document] = []
     skipped: dict[str, str] = {}
+    unchanged: list[str] = []
     first_with: dict[str, str] = {}  # content hash -> the first file that had it
     for path in find_documents(folder):
         source = path.relative_to(folder).as_posix()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped[source] = f"{source}: unsupported file type {path.suffix!r} (supported: .txt)."
+            supported = ", ".join(SUPPORTED_SUFFIXES)
+            skipped[source] = f"{source}: unsupported file type {path.suffix!r} (supported: {supported})."
             continue
         try:
+            sha256 = file_sha256(path) if source in known else None
+            if sha256 is not None and known[source] == sha256 and sha256 not in first_with:
+                first_with[sha256] = source
+                unchanged.append(source)
+                continue
             document = read_document(path, source)
+        except FileNotFoundError:
+            skipped[source] = (
+                f"{source}: cannot be read (it no longer exists; deleted or moved during the build?)."
+            )
+            continue
         except DocumentError as exc:
             log.warning("Skipping %s", exc)
             skipped[source] = str(exc)
@@ -114,4 +122,4 @@ def read_folder(folder: Path) -> ReadReport:
             continue
         first_with[document.sha256] = source
         documents.append(document)
-    return ReadReport(documents, skipped)
+    return ReadReport(documents, skipped, unchanged)
