@@ -404,6 +404,182 @@ def test_find_date_returns_iso_date_else_year_else_none(text: str, expected: str
     assert find_date(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("二〇二四年一月十八日", "2024-01-18"),
+        ("二○二三年十二月三十一日", "2023-12-31"),  # ○ (a circle), not 〇
+        ("二零二四年十月二十日", "2024-10-20"),
+        ("（一九九九年九月九日）", "1999-09-09"),
+        ("二〇二四年十三月一日", None),  # no such month
+        ("二〇二四年二月三十九日", None),  # no such day
+        ("二〇二四年一月", None),  # no day: not a full date, and the year is not in digits
+    ],
+)
+def test_find_date_reads_dates_written_in_chinese_numerals(text: str, expected: str | None) -> None:
+    assert find_date(text) == expected
+
+
+# --- printed speeches: stored title, lines under the title, closing words -----------------------------
+
+# A title with none of the words (讲话, 发言, 会议上…) that mark a title line on a page.
+PLAIN_TITLE = "凝心聚力 共谋发展"
+
+
+def test_a_known_title_is_the_title_whatever_its_words_and_its_line_is_not_body() -> None:
+    heading = "一、提高政治站位"  # not prose: kept only because the body starts under the title line
+    document = clean_page("\n".join([PLAIN_TITLE, heading, *SPEECH[:2]]), "fallback", known_title=PLAIN_TITLE)
+    assert document.title == PLAIN_TITLE
+    assert texts(document) == [heading, *SPEECH[:2]]
+
+
+def test_a_known_title_finds_its_line_whatever_the_spaces_and_punctuation() -> None:
+    document = clean_page("\n".join(["凝心聚力，共谋发展", *SPEECH[:2]]), "fallback", known_title=PLAIN_TITLE)
+    assert document.title == PLAIN_TITLE
+    assert texts(document) == SPEECH[:2]
+
+
+@pytest.mark.parametrize(
+    "line", ["（2024年1月18日，北京）", "2024年1月18日", "二〇二四年一月十八日", "（二○二四年一月十八日）"]
+)
+def test_a_date_line_under_the_title_is_the_date_and_not_body(line: str) -> None:
+    document = cleaned([TITLE, line, *SPEECH[:2]])
+    assert document.date == "2024-01-18"
+    assert texts(document) == SPEECH[:2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["市政协主席 张三", "（市委书记：李四）", "县政协副主席 王五、赵六", "市政协主席 张三（2024年1月18日）"],
+)
+def test_a_speaker_line_under_the_title_is_not_body(line: str) -> None:
+    document = cleaned([TITLE, line, *SPEECH[:2]])
+    assert texts(document) == SPEECH[:2]
+    assert document.date == ("2024-01-18" if "2024" in line else None)
+
+
+@pytest.mark.parametrize(
+    ("subtitle", "expected"),
+    [
+        ("——在市政协十届三次会议上的讲话", f"{PLAIN_TITLE}——在市政协十届三次会议上的讲话"),
+        ("（在市政协十届三次会议上的发言）", f"{PLAIN_TITLE}——在市政协十届三次会议上的发言"),
+        ("在市政协十届三次会议上的讲话", f"{PLAIN_TITLE}——在市政协十届三次会议上的讲话"),
+    ],
+)
+def test_a_subtitle_under_the_title_is_joined_to_it_and_not_body(subtitle: str, expected: str) -> None:
+    lines = [PLAIN_TITLE, subtitle, "市政协主席 张三", "（2024年1月18日）", *SPEECH[:2]]
+    document = clean_page("\n".join(lines), "fallback", known_title=PLAIN_TITLE)
+    assert (document.title, document.date) == (expected, "2024-01-18")
+    assert texts(document) == SPEECH[:2]
+
+
+def test_a_subtitle_that_repeats_the_title_is_not_joined_twice() -> None:
+    title = "在市政协十届三次会议上的讲话"
+    document = cleaned([title, f"（{title}）", *SPEECH[:2]])
+    assert document.title == title
+    assert texts(document) == SPEECH[:2]
+
+
+def test_a_dashed_subtitle_line_taken_as_the_title_loses_its_dash() -> None:
+    document = cleaned(["——在市政协十届三次会议上的讲话", *SPEECH[:2]])
+    assert document.title == "在市政协十届三次会议上的讲话"
+
+
+def test_a_sentence_that_opens_with_a_date_under_the_title_stays_body() -> None:
+    sentence = "2024年1月18日，市政协召开十届三次会议，听取和审议常委会工作报告。"
+    document = cleaned([TITLE, sentence, *SPEECH[:2]])
+    assert texts(document) == [sentence, *SPEECH[:2]]
+    assert document.date is None  # a date inside the speech is not the speech's date
+
+
+def test_a_date_line_inside_the_speech_stays_body() -> None:
+    document = cleaned([TITLE, SPEECH[0], "（2024年1月18日）", SPEECH[1]])
+    assert texts(document) == [SPEECH[0], "（2024年1月18日）", SPEECH[1]]
+
+
+def test_a_fragment_under_the_title_that_names_the_meeting_is_body_not_a_subtitle() -> None:
+    fragment = f"1、{TITLE}(1857字)今年以来,县政协坚持围绕中心"
+    document = cleaned([TITLE, fragment, "2、、服务大局,认真履行职能。", *SPEECH[:2]])
+    assert document.title == TITLE
+    assert texts(document)[0].startswith("今年以来,县政协坚持围绕中心")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "市政协主席 张三同志指出，要把学习作为一种责任、一种追求。",
+        "主席：各位委员，同志们，今天我们召开市政协常委会议。",
+        "张三：同志们，今天召开常委会议，主要任务是总结工作。",
+    ],
+)
+def test_a_speech_paragraph_that_opens_with_a_name_under_the_title_is_not_a_speaker_line(line: str) -> None:
+    assert texts(cleaned([TITLE, line, *SPEECH[:2]])) == [line, *SPEECH[:2]]
+
+
+@pytest.mark.parametrize("closing", ["谢谢大家！", "谢谢！", "同志们，谢谢各位！", "感谢大家。"])
+def test_a_short_closing_right_after_the_last_sentence_is_kept(closing: str) -> None:
+    footers = FOOTER[5:]  # copyright, ICP and visitor-counter lines after the closing
+    assert texts(cleaned([TITLE, *SPEECH[:2], closing, *footers])) == [*SPEECH[:2], closing]
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        ["（责任编辑：王五）", "打印本页"],  # furniture, dropped before the body's end is found
+        ["市政协召开主席会议专题协商城市更新工作", "市政协委员深入基层开展委员进社区活动"],  # links
+    ],
+    ids=["furniture", "link-list"],
+)
+def test_thanks_after_furniture_or_links_below_the_speech_is_not_kept(between: list[str]) -> None:
+    assert texts(cleaned([TITLE, *SPEECH[:2], *between, "谢谢大家！"])) == SPEECH[:2]
+
+
+def test_a_long_line_of_thanks_is_not_a_closing() -> None:
+    thanks = "感谢各位委员一年来的辛勤付出和积极建言"  # no sentence end, not a short closing
+    assert texts(cleaned([TITLE, *SPEECH[:2], thanks])) == SPEECH[:2]
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("（二）", "强化技术支持"),
+        ("三、", "完善举报受理机制"),
+        ("第三部分 ", "加强会员联络"),
+        ("二要", "订阅学习党报党刊"),
+    ],
+)
+def test_a_numbered_heading_with_a_furniture_word_is_not_boilerplate(number: str, words: str) -> None:
+    heading = number + words
+    assert is_boilerplate(words)  # the same words unnumbered read as an ad or a menu
+    assert not is_boilerplate(heading)
+    assert texts(cleaned([TITLE, SPEECH[0], heading, SPEECH[1]])) == [SPEECH[0], heading, SPEECH[1]]
+
+
+@pytest.mark.parametrize(
+    "line", ["二、版权所有，未经授权请勿转载。", "一、本站所有资源均来自网络，如有侵权请联系删除"]
+)
+def test_a_numbered_copyright_footer_is_still_boilerplate(line: str) -> None:
+    assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "一是要方便委员下载学习资料，及时掌握政策动态。",
+        "一是要建好用好委员履职服务平台，方便广大政协委员随时随地下载学习资料、提交提案和社情民意信息，"
+        "切实提高履职的便捷度和实效性。",
+    ],
+    ids=["short", "long"],
+)
+def test_a_prose_line_opening_with_yi_shi_that_mentions_download_stays(line: str) -> None:
+    assert texts(cleaned([TITLE, SPEECH[0], line, SPEECH[1]])) == [SPEECH[0], line, SPEECH[1]]
+
+
+def test_a_numbered_heading_that_mentions_a_speech_is_not_the_title() -> None:
+    document = cleaned(["一、深入学习贯彻重要讲话精神", *SPEECH[:2]])
+    assert document.title == "fallback"
+
+
 # --- offsets (TrackedText) -------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from qa.documents import Document, read_document, read_folder
 from qa.errors import DocumentError
-from qa.formats import SUPPORTED_SUFFIXES, decode_html, extract_text, pdf_paragraphs
+from qa.formats import SUPPORTED_SUFFIXES, Extracted, decode_html, extract, extract_text, pdf_paragraphs
 from qa.passages import make_passages
 
 TITLE = "在市政协十四届三次会议闭幕会上的讲话"
@@ -82,11 +82,19 @@ def html_page(charset: str = "utf-8", date_meta: bool = False) -> str:
 FURNITURE = ["首页", "当前位置", "相关阅读", "委员进社区", "扫码关注", "版权所有", "ICP备", "统计代码"]
 
 
-def make_docx(paragraphs: list[str], core_title: str = "", table: list[list[str]] | None = None) -> bytes:
+def make_docx(
+    paragraphs: list[str],
+    core_title: str = "",
+    table: list[list[str]] | None = None,
+    title_style: str = "",
+) -> bytes:
+    """A .docx of ``paragraphs``, after a paragraph in Word's Title style when ``title_style`` is given."""
     import docx
 
     document = docx.Document()
     document.core_properties.title = core_title
+    if title_style:
+        document.add_heading(title_style, level=0)  # level 0 is the "Title" style
     for text in paragraphs:
         if text == "<table>" and table:
             grid = document.add_table(rows=len(table), cols=len(table[0]))
@@ -389,15 +397,87 @@ def test_a_pdf_protected_only_against_copying_is_read(tmp_path: Path) -> None:
     assert_speech_read(read(tmp_path, "speech.pdf", _encrypted_pdf(user_password="")))
 
 
-# --- known gaps of cleaning, kept visible ----------------------------------------------------------------
+# --- titles stored by the format, and the lines under the title of a printed speech -----------------------
+
+# A title with none of the words (讲话, 发言, 会议上…) that cleaning looks for in a .txt page.
+PLAIN_TITLE = "凝心聚力 共谋发展"
+SUBTITLE = "——在市政协十四届三次会议闭幕会上的讲话"
 
 
-@pytest.mark.xfail(strict=True, reason="cleaning.py reads dates only from metadata or title lines")
 @pytest.mark.parametrize("suffix", [".docx", ".pdf"])
 def test_date_line_under_the_title_of_a_printed_speech_is_its_date(tmp_path: Path, suffix: str) -> None:
     paragraphs = [TITLE, "（2024年1月18日）", *SPEECH]
     data = make_docx(paragraphs) if suffix == ".docx" else make_pdf(paragraphs)
-    assert read(tmp_path, f"speech{suffix}", data).date == "2024-01-18"
+    document = read(tmp_path, f"speech{suffix}", data)
+    assert document.date == "2024-01-18"
+    assert_speech_read(document)  # the date line is not the first paragraph
+
+
+def test_docx_title_style_paragraph_is_the_title_whatever_its_words(tmp_path: Path) -> None:
+    data = make_docx(SPEECH, title_style=PLAIN_TITLE)
+    assert extract(data, ".docx", "x.docx") == Extracted("\n".join([PLAIN_TITLE, *SPEECH]), PLAIN_TITLE)
+    document = read(tmp_path, "speech.docx", data)
+    assert document.title == PLAIN_TITLE
+    assert [p.text for p in document.paragraphs] == SPEECH
+
+
+def test_docx_title_style_title_takes_the_subtitle_and_leaves_speaker_and_date_out_of_the_body(
+    tmp_path: Path,
+) -> None:
+    head = [SUBTITLE, "市政协主席 张三", "二〇二四年一月十八日"]
+    document = read(tmp_path, "speech.docx", make_docx([*head, *SPEECH], title_style=PLAIN_TITLE))
+    assert document.title == f"{PLAIN_TITLE}{SUBTITLE}"
+    assert document.date == "2024-01-18"
+    assert [p.text for p in document.paragraphs] == SPEECH
+
+
+def test_docx_first_paragraph_in_normal_style_is_not_a_stored_title() -> None:
+    assert extract(make_docx([PLAIN_TITLE, *SPEECH]), ".docx", "x.docx").title is None
+
+
+def test_markdown_single_h1_heading_is_the_title_whatever_its_words(tmp_path: Path) -> None:
+    markdown = "\n\n".join([f"# {PLAIN_TITLE}", f"## {HEADING_1}", BODY_1, BODY_2, f"## {HEADING_2}", BODY_3])
+    assert extract(markdown.encode(), ".md", "x.md").title == PLAIN_TITLE
+    document = read(tmp_path, "speech.md", markdown.encode())
+    assert document.title == PLAIN_TITLE
+    assert [p.text for p in document.paragraphs] == SPEECH
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        f"# {PLAIN_TITLE}\n\n{BODY_1}\n\n# 第二个一级标题\n\n{BODY_2}",  # two "#" headings: sections
+        f"# {HEADING_1}\n\n{BODY_1}",  # a numbered heading is a section
+        f"{BODY_1}\n\n# {PLAIN_TITLE}\n\n{BODY_2}",  # not at the top
+    ],
+    ids=["two-h1", "numbered-h1", "h1-below-text"],
+)
+def test_markdown_h1_is_not_the_title_unless_it_opens_the_text_alone_and_unnumbered(markdown: str) -> None:
+    assert extract(markdown.encode(), ".md", "x.md").title is None
+
+
+def test_markdown_front_matter_title_wins_over_the_h1_heading() -> None:
+    markdown = f"---\ntitle: {TITLE}\n---\n\n# {PLAIN_TITLE}\n\n{BODY_1}"
+    assert extract(markdown.encode(), ".md", "x.md").title == TITLE
+
+
+def test_html_og_title_is_the_title_whatever_its_words(tmp_path: Path) -> None:
+    page = html_page().replace(f"<h1>{TITLE}</h1>", "")
+    page = page.replace("<title>", f'<meta property="og:title" content="{PLAIN_TITLE}"><title>')
+    assert extract(page.encode(), ".html", "x.html").title == PLAIN_TITLE
+    document = read(tmp_path, "speech.html", page.encode())
+    assert document.title == PLAIN_TITLE
+    assert [p.text for p in document.paragraphs] == SPEECH
+
+
+def test_pdf_metadata_title_is_not_a_stored_title() -> None:
+    data = make_pdf([TITLE, *SPEECH], meta_title=PLAIN_TITLE)
+    assert extract(data, ".pdf", "x.pdf").title is None
+
+
+def test_extract_text_is_the_text_of_extract() -> None:
+    data = make_docx(SPEECH, TITLE)
+    assert extract_text(data, ".docx", "x.docx") == extract(data, ".docx", "x.docx").text
 
 
 # --- a folder of every format ----------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""Turn a scraped web page into the speech it carries: title, date and body paragraphs.
+"""Turn a scraped web page or a printed speech into its title, date and body paragraphs.
 
-The rules are general ones for Chinese document-sharing and government sites, not a
-list of the lines in our seeds:
+The rules are general ones for Chinese document-sharing and government sites and for
+speeches as they are printed, not a list of the lines in our seeds:
 
 * a line is *boilerplate* when it looks like site furniture: navigation bars, page
   markers, upload/publish metadata, copyright/ICP/police-record/visitor-counter footers,
   "read more"/"preview ended" prompts and, on short lines, ads and membership offers;
+  a numbered heading ("（二）强化技术支持") never is;
 * the body starts at the speech title (or the first prose line) and ends at the last
-  prose line, so menus and link lists above and below it fall away;
+  prose line or a short closing ("谢谢大家！") right after it, so menus and link lists
+  above and below it fall away;
+* the date, speaker and subtitle lines right under the title are metadata, not body;
 * numbered page fragments cut mid-sentence ("1、… 科学精准推" / "2、进,…") are joined.
 """
 
@@ -48,11 +51,38 @@ _TITLE_WORDS = re.compile(r"讲话|发言|致辞|讲稿|演讲|报告|座谈|会
 _FILE_EXTENSION = re.compile(r"\.(docx?|pdf|txt|html?|wps)$", re.IGNORECASE)
 _EDITOR_INTRO = re.compile(r"小编为大家整理的(?P<title>.+?)[,，]\s*供大家参考")
 _DATE = re.compile(r"(?P<y>(19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
+_CN_DIGIT = "〇○零一二三四五六七八九"
+_CN_DIGITS = str.maketrans(_CN_DIGIT, "000123456789")
+_CN_DAY = "[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+# "二〇二四年一月十八日", as printed speeches date themselves.
+_CN_DATE = re.compile(
+    rf"(?P<y>(一九|二[〇○零])[{_CN_DIGIT}]{{2}})\s*年\s*(?P<m>{_CN_DAY})\s*月\s*(?P<d>{_CN_DAY})\s*日"
+)
 _YEAR = re.compile(r"(?P<y>(19|20)\d{2})年")
 _SALUTATION = re.compile(r"^[^。！？,，]{0,16}(同志们|委员们|朋友们|各位[^:：]{0,10})[:：]$")
 _PAGE_FRAGMENT = re.compile(r"^(\d{1,3})、")
 _WORD_COUNT = re.compile(r"[(（]\d{2,6}字[)）]")
 _ELISION = re.compile(r"\s*…+\s*略\s*…+\s*")
+_CN_NUMBER = "[一二三四五六七八九十]+"
+# The section headings of a speech ("一、", "（二）", "第三部分", "一是…", "二要…"), as
+# ``qa.passages.heading_of`` reads them: speech structure, never site furniture.
+_NUMBERED_HEADING = re.compile(rf"^([(（]{_CN_NUMBER}[)）]|{_CN_NUMBER}[、是要]|第{_CN_NUMBER}(部分|章|节))")
+_BRACKETS = re.compile(r"^[(（〔\[]\s*|\s*[)）〕\]]$")
+_PLACE = re.compile(r"[\s,，、]+[\u4e00-\u9fff]{2,8}$")
+_TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")
+# "市政协主席 张三", "（市委书记：李四）": an office, a space or colon, then one or two names.
+_ROLE = "主席|书记|市长|县长|区长|省长|部长|主任|秘书长|常委|委员|会长|理事长|院长|局长|厅长|校长|代表"
+_NAME = r"[\u4e00-\u9fff](\s?[\u4e00-\u9fff·]){1,4}"
+_SPEAKER = re.compile(
+    rf"^[(（]?[\u4e00-\u9fff、，,]{{0,30}}({_ROLE})(\s+|\s*[:：]\s*){_NAME}([\s、，,]+{_NAME})?[)）]?$"
+)
+_SUBTITLE_DASH = re.compile(r"^[—–\-－]{1,3}\s*")
+# An undashed subtitle names the kind of text last ("在…会议上的讲话"); a line that runs on
+# past it is body ("1、在…会议上的讲话(1857字)今年以来,…").
+_SUBTITLE_END = re.compile(r"(讲话|发言|致辞|讲稿|演讲|报告)$")
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+# The short last words of a speech: "谢谢大家！", "谢谢！", "同志们，谢谢各位！".
+_CLOSING = re.compile(r"^([^，,。！？!?]{0,12}[，,]\s*)?(谢谢|感谢|多谢)[^，,。！？!?]{0,6}[！!。.]?$")
 
 
 @dataclass(frozen=True)
@@ -66,9 +96,15 @@ class CleanDocument:
 
 
 def is_boilerplate(line: str) -> bool:
-    """True for a line that is site furniture rather than speech."""
+    """True for a line that is site furniture rather than speech.
+
+    A numbered heading ("（二）强化技术支持") is never taken for a short ad or menu line,
+    but a numbered copyright or ICP footer still is furniture.
+    """
     if _FURNITURE.search(line) or _END_OF_CONTENT.search(line):
         return True
+    if _NUMBERED_HEADING.match(line):
+        return False
     return len(line) <= _SHORT_LINE and bool(_SHORT_FURNITURE.search(line) or is_navigation(line))
 
 
@@ -87,14 +123,27 @@ def is_prose(line: str) -> bool:
 
 
 def find_date(text: str) -> str | None:
-    """The first full date in ``text`` as ISO ``YYYY-MM-DD``, else a bare year, else None."""
+    """The first full date in ``text`` as ISO ``YYYY-MM-DD``, else a bare year, else None.
+
+    Dates in Chinese numerals ("二〇二四年一月十八日") count as full dates too.
+    """
     if match := _DATE.search(text):
         month, day = int(match["m"]), int(match["d"])
         if 1 <= month <= 12 and 1 <= day <= 31:
             return f"{match['y']}-{month:02d}-{day:02d}"
+    if match := _CN_DATE.search(text):
+        month, day = _cn_number(match["m"]), _cn_number(match["d"])
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{match['y'].translate(_CN_DIGITS)}-{month:02d}-{day:02d}"
     if match := _YEAR.search(text):
         return match["y"]
     return None
+
+
+def _cn_number(text: str) -> int:
+    """1 to 39 written in Chinese numerals ("九", "十二", "二十", "三十一")."""
+    tens, ten, ones = text.translate(_CN_DIGITS).partition("十")
+    return int(tens or 1) * 10 + int(ones or 0) if ten else int(tens)
 
 
 def _looks_like_title(line: str) -> bool:
@@ -102,18 +151,27 @@ def _looks_like_title(line: str) -> bool:
         6 <= len(line) <= 90
         and bool(_TITLE_WORDS.search(line))
         and not _PROSE_END.search(line)
+        and not _NUMBERED_HEADING.match(line)
         and not is_navigation(line)
         and not is_boilerplate(line)
     )
 
 
-def clean_page(text: str, fallback_title: str) -> CleanDocument:
-    """Extract title, date and body paragraphs from the decoded text of a page."""
+def clean_page(text: str, fallback_title: str, known_title: str | None = None) -> CleanDocument:
+    """Extract title, date and body paragraphs from the decoded text of a page.
+
+    ``known_title`` is a title the file's format stores (Word properties, Markdown front
+    matter, og:title): it is the title whatever its words, and its line is not body.
+    """
     lines = [line.strip() for line in source_lines(_normalise_spaces(text))]
     lines = [line for line in lines if line.text]
-    title, title_index, date = _title_and_date(lines)
+    title, title_index = _find_title(lines, known_title)
+    head, subtitles = _metadata_under_title(lines, title_index, title)
+    date = _page_date(lines, head, title)
     start = title_index + 1 if title_index is not None else 0
-    body = [line for line in lines[start:] if not is_boilerplate(line.text)]
+    body = [
+        line for i, line in enumerate(lines[start:], start) if i not in head and not is_boilerplate(line.text)
+    ]
     first_prose = next((i for i, line in enumerate(body) if is_prose(line.text)), len(body))
     if title_index is None:
         body = body[first_prose:]
@@ -131,6 +189,10 @@ def clean_page(text: str, fallback_title: str) -> CleanDocument:
         if end is not None:
             body = [line for line in body if line.start < lines[end].start]
     last_prose = max((i for i, line in enumerate(body) if is_prose(line.text)), default=-1)
+    if 0 <= last_prose < len(body) - 1 and _CLOSING.match(body[last_prose + 1].text):
+        last, closing = body[last_prose].start, body[last_prose + 1].start
+        if not any(last < line.start < closing for line in lines):  # nothing, not even furniture, between
+            last_prose += 1
     body = body[: last_prose + 1]
     body = [line for line in body if not _SALUTATION.match(line.text)]
     body = join_page_fragments(body)
@@ -139,6 +201,8 @@ def clean_page(text: str, fallback_title: str) -> CleanDocument:
     if body:
         body[0] = strip_repeated_title(body[0], title)
     body = [line for line in body if line.text]
+    for subtitle in subtitles[:1]:  # cited together: "正标题——在…上的讲话"
+        title = subtitle if title in subtitle else title if subtitle in title else f"{title}——{subtitle}"
     return CleanDocument(title, date, body, dropped_lines=len(lines) - len(body))
 
 
@@ -147,23 +211,96 @@ def _normalise_spaces(text: str) -> str:
     return text.translate({0xA0: " ", 0x3000: " ", 0xFEFF: " ", 0x200B: " "})
 
 
-def _title_and_date(lines: list[TrackedText]) -> tuple[str | None, int | None, str | None]:
+def _find_title(lines: list[TrackedText], known_title: str | None) -> tuple[str | None, int | None]:
+    """The title and the index of its line: the known title, else the first line that reads as one."""
     title: str | None = None
     title_index: int | None = None
-    dates: list[str] = []
     for i, line in enumerate(lines[:20]):
-        text = line.text
-        if match := _EDITOR_INTRO.search(text):
+        if match := _EDITOR_INTRO.search(line.text):
             title = title or match["title"].strip()
-        elif title is None and _looks_like_title(text):
-            title, title_index = _FILE_EXTENSION.sub("", text).strip(), i
-        if (is_boilerplate(text) or _looks_like_title(text)) and (found := find_date(text)):
-            dates.append(found)
+        elif title is None and _looks_like_title(line.text):
+            title, title_index = _SUBTITLE_DASH.sub("", _FILE_EXTENSION.sub("", line.text)).strip(), i
+    if known_title and (known := _normalise_spaces(known_title).strip()):
+        lines_of_known = (i for i, line in enumerate(lines[:20]) if _same_words(line.text, known))
+        return known, next(lines_of_known, title_index)
+    return title, title_index
+
+
+def _metadata_under_title(
+    lines: list[TrackedText], title_index: int | None, title: str | None
+) -> tuple[set[int], list[str]]:
+    """The indices of the date, speaker and subtitle lines right under the title, and the subtitles.
+
+    They run from the title to the first other line, furniture aside. Without a title line
+    the lines above the first prose line are not body anyway; the date lines among them
+    are found all the same.
+    """
+    head: set[int] = set()
+    subtitles: list[str] = []
+    first = title_index + 1 if title_index is not None else 0
+    for i in range(first, min(len(lines), first + 20)):
+        text = lines[i].text
+        if is_boilerplate(text):
+            continue
+        subtitle = _subtitle(text) if title_index is not None else None
+        if _is_date_line(text) or _is_speaker(text) or subtitle or (title and _same_words(text, title)):
+            head.add(i)
+            subtitles.extend([subtitle] if subtitle else [])
+        elif title_index is not None or is_prose(text):
+            break
+    return head, subtitles
+
+
+def _page_date(lines: list[TrackedText], head: set[int], title: str | None) -> str | None:
+    """The first full date of the metadata near the top, else its first year, else the title's."""
+    dates = [
+        found
+        for i, line in enumerate(lines)
+        if (i in head or (i < 20 and (is_boilerplate(line.text) or _looks_like_title(line.text))))
+        and (found := find_date(line.text))
+    ]
     full_dates = [d for d in dates if len(d) == 10]
     date = full_dates[0] if full_dates else (dates[0] if dates else None)
     if date is None and title:
         date = find_date(title)
-    return title, title_index, date
+    return date
+
+
+def _is_date_line(line: str) -> bool:
+    """A line that is only a date, perhaps in brackets and with a place: "（2024年1月18日，北京）"."""
+    core = _PLACE.sub("", _BRACKETS.sub("", line))
+    dated = _DATE.fullmatch(core.removesuffix("日")) or _CN_DATE.fullmatch(core)
+    return bool(dated) and len(find_date(core) or "") == 10
+
+
+def _is_speaker(line: str) -> bool:
+    """A speaker line: "市政协主席 张三", "（市委书记：李四）", perhaps with the date after it."""
+    return len(line) <= 40 and bool(_SPEAKER.match(_without_trailing_date(line)))
+
+
+def _subtitle(line: str) -> str | None:
+    """The text of a subtitle line ("——在…上的讲话", "（在…会议上的发言）"), else None."""
+    core = _without_trailing_date(line)
+    dashed = bool(_SUBTITLE_DASH.match(core))
+    core = _SUBTITLE_DASH.sub("", core)
+    if len(core) > 2 and core[0] in "(（" and core[-1] in ")）":
+        core = core[1:-1].strip()
+    if dashed and 4 <= len(core) <= 80 and not _SENTENCE_END.search(core):
+        return core
+    if _looks_like_title(core) and _SUBTITLE_END.search(core):
+        return core
+    return None
+
+
+def _without_trailing_date(line: str) -> str:
+    match = _TRAILING_BRACKETS.search(line)
+    return line[: match.start()] if match and _is_date_line(match.group().strip()) else line
+
+
+def _same_words(line: str, title: str) -> bool:
+    """The same text once spaces and punctuation are ignored."""
+    words = [c for c in title if c.isalnum()]
+    return bool(words) and [c for c in line if c.isalnum()] == words
 
 
 def join_page_fragments(lines: list[TrackedText]) -> list[TrackedText]:

@@ -13,7 +13,7 @@ from qa.convert import file_sha256
 from qa.errors import DocumentError
 from qa.formats import SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES
 from qa.formats import decode_bytes as decode_bytes
-from qa.formats import extract_text
+from qa.formats import extract
 from qa.tracked import TrackedText
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def read_document(path: Path, source: str | None = None) -> Document:
         ) from exc
     except OSError as exc:
         raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc}).") from exc
-    text = extract_text(data, path.suffix.lower(), source)
-    page = clean_page(text, fallback_title=path.stem)
+    extracted = extract(data, path.suffix.lower(), source)
+    page = clean_page(extracted.text, fallback_title=path.stem, known_title=extracted.title)
     if not page.paragraphs:
         raise DocumentError(f"{source}: no speech text left after removing page boilerplate.")
     return Document(

@@ -2,6 +2,8 @@
 
 Every format comes out as the kind of text a scraped .txt page gives, so the same
 cleaning (``qa.cleaning.clean_page``) finds the title, date and body of all of them.
+A title the format itself stores (Word properties, front matter, og:title) travels
+beside the text, so that cleaning takes it as the title whatever its words.
 The format libraries are imported inside the functions that use them: starting the
 app, or reading .txt files only, never pays for them.
 """
@@ -13,6 +15,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from qa.cleaning import find_date
@@ -37,8 +40,19 @@ def decode_bytes(data: bytes, name: str) -> str:
     )
 
 
-def extract_text(data: bytes, suffix: str, source: str) -> str:
-    """The text of a file in the format ``suffix`` names; ``DocumentError`` names ``source`` and why."""
+@dataclass(frozen=True)
+class Extracted:
+    """A file's text, one paragraph per line, and the title its format stores (also a line of the text)."""
+
+    text: str
+    title: str | None = None
+
+
+def extract(data: bytes, suffix: str, source: str) -> Extracted:
+    """The text and stored title of a file in the format ``suffix`` names.
+
+    ``DocumentError`` names ``source`` and why it cannot be read.
+    """
     suffix = suffix.lower()
     if suffix not in _EXTRACTORS:
         supported = ", ".join(SUPPORTED_SUFFIXES)
@@ -46,6 +60,11 @@ def extract_text(data: bytes, suffix: str, source: str) -> str:
     if not data and suffix != ".txt":  # an empty .txt is reported by cleaning, as it always was
         raise DocumentError(f"{source}: is empty (0 bytes).")
     return _EXTRACTORS[suffix](data, source)
+
+
+def extract_text(data: bytes, suffix: str, source: str) -> str:
+    """The text of a file in the format ``suffix`` names (see ``extract``)."""
+    return extract(data, suffix, source).text
 
 
 def join_lines(left: str, right: str) -> str:
@@ -62,30 +81,42 @@ _FRONT_FIELD = re.compile(r"^(?P<key>title|date|标题|日期)\s*:\s*(?P<value>.
 _HTML_TAG = re.compile(r"<[^>]*>")
 
 
-def _markdown(data: bytes, source: str) -> str:
+def _markdown(data: bytes, source: str) -> Extracted:
+    """Front matter title and date first, then one line per block.
+
+    Without a front matter title, a ``#`` heading that opens the text and is its only one is the title.
+    """
     from markdown_it import MarkdownIt
 
     text = decode_bytes(data, source)
     lines: list[str] = []
+    title = ""
     if front := _FRONT_MATTER.match(text):
         fields = {m["key"]: m["value"].strip("'\"") for m in _FRONT_FIELD.finditer(front["yaml"])}
-        if title := fields.get("title") or fields.get("标题"):
+        if title := fields.get("title") or fields.get("标题") or "":
             lines.append(title)
         if date := find_date(fields.get("date") or fields.get("日期") or ""):
             lines.append(_DATE_LINE.format(date))
         text = text[front.end() :]
     number = ""  # the marker of an ordered list item ("3."), kept in front of its text
+    first_block, in_h1 = len(lines), False
+    h1s: list[int] = []  # the lines that are "#" headings
     for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text):
         if token.type == "list_item_open":
             number = f"{token.info}{token.markup} " if token.info else ""
+        elif token.type in ("heading_open", "heading_close"):
+            in_h1 = token.type == "heading_open" and token.tag == "h1"
         elif token.type == "inline":  # a heading, paragraph, list item or table cell: one line each
             lines.append(number + _markdown_inline(token.children or []))
             number = ""
+            h1s.extend([len(lines) - 1] if in_h1 else [])
         elif token.type in ("fence", "code_block"):  # an indented Chinese paragraph parses as code
             lines.append(token.content)
         elif token.type == "html_block":
             lines.append(_HTML_TAG.sub("", token.content))
-    return "\n".join(lines)
+    if not title and h1s == [first_block] and not _HEADING_START.match(lines[first_block]):
+        title = lines[first_block]
+    return Extracted("\n".join(lines), title.strip() or None)
 
 
 def _markdown_inline(children: Iterable[Any]) -> str:
@@ -130,7 +161,7 @@ def decode_html(data: bytes, source: str) -> str:
     return decode_bytes(data, source)
 
 
-def _html(data: bytes, source: str) -> str:
+def _html(data: bytes, source: str) -> Extracted:
     import lxml.html
     import trafilatura
     from lxml import etree
@@ -160,7 +191,7 @@ def _html(data: bytes, source: str) -> str:
     head = [title] if title else []
     if date:
         head.append(_DATE_LINE.format(date))
-    return "\n".join([*head, *(line for line in lines if line)])
+    return Extracted("\n".join([*head, *(line for line in lines if line)]), title or None)
 
 
 def _html_title(tree: Any) -> str:
@@ -221,7 +252,7 @@ def _xml_text(root: Any) -> str:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _docx(data: bytes, source: str) -> str:
+def _docx(data: bytes, source: str) -> Extracted:
     import zipfile
 
     import docx
@@ -235,7 +266,9 @@ def _docx(data: bytes, source: str) -> str:
         )
     try:
         document = docx.Document(io.BytesIO(data))
-        lines = [_stored_title(document.core_properties.title), *_docx_lines(document.iter_inner_content())]
+        stored = _stored_title(document.core_properties.title)
+        lines = [stored, *_docx_lines(document.iter_inner_content())]
+        title = stored or _title_paragraph(document)
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise DocumentError(
             f"{source}: is not a valid Word .docx file ({exc}); re-save it from Word or WPS."
@@ -243,7 +276,15 @@ def _docx(data: bytes, source: str) -> str:
     text = "\n".join(line.strip() for line in lines if line.strip())
     if not text:
         raise DocumentError(f"{source}: the Word document has no text (only images or empty pages?).")
-    return text
+    return Extracted(text, title or None)
+
+
+def _title_paragraph(document: Any) -> str:
+    """The first paragraph, when Word's Title style marks it as the document's title."""
+    first = next((p for p in document.paragraphs if p.text.strip()), None)
+    if first is None or first.style is None or first.style.name not in ("Title", "标题"):
+        return ""
+    return " ".join(first.text.split())
 
 
 def _docx_lines(blocks: Iterable[Any]) -> Iterable[str]:
@@ -282,7 +323,8 @@ _CN_NUMBER = "[一二三四五六七八九十]+"
 _HEADING_START = re.compile(rf"^({_CN_NUMBER}、|[(（]{_CN_NUMBER}[)）]|第{_CN_NUMBER}(部分|章|节))")
 
 
-def _pdf(data: bytes, source: str) -> str:
+def _pdf(data: bytes, source: str) -> Extracted:
+    """The text of a PDF; its stored title is only a line, since PDF makers fill it with file names."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -307,7 +349,7 @@ def _pdf(data: bytes, source: str) -> str:
         raise DocumentError(
             f"{source}: has no text layer (a scanned image?); OCR it or add the text as .txt."
         )
-    return "\n".join([title, *lines] if title else lines)
+    return Extracted("\n".join([title, *lines] if title else lines))
 
 
 def pdf_paragraphs(pages: list[list[str]]) -> list[str]:
@@ -361,8 +403,14 @@ def _width(text: str) -> int:
 
 # --- the formats ----------------------------------------------------------------------------------------
 
-_EXTRACTORS: dict[str, Callable[[bytes, str], str]] = {
-    ".txt": decode_bytes,
+
+def _plain(data: bytes, source: str) -> Extracted:
+    """A .txt file: a scraped page or a typed speech, its title left to cleaning."""
+    return Extracted(decode_bytes(data, source))
+
+
+_EXTRACTORS: dict[str, Callable[[bytes, str], Extracted]] = {
+    ".txt": _plain,
     ".md": _markdown,
     ".markdown": _markdown,
     ".html": _html,
