@@ -14,9 +14,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from qa.build import BuildSettings, build_index
 from qa.embed import SentenceTransformerEmbedder
 from qa.evaluate import default_questions_path, evaluate, load_questions
-from qa.index import BuildSettings, build_index
 from qa.lexical import LexicalSettings
 from qa.passages import ChunkSettings
 from qa.search import FusionSettings, Retriever, default_seeds_dir

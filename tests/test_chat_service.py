@@ -63,7 +63,7 @@ def test_follow_up_searches_the_combined_intent_and_prefers_new_passages(service
     flags = [pid in shown for pid in turn.passage_ids]
     assert flags == sorted(flags), "passages already shown must come after new ones"
     assert any(
-        "履职" in service.retriever.passages[service.retriever.index.row_of[pid]].text
+        "履职" in service.retriever.passages[service.retriever.index.row_of(pid)].text
         for pid in turn.passage_ids
     )
 

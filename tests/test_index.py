@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import INDEX, SEEDS
 
+from qa.build import build_index
 from qa.errors import IndexCorruptError, IndexNotFoundError, StaleIndexError
-from qa.index import IndexLayout, build_index, load_index, read_manifest
+from qa.index import IndexLayout, load_index, read_manifest
 from qa.search import Retriever
 
 MANIFEST_FIELDS = {
@@ -80,11 +81,25 @@ def test_truncated_faiss_file_raises_index_corrupt(tiny_index: Path) -> None:
         load_index(tiny_index)
 
 
-def test_passages_that_disagree_with_the_vector_count_raise_index_corrupt(tiny_index: Path) -> None:
+def test_passages_edited_after_the_build_raise_index_corrupt(tiny_index: Path) -> None:
     passages = IndexLayout(tiny_index).passages
     lines = passages.read_text(encoding="utf-8").splitlines()
     passages.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="changed or damaged"):
+        load_index(tiny_index)
+
+
+def test_passage_table_that_disagrees_with_the_vector_count_raises_index_corrupt(tiny_index: Path) -> None:
+    docs = IndexLayout(tiny_index).passage_docs
+    np.save(docs, np.load(docs)[:-1], allow_pickle=False)
     with pytest.raises(IndexCorruptError, match="inconsistent"):
+        load_index(tiny_index)
+
+
+def test_offsets_that_disagree_with_the_passages_file_raise_index_corrupt(tiny_index: Path) -> None:
+    offsets = IndexLayout(tiny_index).passage_offsets
+    np.save(offsets, np.load(offsets)[:-1], allow_pickle=False)
+    with pytest.raises(IndexCorruptError, match="offsets table"):
         load_index(tiny_index)
 
 

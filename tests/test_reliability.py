@@ -16,9 +16,10 @@ from conftest import REPO, SEEDS
 
 from qa import BuildInProgressError, QAError, Retriever
 from qa.atomic import exclusive
+from qa.build import build_index
 from qa.cli import main
 from qa.documents import MAX_DOCUMENT_BYTES, read_folder
-from qa.index import IndexLayout, build_index, load_index, read_manifest
+from qa.index import IndexLayout, load_index, read_manifest
 
 SPEECH = (
     "在县政协全体会议上的讲话\n"
@@ -155,7 +156,7 @@ sys.path.insert(0, {tests!r})
 from pathlib import Path
 from conftest import FakeEmbedder
 import qa.atomic
-from qa.index import build_index
+from qa.build import build_index
 
 where = sys.argv[3]
 

@@ -123,8 +123,8 @@ def test_neighbours_are_the_adjacent_passages_of_the_same_document(retriever) ->
     rows = retriever.index.row_of
     middle = "001_ec7618cb6664527d.txt#31.1"
     before, after = retriever.neighbours(middle)
-    assert [rows[p.passage_id] for p in before] == [rows[middle] - 1]
-    assert [rows[p.passage_id] for p in after] == [rows[middle] + 1]
+    assert [rows(p.passage_id) for p in before] == [rows(middle) - 1]  # type: ignore[operator]
+    assert [rows(p.passage_id) for p in after] == [rows(middle) + 1]  # type: ignore[operator]
     first = retriever.passages[0]
     before, _ = retriever.neighbours(first.passage_id)
     assert before == []
@@ -136,7 +136,7 @@ def test_neighbours_are_the_adjacent_passages_of_the_same_document(retriever) ->
 def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
     tmp_path, fake_embedder
 ) -> None:
-    from qa.index import build_index
+    from qa.build import build_index
     from qa.search import FusionSettings, Retriever
 
     shared = (

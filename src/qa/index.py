@@ -1,14 +1,17 @@
-"""Build, save and load the index folder: the only module that uses FAISS.
+"""The index folder: its layout, manifest and loading (building is ``qa.build``).
 
 Layout (``IndexLayout``)::
 
     index/
-      manifest.json     written last; says how everything else was made
-      passages.jsonl    one passage per line, row i = vector id i
-      vectors.faiss     normalised passage embeddings (inner product = cosine)
-      sentences.faiss   normalised embeddings of each passage's sentences
+      manifest.json       written last; says how everything else was made
+      passages.jsonl      one passage per line, row i = vector id i (memory-mapped)
+      passage_offsets.npy byte offset of every line, plus the file size
+      passage_docs.npy    row i = the number of its document (manifest order)
+      vectors.faiss       normalised passage embeddings (inner product = cosine)
+      sentences.faiss     normalised embeddings of each passage's sentences (empty at scale)
       sentence_owner.npy  row i = the passage (vector id) that sentence i belongs to
-      bm25/             bm25s arrays + vocabulary (no pickle)
+      bm25/               bm25s arrays + vocabulary (no pickle)
+      tokens/             every passage's BM25 tokens, reused by the next build
 
 A build writes into a temporary sibling folder and renames it into place, so a build
 that fails half-way leaves the previous index untouched and serving.
@@ -19,18 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa import __version__
-from qa.atomic import exclusive, remove_leftovers, restore_interrupted_swap, staged_folder
-from qa.documents import Document, read_folder
-from qa.embed import Embedder
+from qa.atomic import exclusive, restore_interrupted_swap
+from qa.convert import file_sha256
 from qa.errors import IndexCorruptError, IndexNotFoundError, QAError, StaleIndexError
 from qa.lexical import (
     ChineseTokenizer,
@@ -38,13 +38,13 @@ from qa.lexical import (
     LexicalSettings,
     default_user_dictionary,
     dictionary_hash,
-    quoted_terms,
 )
-from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
+from qa.store import FaissStore
+from qa.table import PassageTable
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 REBUILD_HINT = "run `qa build` (or `make index`) to rebuild it"
 
 
@@ -75,12 +75,33 @@ class IndexLayout:
         return self.root / "sentence_owner.npy"
 
     @property
+    def passage_offsets(self) -> Path:
+        return self.root / "passage_offsets.npy"
+
+    @property
+    def passage_docs(self) -> Path:
+        return self.root / "passage_docs.npy"
+
+    @property
     def bm25(self) -> Path:
         return self.root / "bm25"
 
     @property
+    def tokens(self) -> Path:
+        return self.root / "tokens"
+
+    @property
     def files(self) -> tuple[Path, ...]:
-        return (self.passages, self.vectors, self.sentences, self.sentence_owner, self.bm25)
+        return (
+            self.passages,
+            self.passage_offsets,
+            self.passage_docs,
+            self.vectors,
+            self.sentences,
+            self.sentence_owner,
+            self.bm25,
+            self.tokens,
+        )
 
     def require(self) -> None:
         """Raise ``IndexNotFoundError`` / ``IndexCorruptError`` naming what is missing."""
@@ -105,17 +126,17 @@ def _restore_if_idle(root: Path) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class BuildSettings:
-    """Everything besides documents and model that decides what an index contains."""
-
-    chunking: ChunkSettings = field(default_factory=ChunkSettings)
-    lexical: LexicalSettings = field(default_factory=LexicalSettings)
-
-
 def fingerprint(manifest: dict[str, Any]) -> str:
     """Hash of every manifest field that changes retrieval (not build time or versions)."""
-    keys = ("format_version", "model", "chunking", "lexical", "documents", "dictionary_hash")
+    keys = (
+        "format_version",
+        "model",
+        "chunking",
+        "lexical",
+        "documents",
+        "dictionary_hash",
+        "sentence_vectors",
+    )
     payload = json.dumps({k: manifest.get(k) for k in keys}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -128,129 +149,8 @@ def make_tokenizer(
     return ChineseTokenizer(lexical, dictionary, extra_terms if lexical.corpus_terms else ())
 
 
-def build_index(
-    seeds: Path,
-    index_dir: Path,
-    embedder: Embedder,
-    settings: BuildSettings | None = None,
-    progress: bool = False,
-) -> dict[str, Any]:
-    """Read ``seeds``, cut passages, embed and index them, and atomically replace ``index_dir``.
-
-    Returns the new manifest. Unreadable documents are listed under ``skipped`` in it.
-    """
-    index_dir = index_dir.resolve()
-    with exclusive(index_dir):
-        remove_leftovers(index_dir)
-        return _build_locked(seeds, index_dir, embedder, settings or BuildSettings(), progress)
-
-
-def _build_locked(
-    seeds: Path, index_dir: Path, embedder: Embedder, settings: BuildSettings, progress: bool
-) -> dict[str, Any]:
-    import faiss
-
-    started = time.perf_counter()
-    report = read_folder(seeds)
-    if not report.documents:
-        reasons = "; ".join(report.skipped.values()) or "the folder has no .txt files"
-        raise QAError(f"Nothing to index in {seeds}: {reasons}")
-    passages = [p for doc in report.documents for p in make_passages(doc, settings.chunking)]
-    texts = [p.index_text(settings.chunking) for p in passages]
-
-    vector_index = _flat_index(embedder.encode_documents(texts, progress=progress), embedder.dim)
-    sentence_texts, owners = _sentences(passages)
-    sentence_index = _flat_index(embedder.encode_documents(sentence_texts, progress=progress), embedder.dim)
-
-    terms = quoted_terms(p.text for p in passages)
-    user_dictionary = default_user_dictionary()
-    tokenizer = make_tokenizer(settings.lexical, terms, user_dictionary)
-    lexical = LexicalIndex.build(texts, tokenizer)
-
-    manifest = _manifest(report.documents, passages, embedder, settings, terms, user_dictionary)
-    manifest["sentence_count"] = len(sentence_texts)
-    manifest["skipped"] = report.skipped
-    manifest["build_seconds"] = round(time.perf_counter() - started, 2)
-
-    with staged_folder(index_dir) as scratch:
-        layout = IndexLayout(scratch)
-        faiss.write_index(vector_index, str(layout.vectors))
-        faiss.write_index(sentence_index, str(layout.sentences))
-        np.save(layout.sentence_owner, owners, allow_pickle=False)
-        layout.bm25.mkdir()
-        lexical.save(layout.bm25)
-        with layout.passages.open("w", encoding="utf-8") as handle:
-            for passage in passages:
-                handle.write(json.dumps(passage.to_json(), ensure_ascii=False) + "\n")
-        _write_json(layout.manifest, manifest)  # last: a folder without it is not an index
-    log.info("Indexed %d passages from %d documents into %s", len(passages), len(report.documents), index_dir)
-    return manifest
-
-
-def _flat_index(vectors: np.ndarray, dim: int) -> Any:
-    import faiss
-
-    index = faiss.IndexFlatIP(dim)
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def _sentences(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
-    texts: list[str] = []
-    owners: list[int] = []
-    for row, passage in enumerate(passages):
-        for sentence in sentences_of(passage.text):
-            texts.append(sentence)
-            owners.append(row)
-    return texts, np.asarray(owners, dtype=np.int32)
-
-
-def _manifest(
-    documents: list[Document],
-    passages: list[Passage],
-    embedder: Embedder,
-    settings: BuildSettings,
-    terms: list[str],
-    user_dictionary: str,
-) -> dict[str, Any]:
-    import faiss
-    import jieba
-
-    counts: dict[str, int] = {}
-    for passage in passages:
-        counts[passage.source] = counts.get(passage.source, 0) + 1
-    manifest: dict[str, Any] = {
-        "format_version": FORMAT_VERSION,
-        "package_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {
-            "name": embedder.name,
-            "fingerprint": embedder.fingerprint,
-            "dim": embedder.dim,
-            "prompts": embedder.prompts,
-        },
-        "faiss": {"type": "IndexFlatIP", "version": faiss.__version__},
-        "jieba_version": jieba.__version__,
-        "dictionary_hash": dictionary_hash(user_dictionary, terms),
-        "corpus_terms": terms,
-        "chunking": asdict(settings.chunking),
-        "lexical": asdict(settings.lexical),
-        "passage_count": len(passages),
-        "documents": {
-            doc.source: {
-                "sha256": doc.sha256,
-                "title": doc.title,
-                "date": doc.date,
-                "passages": counts.get(doc.source, 0),
-            }
-            for doc in documents
-        },
-    }
-    manifest["fingerprint"] = fingerprint(manifest)
-    return manifest
-
-
-def _write_json(path: Path, data: object) -> None:
+def write_json(path: Path, data: object) -> None:
+    """Write ``data`` as indented UTF-8 JSON."""
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -273,13 +173,14 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 @dataclass
 class LoadedIndex:
-    """An index in memory: manifest, passages, vectors and BM25."""
+    """An index ready to search: manifest, passages (on disk), vector stores and BM25."""
 
     root: Path
     manifest: dict[str, Any]
-    passages: list[Passage]
-    vectors: Any  # faiss.Index
-    sentences: Any  # faiss.Index
+    passages: PassageTable
+    passage_docs: np.ndarray
+    vectors: FaissStore
+    sentences: FaissStore
     sentence_owner: np.ndarray
     lexical: LexicalIndex
 
@@ -294,11 +195,6 @@ class LoadedIndex:
         return f"{self.manifest['fingerprint']}@{self.manifest['created']}"
 
     @cached_property
-    def row_of(self) -> dict[str, int]:
-        """Vector id of every passage id."""
-        return {passage.passage_id: row for row, passage in enumerate(self.passages)}
-
-    @cached_property
     def documents(self) -> list[DocumentInfo]:
         """The indexed documents, in file order."""
         return [
@@ -306,14 +202,33 @@ class LoadedIndex:
             for source, info in self.manifest["documents"].items()
         ]
 
+    @cached_property
+    def _document_number(self) -> dict[str, int]:
+        return {doc.source: number for number, doc in enumerate(self.documents)}
+
+    def rows_of_document(self, source: str) -> range:
+        """The rows of one document's passages (they are contiguous)."""
+        number = self._document_number[source]
+        lo, hi = np.searchsorted(self.passage_docs, [number, number + 1])
+        return range(int(lo), int(hi))
+
+    def row_of(self, passage_id: str) -> int | None:
+        """Vector id of a passage id, or None when the index has no such passage."""
+        source = passage_id.rpartition("#")[0]
+        if source not in self._document_number:
+            return None
+        return next(
+            (row for row in self.rows_of_document(source) if self.passages[row].passage_id == passage_id),
+            None,
+        )
+
     def rows_of_sources(self, sources: list[str]) -> np.ndarray:
         """Vector ids of the passages of ``sources``; raises ``ValueError`` for an unknown source."""
-        known = {doc.source for doc in self.documents}
-        unknown = sorted(set(sources) - known)
+        unknown = sorted(set(sources) - self._document_number.keys())
         if unknown:
             raise ValueError(f"Unknown document(s) {', '.join(unknown)}; choose among the indexed files.")
-        wanted = set(sources)
-        return np.array([row for row, p in enumerate(self.passages) if p.source in wanted], dtype=np.int64)
+        rows = [np.arange(r.start, r.stop) for r in map(self.rows_of_document, dict.fromkeys(sources))]
+        return np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -324,18 +239,6 @@ class DocumentInfo:
     title: str
     date: str | None
     passages: int
-
-
-def nearest(vectors: Any, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[Any, Any]:
-    """FAISS ``search`` restricted to the ids in ``allowed`` (all ids when None)."""
-    import faiss
-
-    if allowed is None:
-        return vectors.search(queries, min(k, vectors.ntotal))
-    selector = faiss.IDSelectorBatch(allowed.astype(np.int64))  # must outlive the search
-    params = faiss.SearchParameters()
-    params.sel = selector
-    return vectors.search(queries, max(min(k, len(allowed)), 1), params=params)
 
 
 def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedIndex:
@@ -349,17 +252,14 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
             f"Index at {index_dir} was built with model {manifest['model']['name']} ({built_with}), "
             f"not the loaded one ({model_fingerprint}); {REBUILD_HINT} with this model."
         )
-    try:
-        with layout.passages.open(encoding="utf-8") as handle:
-            passages = [Passage.from_json(json.loads(line)) for line in handle if line.strip()]
-    except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
-        raise IndexCorruptError(f"{layout.passages} is damaged ({exc}); {REBUILD_HINT}.") from exc
-    vectors = _read_faiss(layout.vectors)
-    sentences = _read_faiss(layout.sentences)
-    try:
-        sentence_owner = np.load(layout.sentence_owner, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{layout.sentence_owner} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    if file_sha256(layout.passages) != manifest.get("passages_sha256"):
+        raise IndexCorruptError(f"{layout.passages} was changed or damaged after the build; {REBUILD_HINT}.")
+    offsets = _read_array(layout.passage_offsets)
+    passages = PassageTable(layout.passages, offsets, REBUILD_HINT)
+    passage_docs = _read_array(layout.passage_docs)
+    vectors = FaissStore.load(layout.vectors, REBUILD_HINT)
+    sentences = FaissStore.load(layout.sentences, REBUILD_HINT)
+    sentence_owner = _read_array(layout.sentence_owner)
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
     if (
@@ -370,32 +270,45 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
             f"The user dictionary changed since the index at {index_dir} was built; {REBUILD_HINT}."
         )
     try:
-        lexical = LexicalIndex.load(layout.bm25, tokenizer)
+        lexical = LexicalIndex.load(layout.bm25, tokenizer, mmap=True)
     except (OSError, ValueError, KeyError) as exc:
         raise IndexCorruptError(f"{layout.bm25} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     expected = manifest["passage_count"]
-    sizes = {"passages.jsonl": len(passages), "vectors.faiss": vectors.ntotal, "bm25": lexical.size}
+    sizes = {
+        "passages.jsonl": len(passages),
+        "passage_docs.npy": len(passage_docs),
+        "vectors.faiss": vectors.size,
+        "bm25": lexical.size,
+    }
     dim = manifest["model"]["dim"]
     owners_ok = (
-        len(sentence_owner) == sentences.ntotal == manifest.get("sentence_count")
+        len(sentence_owner) == sentences.size == manifest.get("sentence_count")
         and bool(np.all(np.diff(sentence_owner) >= 0))
         and (len(sentence_owner) == 0 or 0 <= sentence_owner[0] <= sentence_owner[-1] < expected)
     )
-    if any(size != expected for size in sizes.values()) or {vectors.d, sentences.d} != {dim} or not owners_ok:
+    docs_ok = bool(np.all(np.diff(passage_docs) >= 0)) and (
+        len(passage_docs) == 0 or passage_docs[-1] < len(manifest["documents"])
+    )
+    if (
+        any(size != expected for size in sizes.values())
+        or {vectors.dim, sentences.dim} != {dim}
+        or not owners_ok
+        or not docs_ok
+    ):
         raise IndexCorruptError(
             f"Index at {index_dir} is inconsistent: manifest says {expected} passages of dim {dim}, "
-            f"found {sizes}, dims {vectors.d}/{sentences.d} and {len(sentence_owner)} sentence owners "
-            f"for {sentences.ntotal} sentences; {REBUILD_HINT}."
+            f"found {sizes}, dims {vectors.dim}/{sentences.dim} and {len(sentence_owner)} sentence owners "
+            f"for {sentences.size} sentences; {REBUILD_HINT}."
         )
-    return LoadedIndex(index_dir, manifest, passages, vectors, sentences, sentence_owner, lexical)
+    return LoadedIndex(
+        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical
+    )
 
 
-def _read_faiss(path: Path) -> Any:
-    import faiss
-
+def _read_array(path: Path) -> np.ndarray:
     try:
-        return faiss.read_index(str(path))
-    except RuntimeError as exc:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
 
 
@@ -408,7 +321,7 @@ def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
     for path in sorted(p for p in seeds.rglob("*") if p.is_file()):
         name = path.relative_to(seeds).as_posix()
         if not any(part.startswith(".") for part in Path(name).parts):
-            current[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            current[name] = file_sha256(path)
     reasons = [f"new document {n}" for n in sorted(current.keys() - built.keys())]
     reasons += [f"removed document {n}" for n in sorted(built.keys() - current.keys())]
     reasons += [

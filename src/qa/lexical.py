@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
+import json
 import logging
 import re
 import unicodedata
@@ -160,6 +162,86 @@ def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass
+class TokenTable:
+    """Every passage's BM25 tokens as ids into ``vocab``, kept so a rebuild re-tokenises only new text.
+
+    Passage ``i`` has the tokens ``vocab[j] for j in ids[offsets[i]:offsets[i + 1]]``.
+    """
+
+    vocab: list[str]
+    ids: np.ndarray  # uint32
+    offsets: np.ndarray  # int64, one more than passages
+
+    @classmethod
+    def of(cls, passages: Iterable[list[str]]) -> TokenTable:
+        """Intern the tokens of each passage."""
+        vocab: dict[str, int] = {}
+        ids: list[int] = []
+        offsets = [0]
+        for tokens in passages:
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
+            offsets.append(len(ids))
+        return cls(list(vocab), np.asarray(ids, dtype=np.uint32), np.asarray(offsets, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def tokens(self, row: int) -> list[str]:
+        """The tokens of passage ``row``."""
+        return [self.vocab[i] for i in self.ids[self.offsets[row] : self.offsets[row + 1]]]
+
+    @classmethod
+    def assemble(cls, parts: list[tuple[TokenTable, int] | list[str]]) -> TokenTable:
+        """Concatenate passages that are either (table, row) reused or fresh token lists.
+
+        The result's vocabulary holds only tokens some passage uses.
+        """
+        vocab: dict[str, int] = {}
+        remaps: dict[int, np.ndarray] = {}
+        chunks: list[np.ndarray] = []
+        lengths: list[int] = []
+        for part in parts:
+            if isinstance(part, list):
+                chunk = np.fromiter((vocab.setdefault(t, len(vocab)) for t in part), np.uint32, len(part))
+            else:
+                table, row = part
+                remap = remaps.get(id(table))
+                if remap is None:
+                    remap = np.fromiter(
+                        (vocab.setdefault(t, len(vocab)) for t in table.vocab), np.uint32, len(table.vocab)
+                    )
+                    remaps[id(table)] = remap
+                chunk = remap[table.ids[table.offsets[row] : table.offsets[row + 1]]]
+            chunks.append(chunk)
+            lengths.append(len(chunk))
+        ids = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint32)
+        offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+        # Drop tokens that only removed or re-tokenised passages had.
+        used = np.unique(ids)
+        names = list(vocab)
+        compact = np.zeros(len(names), dtype=np.uint32)
+        compact[used] = np.arange(len(used), dtype=np.uint32)
+        return cls([names[i] for i in used], compact[ids] if len(ids) else ids, offsets)
+
+    def save(self, folder: Path) -> None:
+        """Write ``vocab.json``, ``ids.npy`` and ``offsets.npy`` into ``folder``."""
+        folder.mkdir(exist_ok=True)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "ids.npy", self.ids, allow_pickle=False)
+        np.save(folder / "offsets.npy", self.offsets, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> TokenTable:
+        """Read what ``save`` wrote (ids memory-mapped)."""
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        ids = np.load(folder / "ids.npy", mmap_mode="r", allow_pickle=False)
+        offsets = np.load(folder / "offsets.npy", allow_pickle=False)
+        if len(offsets) < 1 or offsets[-1] != len(ids) or (len(ids) and int(ids.max()) >= len(vocab)):
+            raise ValueError(f"token table in {folder} is inconsistent")
+        return cls(vocab, ids, offsets)
+
+
 class LexicalIndex:
     """BM25 over the passages' tokens (bm25s), saved as arrays beside the vectors."""
 
@@ -170,12 +252,18 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str], tokenizer: ChineseTokenizer) -> LexicalIndex:
         """Tokenise ``texts`` and build the BM25 matrices."""
+        return cls.from_tokens(TokenTable.of([tokenizer(t) for t in texts]), tokenizer)
+
+    @classmethod
+    def from_tokens(cls, tokens: TokenTable, tokenizer: ChineseTokenizer) -> LexicalIndex:
+        """Build the BM25 matrices from already tokenised passages."""
         import bm25s
 
         settings = tokenizer.settings
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
-        bm25.index([tokenizer(t) for t in texts], show_progress=False)
+        ids = [tokens.ids[a:b].tolist() for a, b in itertools.pairwise(tokens.offsets)]
+        bm25.index((ids, {token: i for i, token in enumerate(tokens.vocab)}), show_progress=False)
         return cls(bm25, tokenizer)
 
     def save(self, folder: Path) -> None:

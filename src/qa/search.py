@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError, StaleIndexError
-from qa.index import LoadedIndex, load_index, nearest, read_manifest, stale_reasons
+from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
 from qa.lexical import near_duplicate, normalise, quoted_phrases, shingles
 from qa.passages import Passage, sentences_of
+
+if TYPE_CHECKING:
+    from qa.live import LiveRetriever
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +140,8 @@ class Retriever:
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
 
     @property
-    def passages(self) -> list[Passage]:
-        """The indexed passages, in vector-id order."""
+    def passages(self) -> Sequence[Passage]:
+        """The indexed passages, in vector-id order (read from disk on demand)."""
         return self.index.passages
 
     def rank(self, query: str, mode: Mode = "hybrid", sources: list[str] | None = None) -> Ranking:
@@ -153,9 +157,9 @@ class Retriever:
             lexical_all = np.where(in_filter, lexical_all, -1.0)
         q = self.embedder.encode_queries([text])
         top = min(len(index.passages), _CANDIDATES)
-        _, dense_ids = nearest(index.vectors, q, top, allowed)
+        _, dense_ids = index.vectors.search(q, top, allowed)
         allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
-        sentence_scores, sentence_ids = nearest(index.sentences, q, 4 * _CANDIDATES, allowed_sentences)
+        sentence_scores, sentence_ids = index.sentences.search(q, 4 * _CANDIDATES, allowed_sentences)
         best_sentence: dict[int, float] = {}
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
             if sentence >= 0:
@@ -164,7 +168,7 @@ class Retriever:
         ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
-        passage_cos = index.vectors.reconstruct_batch(ids) @ q[0]
+        passage_cos = index.vectors.vectors(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
         dense = (passage_cos + sentence_cos) / 2
         lexical = lexical_all[ids]
@@ -199,7 +203,7 @@ class Retriever:
         if not rows:
             return ()
         q = self.embedder.encode_queries([clean_query(query)])[0]
-        vectors = self.index.sentences.reconstruct_batch(np.arange(rows.start, rows.stop)) @ q
+        vectors = self.index.sentences.vectors(np.arange(rows.start, rows.stop)) @ q
         texts = sentences_of(self.index.passages[passage_row].text)
         order = np.argsort(-vectors, kind="stable")[:limit]
         return tuple(texts[i] for i in order if i < len(texts))
@@ -259,7 +263,7 @@ class Retriever:
         self, passage_id: str, before: int = 1, after: int = 1
     ) -> tuple[list[Passage], list[Passage]]:
         """The passages just before and after ``passage_id`` in its own document."""
-        row = self.index.row_of.get(passage_id)
+        row = self.index.row_of(passage_id)
         if row is None:
             raise KeyError(f"No passage {passage_id!r} in the index at {self.index.root}")
         passages = self.index.passages
@@ -308,12 +312,14 @@ def default_seeds_dir() -> Path:
     return Path(os.environ.get("QA_SEEDS_DIR") or project_root() / "seeds")
 
 
-_default: Retriever | None = None
+_default: LiveRetriever | None = None
 _default_lock = threading.Lock()
 
 
 def default_retriever() -> Retriever:
-    """The retriever over the default index, loaded once per process."""
+    """The retriever over the default index: loaded once per process, then following rebuilds."""
+    from qa.live import LiveRetriever
+
     global _default
     with _default_lock:
         if _default is None:
@@ -321,8 +327,8 @@ def default_retriever() -> Retriever:
             if not (index_dir / "manifest.json").is_file():
                 raise IndexNotFoundError(f"No index at {index_dir}; run `qa build` (or `make index`).")
             seeds = default_seeds_dir()
-            _default = Retriever(index_dir, seeds=seeds if seeds.is_dir() else None)
-        return _default
+            _default = LiveRetriever(Retriever(index_dir, seeds=seeds if seeds.is_dir() else None))
+        return _default.current()
 
 
 def search(query: str, k: int = 5, sources: list[str] | None = None) -> list[Hit]:

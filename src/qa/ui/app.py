@@ -70,6 +70,9 @@ def build_demo(service: ChatService) -> gr.Blocks:
         if service.rate(conversation, int(index), rating):
             gr.Info("已记录您的评价,谢谢!")
 
+    def refresh_documents() -> tuple[Any, str]:
+        return gr.update(choices=service.document_choices()), service.documents_html()
+
     def new_conversation() -> tuple[Conversation, list[dict[str, str]], str]:
         return Conversation(), [], ""
 
@@ -125,7 +128,7 @@ def build_demo(service: ChatService) -> gr.Blocks:
                     elem_id="qa-filter",
                 )
                 with gr.Accordion("已索引文档", open=True):
-                    gr.HTML(service.documents_html(), elem_id="qa-docs")
+                    documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
                 gr.Markdown(HELP)
 
         inputs = [question, k, sources, conversation]
@@ -142,6 +145,8 @@ def build_demo(service: ChatService) -> gr.Blocks:
         clear.click(new_conversation, None, outputs, api_visibility="private")
         chatbot.clear(new_conversation, None, outputs, api_visibility="private")
         gr.api(api_search, api_name="search")
+        # A rebuilt index is picked up without a restart; a newly opened page lists its documents.
+        demo.load(refresh_documents, None, [sources, documents], api_visibility="private")
     return demo
 
 

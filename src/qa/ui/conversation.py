@@ -78,6 +78,7 @@ class Turn:
     passage_ids: tuple[str, ...]
     k: int
     sources: tuple[str, ...] = ()
+    build_id: str = ""  # the index that answered, for ratings recorded after a rebuild
 
 
 @dataclass

@@ -6,10 +6,12 @@ The Gradio wiring in ``qa.ui.app`` only calls these methods, so they are tested 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
+from qa.live import LiveRetriever
 from qa.search import MAX_QUERY_CHARS, Hit, Retriever, clean_query
 from qa.ui import render
 from qa.ui.conversation import Conversation, Query, Turn, build_query
@@ -18,6 +20,7 @@ from qa.ui.feedback import FeedbackLog, FeedbackRecord
 log = logging.getLogger(__name__)
 
 MAX_K = 10
+MAX_LISTED_DOCUMENTS = 200  # the side panel lists this many; the filter still offers all
 DEFAULT_K = 3
 EXAMPLES = (
     "政协委员怎样提高履职能力?",
@@ -30,11 +33,16 @@ EXAMPLES = (
 
 
 class ChatService:
-    """Answers questions over one retriever and records ratings in one feedback log."""
+    """Answers questions over one index (following its rebuilds) and records ratings in one log."""
 
-    def __init__(self, retriever: Retriever, feedback: FeedbackLog) -> None:
-        self.retriever = retriever
+    def __init__(self, retriever: Retriever | LiveRetriever, feedback: FeedbackLog) -> None:
+        self.live = retriever if isinstance(retriever, LiveRetriever) else LiveRetriever(retriever)
         self.feedback = feedback
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever of the newest index; take it once per request."""
+        return self.live.current()
 
     def warm_up(self) -> None:
         """Run one search so the model and tokenizer are loaded before the first user waits."""
@@ -42,35 +50,46 @@ class ChatService:
 
     # -- searching -----------------------------------------------------------------------
 
-    def _check(self, k: float | int, sources: list[str] | None) -> tuple[int, list[str]]:
+    @staticmethod
+    def _check(retriever: Retriever, k: float | int, sources: list[str] | None) -> tuple[int, list[str]]:
         k = int(k)
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
         chosen = list(dict.fromkeys(sources or []))
-        self.retriever.index.rows_of_sources(chosen)  # raises ValueError for an unknown file
+        retriever.index.rows_of_sources(chosen)  # raises ValueError for an unknown file
         return k, chosen
 
     def find(
-        self, question: str, topic: str | None, k: int, sources: list[str], shown: Collection[str] = ()
+        self,
+        question: str,
+        topic: str | None,
+        k: int,
+        sources: list[str],
+        shown: Collection[str] = (),
+        retriever: Retriever | None = None,
     ) -> tuple[Query, list[Hit]]:
         """The query for ``question`` in its conversation and the best ``k`` hits for it.
 
         A follow-up asks for more than was already said: passages in ``shown`` come after
         the new ones (they stay in the answer when there are not enough new ones).
         """
-        lexical = self.retriever.index.lexical
+        retriever = retriever or self.retriever
+        lexical = retriever.index.lexical
         query = build_query(clean_query(question), topic, lexical.tokenizer.words, lexical.knows)
         extra = len(shown) if query.follow_up else 0
-        hits = self.retriever.search(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
+        hits = retriever.search(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
         if extra:
             hits = sorted(hits, key=lambda h: h.passage_id in shown)[:k]
         return query, hits
 
-    def cards(self, hits: list[Hit], shown: Collection[str] = ()) -> list[str]:
+    def cards(
+        self, hits: list[Hit], shown: Collection[str] = (), retriever: Retriever | None = None
+    ) -> list[str]:
         """One HTML card per hit, with its neighbouring passages as context."""
+        retriever = retriever or self.retriever
         out = []
         for rank, hit in enumerate(hits, 1):
-            before, after = self.retriever.neighbours(hit.passage_id)
+            before, after = retriever.neighbours(hit.passage_id)
             out.append(render.card(rank, hit, before, after, shown_before=hit.passage_id in shown))
         return out
 
@@ -80,24 +99,29 @@ class ChatService:
         self, question: str, k: float | int, sources: list[str] | None, conversation: Conversation
     ) -> Conversation:
         """Append ``question`` and its answer to ``conversation``; raises ``ValueError`` for bad input."""
-        k, chosen = self._check(k, sources)
+        retriever = self.retriever  # one index for the whole answer, even if a rebuild lands now
+        k, chosen = self._check(retriever, k, sources)
         cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
-        query, hits = self.find(cleaned, conversation.topic, k, chosen, shown)
+        query, hits = self.find(cleaned, conversation.topic, k, chosen, shown, retriever)
         notes = []
         if len(question.strip()) > MAX_QUERY_CHARS:
             notes.append(f"问题过长,只按前{MAX_QUERY_CHARS}个字检索。")
         if query.follow_up:
             notes.append(f"结合上一个问题理解为:{query.text}")
         if chosen:
-            titles = "、".join(f"《{d.title}》" for d in self.retriever.index.documents if d.source in chosen)
+            titles = "、".join(f"《{d.title}》" for d in retriever.index.documents if d.source in chosen)
             notes.append(f"只在 {titles} 中检索。")
         messages = [
             *conversation.messages,
             {"role": "user", "content": render.user_message(cleaned)},
-            {"role": "assistant", "content": render.answer(self.cards(hits, shown), " ".join(notes))},
+            {
+                "role": "assistant",
+                "content": render.answer(self.cards(hits, shown, retriever), " ".join(notes)),
+            },
         ]
-        turn = Turn(cleaned, query.text, tuple(h.passage_id for h in hits), k, tuple(chosen))
+        ids = tuple(h.passage_id for h in hits)
+        turn = Turn(cleaned, query.text, ids, k, tuple(chosen), retriever.index.build_id)
         return Conversation(
             messages=messages,
             topic=query.topic if hits else conversation.topic,
@@ -110,7 +134,7 @@ class ChatService:
         if turn is None:
             log.warning("Rating for message %s, which is not an answer; ignored", message_index)
             return False
-        self.feedback.append(FeedbackRecord.of(turn, rating, self.retriever.index.build_id))
+        self.feedback.append(FeedbackRecord.of(turn, rating, turn.build_id or self.retriever.index.build_id))
         return True
 
     # -- the API -------------------------------------------------------------------------
@@ -123,13 +147,15 @@ class ChatService:
         previous: str | None = None,
     ) -> dict[str, Any]:
         """Structured search result: every passage with its full attribution, as JSON."""
-        k, chosen = self._check(k, documents)
-        query, hits = self.find(question, clean_query(previous) if previous else None, k, chosen)
+        retriever = self.retriever
+        k, chosen = self._check(retriever, k, documents)
+        topic = clean_query(previous) if previous else None
+        query, hits = self.find(question, topic, k, chosen, retriever=retriever)
         return {
             "question": question,
             "query": query.text,
             "follow_up": query.follow_up,
-            "build_id": self.retriever.index.build_id,
+            "build_id": retriever.index.build_id,
             "message": "" if hits else render.NO_RESULT,
             "passages": [
                 {
@@ -146,9 +172,12 @@ class ChatService:
 
     def document_choices(self) -> list[tuple[str, str]]:
         """(label, file name) of every indexed document, for the filter."""
+        documents = self.retriever.index.documents
+        labels = [f"《{d.title}》{f'({d.date})' if d.date else ''}" for d in documents]
+        repeated = {label for label, count in Counter(labels).items() if count > 1}
         return [
-            (f"《{d.title}》{f'({d.date})' if d.date else ''}", d.source)
-            for d in self.retriever.index.documents
+            (f"{label} · {d.source}" if label in repeated else label, d.source)
+            for label, d in zip(labels, documents, strict=True)
         ]
 
     def documents_html(self) -> str:
@@ -157,8 +186,12 @@ class ChatService:
         rows = "".join(
             f"<tr><td>{render.escape(d.title)}</td><td>{render.escape(d.date or '—')}</td>"
             f"<td>{d.passages}</td></tr>"
-            for d in index.documents
+            for d in index.documents[:MAX_LISTED_DOCUMENTS]
         )
+        if len(index.documents) > MAX_LISTED_DOCUMENTS:
+            rest = len(index.documents) - MAX_LISTED_DOCUMENTS
+            rows += f'<tr><td colspan="3">……其余 {rest} 篇未列出</td></tr>'
+
         manifest = index.manifest
         built = render.escape(str(manifest["created"]).replace("T", " ")[:16])
         return (
