@@ -592,7 +592,7 @@ def maps_to(source: str, tracked: TrackedText) -> bool:
 
 def test_from_source_numbers_characters_from_the_given_start() -> None:
     tracked = TrackedText.from_source("政协委员", 10)
-    assert tracked.offsets == (10, 11, 12, 13)
+    assert tuple(tracked.offsets) == (10, 11, 12, 13)
     assert (tracked.start, tracked.end) == (10, 14)
 
 
@@ -600,7 +600,7 @@ def test_sub_deleting_a_span_keeps_offsets_of_the_surviving_characters() -> None
     source = "要加强(略去)调查研究。"
     tracked = TrackedText.from_source(source).sub(r"\(略去\)")
     assert tracked.text == "要加强调查研究。"
-    assert tracked.offsets == (0, 1, 2, 7, 8, 9, 10, 11)
+    assert tuple(tracked.offsets) == (0, 1, 2, 7, 8, 9, 10, 11)
     assert maps_to(source, tracked)
     assert (tracked.start, tracked.end) == (0, len(source))
 
@@ -609,7 +609,7 @@ def test_sub_replacement_characters_take_the_offset_where_the_match_began() -> N
     source = "甲乙 …略… 丙丁"
     tracked = TrackedText.from_source(source, 100).sub(r"\s*…+\s*略\s*…+\s*", "……")
     assert tracked.text == "甲乙……丙丁"
-    assert tracked.offsets == (100, 101, 102, 102, 107, 108)
+    assert tuple(tracked.offsets) == (100, 101, 102, 102, 107, 108)
 
 
 def test_sub_without_a_match_changes_nothing() -> None:
@@ -630,7 +630,7 @@ def test_join_concatenates_text_and_offsets() -> None:
     tracked = TrackedText.from_source(source)
     joined = TrackedText.join([tracked[5:], tracked[:4]])
     assert joined.text == "二是监督一是协商"
-    assert joined.offsets == (5, 6, 7, 8, 0, 1, 2, 3)
+    assert tuple(joined.offsets) == (5, 6, 7, 8, 0, 1, 2, 3)
     assert maps_to(source, joined)
 
 
@@ -643,9 +643,9 @@ def test_strip_removes_outer_whitespace_and_shifts_start_and_end() -> None:
 
 
 def test_strip_with_chars_and_strip_of_blank_text() -> None:
-    assert TrackedText.from_source(",;政协;").strip(",;").offsets == (2, 3)
+    assert tuple(TrackedText.from_source(",;政协;").strip(",;").offsets) == (2, 3)
     blank = TrackedText.from_source("   ", 5).strip()
-    assert (blank.text, blank.offsets, blank.start, blank.end) == ("", (), 0, 0)
+    assert (blank.text, tuple(blank.offsets), blank.start, blank.end) == ("", (), 0, 0)
 
 
 def test_source_lines_point_into_text_with_crlf_line_ends() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
 import pytest
 
 from qa import Hit, search
@@ -168,3 +169,12 @@ def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
 @pytest.mark.parametrize("question", ["那具体要怎么做?", "???", "😀😀😀", "怎么办呢"])
 def test_question_without_any_content_word_gets_no_passages(retriever, question: str) -> None:
     assert retriever.search(question) == []
+
+
+def test_top_rows_is_a_stable_argsort_cut_to_k() -> None:
+    from qa.search import top_rows
+
+    rng = np.random.default_rng(5)
+    for size, k in [(1000, 100), (50, 100), (300, 1), (200, 200)]:
+        scores = rng.integers(0, 6, size=size).astype(np.float32)  # many ties, many zeros
+        assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -110,3 +111,89 @@ def test_token_table_assembles_reused_and_fresh_rows_with_a_compact_vocabulary(t
         ["监督"],
     ]
     assert sorted(table.vocab) == ["提案", "政协", "新词", "监督"], "委员 is used by no passage any more"
+
+
+class NumpyStore:
+    """A ``VectorStore`` that is not FAISS: what a Milvus or Qdrant adapter would stand in for."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self._vectors = vectors
+
+    @property
+    def size(self) -> int:
+        return len(self._vectors)
+
+    @property
+    def dim(self) -> int:
+        return self._vectors.shape[1]
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[Any, Any]:
+        rows = np.arange(self.size) if allowed is None else np.asarray(allowed)
+        scores = queries @ self._vectors[rows].T
+        order = np.argsort(-scores, axis=1)[:, :k]
+        return np.take_along_axis(scores, order, axis=1), rows[order]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self._vectors[np.asarray(rows, dtype=np.int64)]
+
+
+def test_the_retriever_answers_the_same_through_any_vector_store(retriever, embedder) -> None:
+    from conftest import INDEX
+
+    from qa.search import Retriever
+
+    other = Retriever(INDEX, embedder=embedder)
+    for name in ("vectors", "sentences"):
+        store = getattr(other.index, name)
+        setattr(other.index, name, NumpyStore(store.vectors(np.arange(store.size))))
+    assert not isinstance(other.index.vectors, FaissStore)
+    source = retriever.index.documents[1].source
+    for question, sources in [("政协委员怎样提高履职能力?", None), ("如何加强政协党的建设", [source])]:
+        expected = [h.passage_id for h in retriever.search(question, k=5, sources=sources)]
+        assert expected, question
+        assert [h.passage_id for h in other.search(question, k=5, sources=sources)] == expected
+
+
+@pytest.mark.parametrize("k1, b", [(0.9, 0.4), (1.5, 0.75)])
+def test_bm25_matrix_is_the_one_bm25s_builds(k1: float, b: float) -> None:
+    import bm25s
+
+    from qa.lexical import bm25_matrix
+
+    rng = np.random.default_rng(3)
+    passages = [[f"t{w}" for w in rng.zipf(1.3, size=rng.integers(0, 60)) if w < 500] for _ in range(300)]
+    passages[7] = []  # a passage with no tokens
+    table = TokenTable.of(passages)
+    reference = bm25s.BM25(k1=k1, b=b, method="lucene")
+    ids = [table.ids[table.offsets[i] : table.offsets[i + 1]].tolist() for i in range(len(table))]
+    reference.index((ids, {t: i for i, t in enumerate(table.vocab)}), show_progress=False)
+    ours = bm25_matrix(table, k1, b, chunk=37)  # chunks that cut the corpus anywhere
+    assert ours["num_docs"] == reference.scores["num_docs"] == 300
+    for name in ("indptr", "indices", "data"):
+        assert ours[name].dtype == reference.scores[name].dtype, name
+        assert np.array_equal(ours[name], reference.scores[name]), name
+
+
+def test_lexical_index_scores_as_bm25s_does(tmp_path: Path) -> None:
+    import bm25s
+
+    from qa.index import make_tokenizer
+    from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary
+
+    tokenizer = make_tokenizer(LexicalSettings(), [], default_user_dictionary())
+    texts = [
+        "政协委员要提高履职能力",
+        "加强政协党的建设",
+        "履职能力建设要常抓不懈,政协委员要加强学习",
+        "文史资料",
+    ]
+    ours = LexicalIndex.build(texts, tokenizer)
+    ours.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, tokenizer)
+    reference = bm25s.BM25(k1=tokenizer.settings.k1, b=tokenizer.settings.b, method="lucene")
+    reference.index([tokenizer(t) for t in texts], show_progress=False)
+    for question in ["政协委员怎样提高履职能力", "党的建设", "足球"]:
+        tokens = [t for t in tokenizer(question) if t in reference.vocab_dict]
+        expected = reference.get_scores(tokens) if tokens else np.zeros(len(texts))
+        assert np.allclose(ours.scores(question), expected), question
+        assert np.allclose(loaded.scores(question), expected), question

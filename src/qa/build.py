@@ -41,7 +41,7 @@ from qa.lexical import (
     quoted_terms,
 )
 from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
-from qa.store import HNSW_THRESHOLD, FaissStore, choose_kind
+from qa.store import HNSW_THRESHOLD, FaissStore, VectorStore, choose_kind
 from qa.table import write_passages
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,9 @@ def _build_locked(
         texts, old_texts, old.vectors if old else None, embedder, progress
     )
     stats.passages_reused = len(texts) - stats.passages_embedded
+    kind = choose_kind(len(passages), settings.hnsw_threshold)
+    passage_store = FaissStore.build(vectors, embedder.dim, kind)
+    del vectors  # the store holds its own copy; at 100k passages each is 150 MB
     with_sentences = len(passages) <= settings.sentence_vectors_limit
     sentence_texts, owners = _sentences(passages) if with_sentences else ([], np.zeros(0, dtype=np.int32))
     old_sentences = _old_sentence_texts(old)
@@ -176,16 +179,16 @@ def _build_locked(
         sentence_texts, old_sentences, old.sentences if old else None, embedder, progress
     )
     stats.sentences_reused = len(sentence_texts) - stats.sentences_embedded
+    sentence_kind = choose_kind(len(sentence_texts), settings.hnsw_threshold)
+    sentence_store = FaissStore.build(sentence_vectors, embedder.dim, sentence_kind)
+    del sentence_vectors, old_sentences
 
     terms = quoted_terms(p.text for p in passages)
     user_dictionary = default_user_dictionary()
     tokenizer = make_tokenizer(settings.lexical, terms, user_dictionary)
     tokens = _tokens_reusing(texts, terms, tokenizer, previous, old_texts, stats)
+    del old_texts
     lexical = LexicalIndex.from_tokens(tokens, tokenizer)
-
-    kind = choose_kind(len(passages), settings.hnsw_threshold)
-    passage_store = FaissStore.build(vectors, embedder.dim, kind)
-    sentence_store = FaissStore.build(sentence_vectors, embedder.dim, "flat")
 
     with staged_folder(index_dir) as scratch:
         layout = IndexLayout(scratch)
@@ -200,7 +203,7 @@ def _build_locked(
         tokens.save(layout.tokens)
         manifest = _manifest(documents, len(passages), embedder, settings, terms, user_dictionary)
         manifest.update(
-            faiss={"type": kind, "version": _faiss_version()},
+            faiss={"type": kind, "sentences_type": sentence_kind, "version": _faiss_version()},
             sentence_vectors=with_sentences,
             sentence_count=len(sentence_texts),
             skipped=report.skipped,
@@ -232,7 +235,7 @@ def _old_sentence_texts(old: LoadedIndex | None) -> dict[str, int]:
 def _embed_reusing(
     texts: list[str],
     old_rows: dict[str, int],
-    old_store: FaissStore | None,
+    old_store: VectorStore | None,
     embedder: Embedder,
     progress: bool,
 ) -> tuple[np.ndarray, int]:
@@ -260,7 +263,7 @@ def _tokens_reusing(
     old_tokens = previous.tokens if previous else None
     if old_tokens is None or previous is None:
         stats.passages_tokenised = len(texts)
-        return TokenTable.of(tokenizer(t) for t in texts)
+        return TokenTable.of(tokenizer(t, cached=False) for t in texts)
     # Adding a word to jieba can only change how text containing that word is cut.
     changed_terms = set(terms) ^ set(previous.index.manifest.get("corpus_terms", []))
     parts: list[tuple[TokenTable, int] | list[str]] = []
@@ -269,7 +272,7 @@ def _tokens_reusing(
         if row is not None and not any(term in text for term in changed_terms):
             parts.append((old_tokens, row))
         else:
-            parts.append(tokenizer(text))
+            parts.append(tokenizer(text, cached=False))
             stats.passages_tokenised += 1
     return TokenTable.assemble(parts)
 

@@ -39,7 +39,7 @@ from qa.lexical import (
     default_user_dictionary,
     dictionary_hash,
 )
-from qa.store import FaissStore
+from qa.store import FaissStore, VectorStore
 from qa.table import PassageTable
 
 log = logging.getLogger(__name__)
@@ -179,8 +179,8 @@ class LoadedIndex:
     manifest: dict[str, Any]
     passages: PassageTable
     passage_docs: np.ndarray
-    vectors: FaissStore
-    sentences: FaissStore
+    vectors: VectorStore  # FaissStore here; any engine with the same four methods
+    sentences: VectorStore
     sentence_owner: np.ndarray
     lexical: LexicalIndex
 

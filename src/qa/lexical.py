@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import json
 import logging
+import math
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -130,9 +132,13 @@ class ChineseTokenizer:
         # A question is cut several times per search (ranking, gate, matched terms).
         self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
 
-    def words(self, text: str) -> list[str]:
-        """Content words of ``text`` in order (no bigrams); used for highlighting too."""
-        return list(self._cut_cached(text))
+    def words(self, text: str, cached: bool = True) -> list[str]:
+        """Content words of ``text`` in order (no bigrams); used for highlighting too.
+
+        ``cached=False`` for passages at build time: a cache of 4096 passages' words is
+        ~160 MB that no question will ask for again.
+        """
+        return list(self._cut_cached(text) if cached else self._cut(text))
 
     def _cut(self, text: str) -> tuple[str, ...]:
         keep_single = self.settings.single_chars
@@ -148,8 +154,8 @@ class ChineseTokenizer:
             out.append(word)
         return tuple(out)
 
-    def __call__(self, text: str) -> list[str]:
-        tokens = self.words(text)
+    def __call__(self, text: str, cached: bool = True) -> list[str]:
+        tokens = self.words(text, cached)
         if self.settings.bigrams:
             for run in _CJK_RUN.findall(normalise(text)):
                 tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
@@ -175,14 +181,8 @@ class TokenTable:
 
     @classmethod
     def of(cls, passages: Iterable[list[str]]) -> TokenTable:
-        """Intern the tokens of each passage."""
-        vocab: dict[str, int] = {}
-        ids: list[int] = []
-        offsets = [0]
-        for tokens in passages:
-            ids.extend(vocab.setdefault(t, len(vocab)) for t in tokens)
-            offsets.append(len(ids))
-        return cls(list(vocab), np.asarray(ids, dtype=np.uint32), np.asarray(offsets, dtype=np.int64))
+        """Intern the tokens of each passage (one small array per passage, never one big list)."""
+        return cls.assemble(passages)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -192,14 +192,16 @@ class TokenTable:
         return [self.vocab[i] for i in self.ids[self.offsets[row] : self.offsets[row + 1]]]
 
     @classmethod
-    def assemble(cls, parts: list[tuple[TokenTable, int] | list[str]]) -> TokenTable:
+    def assemble(cls, parts: Iterable[tuple[TokenTable, int] | list[str]]) -> TokenTable:
         """Concatenate passages that are either (table, row) reused or fresh token lists.
 
         The result's vocabulary holds only tokens some passage uses.
         """
         vocab: dict[str, int] = {}
         remaps: dict[int, np.ndarray] = {}
-        chunks: list[np.ndarray] = []
+        # One growing buffer, not a list of per-passage arrays and their concatenation:
+        # at 100k passages the ids alone are 200 MB.
+        buffer = array("I")
         lengths: list[int] = []
         for part in parts:
             if isinstance(part, list):
@@ -213,16 +215,23 @@ class TokenTable:
                     )
                     remaps[id(table)] = remap
                 chunk = remap[table.ids[table.offsets[row] : table.offsets[row + 1]]]
-            chunks.append(chunk)
+            buffer.frombytes(chunk.astype(np.uint32, copy=False).tobytes())
             lengths.append(len(chunk))
-        ids = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint32)
+        ids = np.frombuffer(buffer, dtype=np.uint32) if buffer else np.zeros(0, dtype=np.uint32)
         offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
-        # Drop tokens that only removed or re-tokenised passages had.
-        used = np.unique(ids)
         names = list(vocab)
-        compact = np.zeros(len(names), dtype=np.uint32)
-        compact[used] = np.arange(len(used), dtype=np.uint32)
-        return cls([names[i] for i in used], compact[ids] if len(ids) else ids, offsets)
+        if not remaps:  # only fresh passages: every token in the vocabulary is used
+            return cls(names, ids, offsets)
+        # Drop tokens that only removed or re-tokenised passages had. In slices: numpy
+        # would otherwise copy all ids to 64-bit indices at once (400 MB at 100k passages).
+        step = 1 << 22
+        used = np.zeros(len(names), dtype=bool)
+        for start in range(0, len(ids), step):
+            used[ids[start : start + step]] = True
+        compact = np.cumsum(used, dtype=np.uint32) - 1
+        for start in range(0, len(ids), step):
+            ids[start : start + step] = compact[ids[start : start + step]]
+        return cls([name for name, keep in zip(names, used, strict=True) if keep], ids, offsets)
 
     def save(self, folder: Path) -> None:
         """Write ``vocab.json``, ``ids.npy`` and ``offsets.npy`` into ``folder``."""
@@ -242,6 +251,46 @@ class TokenTable:
         return cls(vocab, ids, offsets)
 
 
+def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> dict[str, Any]:
+    """The BM25 (Lucene variant) score of every (token, passage) pair, as the CSC arrays bm25s keeps.
+
+    The same arrays ``bm25s.BM25.index`` makes (a test compares them), built a chunk of
+    passages at a time: bm25s holds the corpus as Python lists and the matrix as COO and
+    CSC at once, about 1.5 GB at 100k passages; here the output is the only large array.
+    """
+    n_docs, n_vocab = len(tokens), len(tokens.vocab)
+    lengths = np.diff(tokens.offsets)
+    average = lengths.mean() if n_docs else 1.0
+
+    def pairs(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token, passage, count) of passages lo..hi, sorted by token, then passage."""
+        ids = np.asarray(tokens.ids[tokens.offsets[lo] : tokens.offsets[hi]], dtype=np.int64)
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), lengths[lo:hi])
+        keys, counts = np.unique(ids * n_docs + rows, return_counts=True)
+        return keys // n_docs, keys % n_docs, counts
+
+    chunks = [(lo, min(lo + chunk, n_docs)) for lo in range(0, n_docs, chunk)]
+    df = np.zeros(n_vocab, dtype=np.int64)
+    for lo, hi in chunks:
+        df += np.bincount(pairs(lo, hi)[0], minlength=n_vocab)
+    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()])
+    idf = idf.astype(np.float32)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    cursor = indptr[:-1].copy()  # next free slot of every token's column
+    for lo, hi in chunks:
+        token, row, count = pairs(lo, hi)
+        tf = count.astype(np.float32)
+        # bm25s' arithmetic, in its order and precision, so the scores match to the bit.
+        tfc = tf / (k1 * ((1 - b) + b * lengths[row] / average) + tf)
+        slot = cursor[token] + np.arange(len(token)) - np.searchsorted(token, token)
+        data[slot] = idf[token] * tfc
+        indices[slot] = row
+        cursor += np.bincount(token, minlength=n_vocab)
+    return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
+
+
 class LexicalIndex:
     """BM25 over the passages' tokens (bm25s), saved as arrays beside the vectors."""
 
@@ -252,7 +301,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str], tokenizer: ChineseTokenizer) -> LexicalIndex:
         """Tokenise ``texts`` and build the BM25 matrices."""
-        return cls.from_tokens(TokenTable.of([tokenizer(t) for t in texts]), tokenizer)
+        return cls.from_tokens(TokenTable.of(tokenizer(t, cached=False) for t in texts), tokenizer)
 
     @classmethod
     def from_tokens(cls, tokens: TokenTable, tokenizer: ChineseTokenizer) -> LexicalIndex:
@@ -262,8 +311,13 @@ class LexicalIndex:
         settings = tokenizer.settings
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
-        ids = [tokens.ids[a:b].tolist() for a, b in itertools.pairwise(tokens.offsets)]
-        bm25.index((ids, {token: i for i, token in enumerate(tokens.vocab)}), show_progress=False)
+        vocab = {token: i for i, token in enumerate(tokens.vocab)}
+        vocab.setdefault("", len(vocab))  # bm25s.index adds this empty token too
+        # What bm25s.index and bm25s.BM25.load set: the matrix, the vocabulary, its id set.
+        bm25.scores = bm25_matrix(tokens, settings.k1, settings.b)
+        bm25.vocab_dict = vocab
+        bm25.unique_token_ids_set = set(vocab.values())
+        bm25.nonoccurrence_array = None  # only BM25L and BM25+ have one
         return cls(bm25, tokenizer)
 
     def save(self, folder: Path) -> None:

@@ -164,7 +164,7 @@ class Retriever:
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
             if sentence >= 0:
                 best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
-        lexical_ids = np.argsort(-lexical_all, kind="stable")[:top]
+        lexical_ids = top_rows(lexical_all, top)
         ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
@@ -273,6 +273,20 @@ class Retriever:
         return earlier, later
 
 
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` best scores, best first, ties in row order.
+
+    The same as ``np.argsort(-scores, kind="stable")[:k]`` without sorting every passage
+    (7 ms per question at 100k): one partition finds the k-th best score.
+    """
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
 def _with_also(hit: Hit, title: str) -> Hit:
     if title == hit.doc_title or title in hit.also_in:
         return hit
@@ -294,7 +308,9 @@ def _load_embedder_for(index_dir: Path) -> Embedder:
         return SentenceTransformerEmbedder.load(Path(model_path))
     if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
         log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
-    return SentenceTransformerEmbedder.load()
+    from qa.onnx_encoder import OnnxEmbedder
+
+    return OnnxEmbedder.load_default()
 
 
 def project_root() -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -12,28 +13,37 @@ class TrackedText:
     """A string plus the source offset of each of its characters.
 
     Cleaning deletes and rejoins text; keeping offsets per character lets every passage
-    point back at the exact span of the original file it was cut from.
+    point back at the exact span of the original file it was cut from. The offsets are a
+    compact ``array`` of 32-bit ints: 4 bytes a character, where a tuple of Python ints
+    took ~36 and a build of 100k passages held gigabytes of them.
     """
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.offsets, array):
+            object.__setattr__(self, "offsets", array("i", self.offsets))
 
     @classmethod
     def from_source(cls, text: str, start: int = 0) -> TrackedText:
         """Wrap ``text`` that begins at ``start`` in the source."""
-        return cls(text, tuple(range(start, start + len(text))))
+        return cls(text, array("i", range(start, start + len(text))))
 
     @classmethod
     def join(cls, parts: Iterable[TrackedText]) -> TrackedText:
         """Concatenate pieces, keeping each character's offset."""
         parts = list(parts)
-        return cls("".join(p.text for p in parts), tuple(o for p in parts for o in p.offsets))
+        offsets = array("i")
+        for part in parts:
+            offsets.extend(part.offsets)
+        return cls("".join(p.text for p in parts), offsets)
 
     def __len__(self) -> int:
         return len(self.text)
 
     def __getitem__(self, key: slice) -> TrackedText:
-        return TrackedText(self.text[key], self.offsets[key])
+        return TrackedText(self.text[key], self.offsets[key])  # an array slice is an array
 
     @property
     def start(self) -> int:
@@ -58,7 +68,7 @@ class TrackedText:
         """
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         text: list[str] = []
-        offsets: list[int] = []
+        offsets = array("i")
         last = 0
         for match in regex.finditer(self.text):
             text.append(self.text[last : match.start()])
@@ -69,7 +79,7 @@ class TrackedText:
             last = match.end()
         text.append(self.text[last:])
         offsets.extend(self.offsets[last:])
-        return TrackedText("".join(text), tuple(offsets))
+        return TrackedText("".join(text), offsets)
 
     def split(self, pattern: str | re.Pattern[str]) -> Iterator[TrackedText]:
         """Pieces between matches of ``pattern`` (the separators are dropped)."""
