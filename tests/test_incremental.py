@@ -181,11 +181,17 @@ def test_above_the_limit_no_sentence_vectors_are_kept(tmp_path: Path, tiny_seeds
     assert hits and hits[0].best_sentences == ()
 
 
-def test_above_the_threshold_the_passages_get_an_hnsw_index(tmp_path: Path, tiny_seeds: Path) -> None:
+def test_above_the_threshold_passages_and_sentences_get_hnsw_indexes(
+    tmp_path: Path, tiny_seeds: Path
+) -> None:
     settings = BuildSettings(hnsw_threshold=1)
     manifest = build_index(tiny_seeds, tmp_path / "index", FakeEmbedder(), settings)
-    assert manifest["faiss"]["type"] == "hnsw"
+    assert (manifest["faiss"]["type"], manifest["faiss"]["sentences_type"]) == ("hnsw", "hnsw")
     retriever = Retriever(tmp_path / "index", embedder=FakeEmbedder())
-    assert retriever.index.vectors.kind == "hnsw"
+    assert retriever.index.vectors.kind == retriever.index.sentences.kind == "hnsw"
     hits = retriever.search("提高履职能力", k=2)
     assert hits and hits[0].section == "一、提高履职能力"
+    build_index(tiny_seeds, tmp_path / "flat", FakeEmbedder(), full=True)
+    exact = Retriever(tmp_path / "flat", embedder=FakeEmbedder())
+    assert exact.index.vectors.kind == "flat"
+    assert [h.passage_id for h in exact.search("提高履职能力", k=2)] == [h.passage_id for h in hits]

@@ -101,10 +101,10 @@ def _build(args: argparse.Namespace) -> int:
     print(
         f"Indexed {manifest['passage_count']} passages from {len(docs)} documents into {args.index} "
         f"in {manifest['build_seconds']} s (fingerprint {manifest['fingerprint']}).\n"
-        f"  read {done['documents_read']} documents, reused {done['documents_reused']} unchanged; "
-        f"embedded {done['passages_embedded']} passages and {done['sentences_embedded']} sentences, "
-        f"reused {done['passages_reused']} and {done['sentences_reused']} vectors; "
-        f"tokenised {done['passages_tokenised']} passages; {manifest['faiss']['type']} vector index."
+        f"  documents read: {done['documents_read']}, unchanged and reused: {done['documents_reused']}; "
+        f"embedded: {done['passages_embedded']} passages, {done['sentences_embedded']} sentences "
+        f"(vectors reused: {done['passages_reused']} and {done['sentences_reused']}); "
+        f"tokenised: {done['passages_tokenised']} passages; vector index: {manifest['faiss']['type']}."
     )
     for name, reason in manifest["skipped"].items():
         print(f"  skipped {name}: {reason}")
