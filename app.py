@@ -12,7 +12,7 @@ import os
 import sys
 
 from qa.errors import QAError
-from qa.search import default_retriever
+from qa.search import default_live_retriever
 from qa.ui import ChatService, FeedbackLog, default_feedback_path
 from qa.ui.app import build_demo, credentials, exposure_warning, launch
 
@@ -25,7 +25,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         logins = credentials(os.environ)
-        service = ChatService(default_retriever(), FeedbackLog(default_feedback_path()))
+        service = ChatService(default_live_retriever(), FeedbackLog(default_feedback_path()))
     except QAError as exc:
         print(f"app.py: {exc}", file=sys.stderr)
         return 2

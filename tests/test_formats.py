@@ -16,7 +16,7 @@ import pytest
 
 from qa.documents import Document, read_document, read_folder
 from qa.errors import DocumentError
-from qa.formats import SUPPORTED_SUFFIXES, Extracted, decode_html, extract, extract_text, pdf_paragraphs
+from qa.formats import SUPPORTED_SUFFIXES, Extracted, decode_html, extract, pdf_paragraphs
 from qa.passages import make_passages
 
 TITLE = "在市政协十四届三次会议闭幕会上的讲话"
@@ -32,6 +32,10 @@ BODY_3 = (
 )
 SPEECH = [HEADING_1, BODY_1, BODY_2, HEADING_2, BODY_3]
 BODY = [BODY_1, BODY_2, BODY_3]
+
+
+def extract_text(data: bytes, suffix: str, source: str) -> str:
+    return extract(data, suffix, source).text
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:
@@ -475,11 +479,6 @@ def test_pdf_metadata_title_is_not_a_stored_title() -> None:
     assert extract(data, ".pdf", "x.pdf").title is None
 
 
-def test_extract_text_is_the_text_of_extract() -> None:
-    data = make_docx(SPEECH, TITLE)
-    assert extract_text(data, ".docx", "x.docx") == extract(data, ".docx", "x.docx").text
-
-
 # --- a folder of every format ----------------------------------------------------------------------------
 
 
@@ -512,3 +511,16 @@ def test_importing_the_package_does_not_import_the_format_libraries() -> None:
     code = f"import sys, qa.documents, qa.formats; print(sorted(set({libraries}) & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_format_library_failing_on_a_malformed_file_is_a_document_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import qa.formats
+
+    def explode(data: bytes, source: str) -> Extracted:
+        raise KeyError("word/document.xml")
+
+    monkeypatch.setitem(qa.formats._EXTRACTORS, ".docx", explode)
+    with pytest.raises(DocumentError, match=r"x\.docx: cannot be read as DOCX \(KeyError"):
+        extract(b"PK\x03\x04 not really", ".docx", "x.docx")

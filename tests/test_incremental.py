@@ -195,3 +195,23 @@ def test_above_the_threshold_passages_and_sentences_get_hnsw_indexes(
     exact = Retriever(tmp_path / "flat", embedder=FakeEmbedder())
     assert exact.index.vectors.kind == "flat"
     assert [h.passage_id for h in exact.search("提高履职能力", k=2)] == [h.passage_id for h in hits]
+
+
+def test_a_changed_user_dictionary_re_tokenises_everything_but_embeds_nothing(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa.build
+    import qa.index
+    from qa.lexical import default_user_dictionary
+
+    seeds, index_dir = built
+    extended = default_user_dictionary() + "\n委员之家 50 n\n"
+    for module in (qa.build, qa.index):
+        monkeypatch.setattr(module, "default_user_dictionary", lambda: extended)
+    embedder = CountingEmbedder()
+    manifest = build_index(seeds, index_dir, embedder)
+    assert embedder.embedded == [], "a dictionary change never changes what the model sees"
+    assert manifest["build"]["passages_tokenised"] == manifest["passage_count"]
+    fresh = tmp_path / "fresh"
+    build_index(seeds, fresh, FakeEmbedder(), full=True)
+    _same(_snapshot(index_dir), _snapshot(fresh))

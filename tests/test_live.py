@@ -133,3 +133,11 @@ def test_answers_during_rebuilds_each_come_from_one_whole_index(
     for build, ids in answers:
         assert build in passages_of
         assert set(ids) <= passages_of[build], "an answer mixed passages of two indexes"
+
+
+def test_a_rebuild_between_loading_and_following_is_not_missed(index_dir: Path, tiny_seeds: Path) -> None:
+    loaded_before = Retriever(index_dir, embedder=FakeEmbedder(), fusion=LEXICAL_GATE)
+    _add_speech_and_rebuild(tiny_seeds, index_dir)  # lands before the LiveRetriever looks
+    live = LiveRetriever(loaded_before)
+    assert live.reload() is True
+    assert live.current().search("文史资料征集", k=3)[0].source == "c.txt"

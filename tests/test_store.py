@@ -40,8 +40,13 @@ def test_store_returns_the_exact_neighbours_and_vectors(kind: str, tmp_path: Pat
     np.testing.assert_allclose(store.vectors(np.array([5, 3])), vectors[[5, 3]], atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
-def test_filtered_search_only_returns_allowed_rows_best_first(kind: str) -> None:
+@pytest.mark.parametrize("kind, exact_limit", [("flat", 50_000), ("hnsw", 50_000), ("hnsw", 0)])
+def test_filtered_search_only_returns_allowed_rows_best_first(
+    kind: str, exact_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa.store
+
+    monkeypatch.setattr(qa.store, "EXACT_FILTER_LIMIT", exact_limit)  # 0: the graph walk with a selector
     vectors = _unit(500)
     store = FaissStore.build(vectors, 32, kind)  # type: ignore[arg-type]
     allowed = np.array([7, 70, 300, 499])

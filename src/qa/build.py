@@ -41,12 +41,14 @@ from qa.lexical import (
     quoted_terms,
 )
 from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
-from qa.store import HNSW_THRESHOLD, FaissStore, VectorStore, choose_kind
+from qa.store import HNSW_THRESHOLD, FaissStore, VectorStore, choose_kind, faiss_version
 from qa.table import write_passages
 
 log = logging.getLogger(__name__)
 
-# Bump when cleaning or passage-cutting rules change: unchanged files are then cut again.
+# Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
+# unchanged files are then cut again and no vector is reused, since the cache is keyed by
+# the texts these functions make.
 PIPELINE_VERSION = 1
 # Sentence vectors double the embedding work and take ~7x the passages' memory; above
 # this many passages only passage vectors are kept (dense score = passage cosine).
@@ -108,14 +110,14 @@ def _previous(index_dir: Path, embedder: Embedder, settings: BuildSettings) -> _
     if not (index_dir / "manifest.json").is_file():
         return None
     try:
-        index = load_index(index_dir, embedder.fingerprint)
+        index = load_index(index_dir, embedder.fingerprint, check_dictionary=False)
         manifest = index.manifest
         same_tokenizer = manifest["lexical"] == asdict(settings.lexical) and manifest.get(
             "user_dictionary_hash"
         ) == dictionary_hash(default_user_dictionary(), [])
         tokens = TokenTable.load(IndexLayout(index_dir).tokens) if same_tokenizer else None
     except (QAError, OSError, ValueError, KeyError) as exc:
-        log.info("Not reusing the previous index (%s); building everything", exc)
+        log.warning("Not reusing the previous index (%s); building everything", exc)
         return None
     reuse_passages = (
         manifest["chunking"] == asdict(settings.chunking) and manifest.get("pipeline") == PIPELINE_VERSION
@@ -156,14 +158,21 @@ def _build_locked(
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {k: known[source][k] for k in ("sha256", "title", "date")}
             stats.documents_reused += 1
+        if not cut:  # nothing a filter or a search could ever return
+            del documents[source]
+            report.skipped[source] = f"{source}: no passage left after cleaning."
+            continue
         documents[source]["passages"] = len(cut)
         passages.extend(cut)
+    if not passages:
+        raise QAError(f"Nothing to index in {seeds}: {'; '.join(report.skipped.values())}")
     passage_docs = np.repeat(
-        np.arange(len(sources), dtype=np.int32), [documents[s]["passages"] for s in sources]
+        np.arange(len(documents), dtype=np.int32), [info["passages"] for info in documents.values()]
     )
     texts = [p.index_text(settings.chunking) for p in passages]
 
-    old = previous.index if previous else None
+    same_pipeline = previous is not None and previous.index.manifest.get("pipeline") == PIPELINE_VERSION
+    old = previous.index if previous and same_pipeline else None
     old_texts = _old_index_texts(old, settings.chunking)
     vectors, stats.passages_embedded = _embed_reusing(
         texts, old_texts, old.vectors if old else None, embedder, progress
@@ -203,7 +212,7 @@ def _build_locked(
         tokens.save(layout.tokens)
         manifest = _manifest(documents, len(passages), embedder, settings, terms, user_dictionary)
         manifest.update(
-            faiss={"type": kind, "sentences_type": sentence_kind, "version": _faiss_version()},
+            faiss={"type": kind, "sentences_type": sentence_kind, "version": faiss_version()},
             sentence_vectors=with_sentences,
             sentence_count=len(sentence_texts),
             skipped=report.skipped,
@@ -214,7 +223,7 @@ def _build_locked(
         )
         manifest["fingerprint"] = fingerprint(manifest)
         write_json(layout.manifest, manifest)  # last: a folder without it is not an index
-    log.info("Indexed %d passages from %d documents into %s", len(passages), len(sources), index_dir)
+    log.info("Indexed %d passages from %d documents into %s", len(passages), len(documents), index_dir)
     return manifest
 
 
@@ -228,7 +237,10 @@ def _old_index_texts(old: LoadedIndex | None, chunking: ChunkSettings) -> dict[s
 def _old_sentence_texts(old: LoadedIndex | None) -> dict[str, int]:
     if old is None or old.sentences.size == 0:
         return {}
-    texts, _ = _sentences(old.passages)
+    texts, owners = _sentences(old.passages)
+    if len(texts) != old.sentences.size or not np.array_equal(owners, old.sentence_owner):
+        log.warning("The previous index's sentences no longer line up with its vectors; embedding them again")
+        return {}
     return {text: row for row, text in enumerate(texts)}
 
 
@@ -318,9 +330,3 @@ def _manifest(
         "documents": documents,
     }
     return manifest
-
-
-def _faiss_version() -> str:
-    import faiss
-
-    return str(faiss.__version__)

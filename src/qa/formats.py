@@ -59,12 +59,13 @@ def extract(data: bytes, suffix: str, source: str) -> Extracted:
         raise DocumentError(f"{source}: unsupported file type {suffix!r} (supported: {supported}).")
     if not data and suffix != ".txt":  # an empty .txt is reported by cleaning, as it always was
         raise DocumentError(f"{source}: is empty (0 bytes).")
-    return _EXTRACTORS[suffix](data, source)
-
-
-def extract_text(data: bytes, suffix: str, source: str) -> str:
-    """The text of a file in the format ``suffix`` names (see ``extract``)."""
-    return extract(data, suffix, source).text
+    try:
+        return _EXTRACTORS[suffix](data, source)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a format library failing on a malformed file must not stop a build
+        kind = suffix.lstrip(".").upper()
+        raise DocumentError(f"{source}: cannot be read as {kind} ({type(exc).__name__}: {exc}).") from exc
 
 
 def join_lines(left: str, right: str) -> str:

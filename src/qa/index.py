@@ -141,6 +141,11 @@ def fingerprint(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def build_id(manifest: dict[str, Any]) -> str:
+    """Identifies one build of an index: its fingerprint and creation time."""
+    return f"{manifest['fingerprint']}@{manifest['created']}"
+
+
 def make_tokenizer(
     lexical: LexicalSettings, extra_terms: list[str], user_dictionary: str | None = None
 ) -> ChineseTokenizer:
@@ -192,7 +197,7 @@ class LoadedIndex:
     @property
     def build_id(self) -> str:
         """Identifies this build (fingerprint and creation time)."""
-        return f"{self.manifest['fingerprint']}@{self.manifest['created']}"
+        return build_id(self.manifest)
 
     @cached_property
     def documents(self) -> list[DocumentInfo]:
@@ -241,8 +246,15 @@ class DocumentInfo:
     passages: int
 
 
-def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedIndex:
-    """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given."""
+def load_index(
+    index_dir: Path, model_fingerprint: str | None = None, check_dictionary: bool = True
+) -> LoadedIndex:
+    """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given.
+
+    ``check_dictionary=False`` loads an index whose user dictionary or stopwords have
+    changed since (a build reusing its vectors does that); searching it would cut
+    questions differently from its passages.
+    """
 
     layout = IndexLayout(index_dir)
     manifest = read_manifest(index_dir)
@@ -262,7 +274,7 @@ def load_index(index_dir: Path, model_fingerprint: str | None = None) -> LoadedI
     sentence_owner = _read_array(layout.sentence_owner)
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
-    if (
+    if check_dictionary and (
         dictionary_hash(default_user_dictionary(), manifest.get("corpus_terms", []))
         != manifest["dictionary_hash"]
     ):

@@ -163,8 +163,8 @@ class ChineseTokenizer:
 
 
 def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:
-    """Fingerprint of every word added to jieba, for the manifest."""
-    payload = user_dictionary + "\n" + "\n".join(sorted(extra_terms))
+    """Fingerprint of what decides how text is cut: every word added to jieba, and the stopwords."""
+    payload = "\n".join([user_dictionary, *sorted(extra_terms), "#stopwords", *sorted(default_stopwords())])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 

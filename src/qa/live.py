@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from qa.errors import QAError
+from qa.index import build_id, read_manifest
 from qa.search import Retriever
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,13 @@ def _manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
     return stat.st_ino, stat.st_mtime_ns
 
 
+def _build_id(index_dir: Path) -> str | None:
+    try:
+        return build_id(read_manifest(index_dir))
+    except (QAError, OSError, KeyError):
+        return None
+
+
 class LiveRetriever:
     """Hands out the retriever of the newest complete index in one folder."""
 
@@ -37,6 +45,8 @@ class LiveRetriever:
         self._retriever = retriever
         self._root = retriever.index.root
         self._stamp = _manifest_stamp(self._root)
+        if self._stamp is not None and _build_id(self._root) != retriever.index.build_id:
+            self._stamp = None  # rebuilt between loading and now: the first check loads it
         self._check_every = check_every
         self._checked = time.monotonic()
         self._loading = threading.Lock()
@@ -69,12 +79,12 @@ class LiveRetriever:
         old = self._retriever
         try:
             new = Retriever(self._root, embedder=old.embedder, fusion=old.fusion)
-        except QAError as exc:
+        except (QAError, OSError) as exc:  # OSError: caught between a build's two renames
             log.error("Keeping the index already loaded; the rebuilt one cannot be used: %s", exc)
             self._stamp = stamp  # do not retry the same broken build on every request
             return False
         self._retriever, self._stamp = new, stamp  # one reference assignment: atomic for readers
-        log.warning(
+        log.info(
             "Switched to the rebuilt index %s (%d passages)", new.index.build_id, len(new.index.passages)
         )
         return True

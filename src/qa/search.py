@@ -168,6 +168,9 @@ class Retriever:
         ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
+        if len(ids) == 0:  # a filter whose documents have no passages
+            empty = np.zeros(0)
+            return Ranking(ids, empty, empty, empty, relevant=False)
         passage_cos = index.vectors.vectors(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
         dense = (passage_cos + sentence_cos) / 2
@@ -332,8 +335,8 @@ _default: LiveRetriever | None = None
 _default_lock = threading.Lock()
 
 
-def default_retriever() -> Retriever:
-    """The retriever over the default index: loaded once per process, then following rebuilds."""
+def default_live_retriever() -> LiveRetriever:
+    """The default index's retriever, loaded once per process, that follows rebuilds."""
     from qa.live import LiveRetriever
 
     global _default
@@ -344,7 +347,12 @@ def default_retriever() -> Retriever:
                 raise IndexNotFoundError(f"No index at {index_dir}; run `qa build` (or `make index`).")
             seeds = default_seeds_dir()
             _default = LiveRetriever(Retriever(index_dir, seeds=seeds if seeds.is_dir() else None))
-        return _default.current()
+        return _default
+
+
+def default_retriever() -> Retriever:
+    """The retriever of the default index's newest build (take it once per request)."""
+    return default_live_retriever().current()
 
 
 def search(query: str, k: int = 5, sources: list[str] | None = None) -> list[Hit]:

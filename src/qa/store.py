@@ -57,6 +57,13 @@ class VectorStore(Protocol):
         ...
 
 
+def faiss_version() -> str:
+    """The installed FAISS version, for the manifest."""
+    import faiss
+
+    return str(faiss.__version__)
+
+
 def choose_kind(count: int, threshold: int = HNSW_THRESHOLD) -> StoreKind:
     """Exact search up to ``threshold`` vectors, HNSW above."""
     return "hnsw" if count > threshold else "flat"
@@ -146,5 +153,11 @@ def _exact_among(
     vectors: np.ndarray, rows: np.ndarray, queries: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     scores = queries @ vectors.T
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    if k < scores.shape[1]:  # the k best per query, then only those sorted
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(
+            best, np.argsort(-np.take_along_axis(scores, best, axis=1), axis=1), axis=1
+        )
+    else:
+        order = np.argsort(-scores, axis=1, kind="stable")
     return np.take_along_axis(scores, order, axis=1), rows.astype(np.int64)[order]

@@ -8,9 +8,10 @@ memory, not 100k Python objects; the passages a search touches are parsed and ca
 
 from __future__ import annotations
 
-import functools
 import json
 import mmap
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import overload
@@ -43,14 +44,30 @@ class PassageTable(Sequence[Passage]):
         self._hint = rebuild_hint
         size = path.stat().st_size
         if len(offsets) < 1 or int(offsets[-1]) != size or bool(np.any(np.diff(offsets) <= 0)):
+            described = f"{int(offsets[-1])} bytes" if len(offsets) else "empty"
             raise IndexCorruptError(
-                f"{path} ({size} bytes) does not match its offsets table ({int(offsets[-1])} bytes); "
-                f"{rebuild_hint}."
+                f"{path} ({size} bytes) does not match its offsets table ({described}); {rebuild_hint}."
             )
         with path.open("rb") as handle:
             # The map stays valid after a rebuild replaces (and deletes) the file.
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-        self._row = functools.lru_cache(maxsize=_CACHED_PASSAGES)(self._parse)
+        # A plain dict, not functools.lru_cache on a bound method: that would be a reference
+        # cycle keeping the map (and a replaced file's disk space) until the cyclic GC runs.
+        self._cache: OrderedDict[int, Passage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _row(self, row: int) -> Passage:
+        with self._lock:
+            passage = self._cache.get(row)
+            if passage is not None:
+                self._cache.move_to_end(row)
+                return passage
+        passage = self._parse(row)
+        with self._lock:
+            self._cache[row] = passage
+            if len(self._cache) > _CACHED_PASSAGES:
+                self._cache.popitem(last=False)
+        return passage
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
