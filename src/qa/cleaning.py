@@ -63,10 +63,12 @@ _SALUTATION = re.compile(r"^[^。！？,，]{0,16}(同志们|委员们|朋友们
 _PAGE_FRAGMENT = re.compile(r"^(\d{1,3})、")
 _WORD_COUNT = re.compile(r"[(（]\d{2,6}字[)）]")
 _ELISION = re.compile(r"\s*…+\s*略\s*…+\s*")
-_CN_NUMBER = "[一二三四五六七八九十]+"
-# The section headings of a speech ("一、", "（二）", "第三部分", "一是…", "二要…"), as
-# ``qa.passages.heading_of`` reads them: speech structure, never site furniture.
-_NUMBERED_HEADING = re.compile(rf"^([(（]{_CN_NUMBER}[)）]|{_CN_NUMBER}[、是要]|第{_CN_NUMBER}(部分|章|节))")
+CN_NUMBER = "[一二三四五六七八九十]+"
+# The start of a numbered section heading: "一、", "（二）", "第三部分".
+HEADING_START = re.compile(rf"^({CN_NUMBER}、|[(（]{CN_NUMBER}[)）]|第{CN_NUMBER}(部分|章|节))")
+# Those and the lead-in headings "一是…", "二要…", as ``qa.passages.heading_of`` reads
+# them: speech structure, never site furniture.
+_NUMBERED_HEADING = re.compile(rf"{HEADING_START.pattern}|^{CN_NUMBER}[是要]")
 _BRACKETS = re.compile(r"^[(（〔\[]\s*|\s*[)）〕\]]$")
 _PLACE = re.compile(r"[\s,，、]+[\u4e00-\u9fff]{2,8}$")
 _TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from qa.cleaning import find_date
+from qa.cleaning import HEADING_START, find_date
 from qa.errors import DocumentError
 
 # Cleaning reads the date from a metadata line like this one and drops the line from the body.
@@ -115,7 +115,7 @@ def _markdown(data: bytes, source: str) -> Extracted:
             lines.append(token.content)
         elif token.type == "html_block":
             lines.append(_HTML_TAG.sub("", token.content))
-    if not title and h1s == [first_block] and not _HEADING_START.match(lines[first_block]):
+    if not title and h1s == [first_block] and not HEADING_START.match(lines[first_block]):
         title = lines[first_block]
     return Extracted("\n".join(lines), title.strip() or None)
 
@@ -320,8 +320,6 @@ _PAGE_NUMBER = re.compile(
     r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?[-—–－\s]*$|^\d{1,4}\s*/\s*\d{1,4}$|^第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页$"
 )
 _PDF_SENTENCE_END = re.compile(r"[。！？!?；;…：:”」』)）]$")
-_CN_NUMBER = "[一二三四五六七八九十]+"
-_HEADING_START = re.compile(rf"^({_CN_NUMBER}、|[(（]{_CN_NUMBER}[)）]|第{_CN_NUMBER}(部分|章|节))")
 
 
 def _pdf(data: bytes, source: str) -> Extracted:
@@ -393,7 +391,7 @@ def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: i
     ends = bool(_PDF_SENTENCE_END.search(previous))
     if uses_indent and line[:1].isspace():
         return True
-    if _HEADING_START.match(line.strip()) and ends:
+    if HEADING_START.match(line.strip()) and ends:
         return True
     return short or (ends and not uses_indent)
 

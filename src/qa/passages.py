@@ -12,23 +12,23 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
+from qa.cleaning import CN_NUMBER
 from qa.documents import Document
 from qa.tracked import TrackedText
 
-_CN_NUMBER = "[一二三四五六七八九十]+"
 # (level, pattern) of the heading styles of Chinese speeches, outermost first.
 _STANDALONE_HEADINGS = (
-    (1, re.compile(rf"^{_CN_NUMBER}、")),
+    (1, re.compile(rf"^{CN_NUMBER}、")),
     (1, re.compile(r"^第[一二三四五六七八九十]+(部分|章|节)")),
-    (2, re.compile(rf"^[(（]{_CN_NUMBER}[)）]")),
+    (2, re.compile(rf"^[(（]{CN_NUMBER}[)）]")),
 )
 # A paragraph that opens with "一要…。", "一是要…。" or "(三)要…。" names its own topic.
 _LEAD_HEADINGS = (
-    (2, re.compile(rf"^[(（]{_CN_NUMBER}[)）][^。！？]{{2,60}}(?=[。！？])")),
-    (3, re.compile(rf"^{_CN_NUMBER}[是要][^。！？，,;；]{{2,30}}(?=[。！？])")),
+    (2, re.compile(rf"^[(（]{CN_NUMBER}[)）][^。！？]{{2,60}}(?=[。！？])")),
+    (3, re.compile(rf"^{CN_NUMBER}[是要][^。！？，,;；]{{2,30}}(?=[。！？])")),
 )
 # "同志们，…" after the numbered points opens the closing words, which belong to no section.
-_CLOSING = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志们[，,！!]")
+_CLOSING_SALUTATION = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志们[，,！!]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _HEADING_MAX = 80
@@ -105,7 +105,7 @@ def _paragraphs_with_headings(document: Document) -> list[_Paragraph]:
     number = 0
     for text in document.paragraphs:
         found = heading_of(text.text)
-        if _CLOSING.match(text.text):
+        if _CLOSING_SALUTATION.match(text.text):
             stack = []
         elif found:
             level, heading, standalone = found
