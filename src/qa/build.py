@@ -4,7 +4,8 @@ A rebuild reads and cleans only files whose bytes changed, embeds only passage a
 sentence texts it has no vector for (the previous index is the embedding cache, keyed by
 text and model fingerprint) and re-tokenises only passages that are new or contain a
 corpus term that appeared or disappeared. Everything else is copied from the previous
-index, so adding one document to 10,000 costs seconds. ``full=True`` recomputes all.
+index, so adding one document to 10,000 costs tens of seconds instead of hours of embedding
+(bench/scale.py). ``full=True`` recomputes all.
 """
 
 from __future__ import annotations
