@@ -141,11 +141,6 @@ def fingerprint(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def build_id(manifest: dict[str, Any]) -> str:
-    """Identifies one build of an index: its fingerprint and creation time."""
-    return f"{manifest['fingerprint']}@{manifest['created']}"
-
-
 def make_tokenizer(
     lexical: LexicalSettings, extra_terms: list[str], user_dictionary: str | None = None
 ) -> ChineseTokenizer:
@@ -157,6 +152,18 @@ def make_tokenizer(
 def write_json(path: Path, data: object) -> None:
     """Write ``data`` as indented UTF-8 JSON."""
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
+    """Identity of the manifest file now (inode, mtime); None while there is none.
+
+    A build replaces the whole folder with one rename, so another stamp means another index.
+    """
+    try:
+        stat = (index_dir / "manifest.json").stat()
+    except OSError:
+        return None  # between the two renames of a swap, or removed
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
@@ -188,6 +195,7 @@ class LoadedIndex:
     sentences: VectorStore
     sentence_owner: np.ndarray
     lexical: LexicalIndex
+    stamp: tuple[int, int] | None = None  # ``manifest_stamp`` taken before the manifest was read
 
     def sentence_rows(self, passage_row: int) -> range:
         """The sentence ids of one passage (sentences are stored in passage order)."""
@@ -197,7 +205,7 @@ class LoadedIndex:
     @property
     def build_id(self) -> str:
         """Identifies this build (fingerprint and creation time)."""
-        return build_id(self.manifest)
+        return f"{self.manifest['fingerprint']}@{self.manifest['created']}"
 
     @cached_property
     def documents(self) -> list[DocumentInfo]:
@@ -257,6 +265,7 @@ def load_index(
     """
 
     layout = IndexLayout(index_dir)
+    stamp = manifest_stamp(index_dir)  # before reading: a rebuild landing meanwhile shows as newer
     manifest = read_manifest(index_dir)
     built_with = manifest["model"]["fingerprint"]
     if model_fingerprint is not None and model_fingerprint != built_with:
@@ -313,7 +322,7 @@ def load_index(
             f"for {sentences.size} sentences; {REBUILD_HINT}."
         )
     return LoadedIndex(
-        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical
+        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical, stamp
     )
 
 
