@@ -212,15 +212,15 @@ def _build_locked(
         lexical.save(layout.bm25)
         tokens.save(layout.tokens)
         manifest = _manifest(documents, len(passages), embedder, settings, terms, user_dictionary)
+        seconds = round(time.perf_counter() - started, 2)
         manifest.update(
             faiss={"type": kind, "sentences_type": sentence_kind, "version": faiss_version()},
             sentence_vectors=with_sentences,
             sentence_count=len(sentence_texts),
             skipped=report.skipped,
             passages_sha256=file_sha256(layout.passages),
-            build=asdict(stats)
-            | {"seconds": round(time.perf_counter() - started, 2), "incremental": bool(old)},
-            build_seconds=round(time.perf_counter() - started, 2),
+            build=asdict(stats) | {"seconds": seconds, "incremental": bool(old)},
+            build_seconds=seconds,
         )
         manifest["fingerprint"] = fingerprint(manifest)
         write_json(layout.manifest, manifest)  # last: a folder without it is not an index

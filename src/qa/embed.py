@@ -13,8 +13,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa.cache import LruCache
 from qa.convert import convert_to_hf, file_sha256
 from qa.errors import ModelError
 
@@ -54,28 +53,20 @@ class Embedder(Protocol):
         ...
 
 
-@dataclass
 class QueryCache:
     """The vectors of recently asked questions: a repeated question costs no forward pass."""
 
-    size: int = QUERY_CACHE_SIZE
-    _vectors: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self._vectors: LruCache[str, np.ndarray] = LruCache(size)
 
     def encode(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Vectors of ``texts``; ``encode`` is called only for the ones not cached."""
-        with self._lock:
-            found = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for text in found:
-                self._vectors.move_to_end(text)  # least recently asked goes first
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             found.update(zip(missing, np.asarray(encode(missing), dtype=np.float32), strict=True))
-            with self._lock:
-                for text in missing:
-                    self._vectors[text] = found[text]
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
+            for text in missing:
+                self._vectors.put(text, found[text])
         return np.stack([found[t] for t in texts])
 
 

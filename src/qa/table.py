@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import mmap
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import overload
 
 import numpy as np
 
+from qa.cache import LruCache
 from qa.errors import IndexCorruptError
 from qa.passages import Passage
 
@@ -51,22 +50,13 @@ class PassageTable(Sequence[Passage]):
         with path.open("rb") as handle:
             # The map stays valid after a rebuild replaces (and deletes) the file.
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-        # A plain dict, not functools.lru_cache on a bound method: that would be a reference
-        # cycle keeping the map (and a replaced file's disk space) until the cyclic GC runs.
-        self._cache: OrderedDict[int, Passage] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LruCache[int, Passage] = LruCache(_CACHED_PASSAGES)
 
     def _row(self, row: int) -> Passage:
-        with self._lock:
-            passage = self._cache.get(row)
-            if passage is not None:
-                self._cache.move_to_end(row)
-                return passage
-        passage = self._parse(row)
-        with self._lock:
-            self._cache[row] = passage
-            if len(self._cache) > _CACHED_PASSAGES:
-                self._cache.popitem(last=False)
+        passage = self._cache.get(row)
+        if passage is None:
+            passage = self._parse(row)
+            self._cache.put(row, passage)
         return passage
 
     def __len__(self) -> int:
