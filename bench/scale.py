@@ -131,7 +131,7 @@ def run_serve(index: str, seeds: str, spawned: float) -> dict[str, Any]:
 
 def run_bm25_build(seeds: str, index: str) -> dict[str, Any]:
     """The baseline: read, cut and tokenise as the hybrid build does, then bm25s only."""
-    from qa.documents import read_folder
+    from qa.ingest import read_folder
     from qa.index import make_tokenizer
     from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary, quoted_terms
     from qa.passages import ChunkSettings, make_passages
@@ -187,7 +187,7 @@ def run_bm25_serve(index: str, spawned: float) -> dict[str, Any]:
 def run_e5_rate(seeds: str) -> dict[str, Any]:
     """e5 (ONNX Runtime, as ``qa build``) texts per second on 512 synthetic passages and their sentences."""
     from qa.build import _sentences
-    from qa.documents import read_folder
+    from qa.ingest import read_folder
     from qa.onnx_encoder import OnnxEmbedder
     from qa.passages import ChunkSettings, make_passages
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from qa.documents import read_folder
+from qa.ingest.documents import read_folder
 from qa.passages import sentences_of
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qa.cleaning import (
-    CleanDocument,
-    clean_page,
+from qa.ingest.cleaning import (
     find_date,
     is_boilerplate,
     is_navigation,
     join_page_fragments,
     strip_repeated_title,
 )
+from qa.ingest.page import CleanDocument, clean_page
 from qa.tracked import TrackedText, source_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -335,14 +334,15 @@ def test_word_count_marker_and_repeated_title_are_removed_from_the_first_paragra
 
 def test_join_page_fragments_keeps_offsets_of_the_joined_characters() -> None:
     source = "1、科学精准推\n2、进,创新打造。\n3、完善格局。"
-    joined = join_page_fragments(source_lines(source))
+    joined, numbers = join_page_fragments(source_lines(source))
     assert [line.text for line in joined] == ["科学精准推进,创新打造。完善格局。"]
+    assert numbers == ["1、", "2、", "3、"]
     assert all(source[o] == c for o, c in zip(joined[0].offsets, joined[0].text, strict=True))
 
 
 def test_a_single_numbered_line_is_left_alone() -> None:
     lines = source_lines("1、科学精准推\n要加强团结。")
-    assert [line.text for line in join_page_fragments(lines)] == ["1、科学精准推", "要加强团结。"]
+    assert [line.text for line in join_page_fragments(lines)[0]] == ["1、科学精准推", "要加强团结。"]
 
 
 def test_strip_repeated_title_ignores_spaces_and_punctuation() -> None:
@@ -522,21 +522,29 @@ def test_a_short_closing_right_after_the_last_sentence_is_kept(closing: str) -> 
     assert texts(cleaned([TITLE, *SPEECH[:2], closing, *footers])) == [*SPEECH[:2], closing]
 
 
+LINKS = ["市政协召开主席会议专题协商城市更新工作", "市政协委员深入基层开展委员进社区活动"]
+
+
 @pytest.mark.parametrize(
     "between",
-    [
-        ["（责任编辑：王五）", "打印本页"],  # furniture, dropped before the body's end is found
-        ["市政协召开主席会议专题协商城市更新工作", "市政协委员深入基层开展委员进社区活动"],  # links
-    ],
-    ids=["furniture", "link-list"],
+    [["（责任编辑：王五）", "打印本页"], [*LINKS, "打印本页"]],
+    ids=["furniture", "link-list-with-furniture"],
 )
 def test_thanks_after_furniture_or_links_below_the_speech_is_not_kept(between: list[str]) -> None:
-    assert texts(cleaned([TITLE, *SPEECH[:2], *between, "谢谢大家！"])) == SPEECH[:2]
+    document = cleaned([TITLE, *SPEECH[:2], *between, "谢谢大家！"])
+    assert texts(document) == SPEECH[:2]
+    assert ("page-footer", "谢谢大家！") in [(r.rule, r.text) for r in document.report.removals]
 
 
-def test_a_long_line_of_thanks_is_not_a_closing() -> None:
+def test_short_lines_below_the_speech_with_no_furniture_near_are_kept() -> None:
+    # Without a footer that marks them as a site's link list, lines without a full stop
+    # are a document's last words (a heading, a list, a signature): kept.
+    assert texts(cleaned([TITLE, *SPEECH[:2], *LINKS, "谢谢大家！"])) == [*SPEECH[:2], *LINKS, "谢谢大家！"]
+
+
+def test_a_last_paragraph_without_a_full_stop_is_kept() -> None:
     thanks = "感谢各位委员一年来的辛勤付出和积极建言"  # no sentence end, not a short closing
-    assert texts(cleaned([TITLE, *SPEECH[:2], thanks])) == SPEECH[:2]
+    assert texts(cleaned([TITLE, *SPEECH[:2], thanks])) == [*SPEECH[:2], thanks]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import decode_bytes, find_documents, read_document, read_folder
+from qa.ingest.decode import decode_bytes
+from qa.ingest.documents import find_documents, read_document, read_folder
 from qa.errors import DocumentError, QAError
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -57,8 +58,8 @@ def test_decode_bytes_rejects_binary_data_naming_the_file() -> None:
     [b"\xff\xfe\xfd\xfc", b"\x80abc", PAGE.encode("gb18030") + b"\xff"],
     ids=["ff-bytes", "lone-0x80", "gb18030-with-trailing-0xff"],
 )
-def test_decode_bytes_rejects_bytes_that_are_neither_utf8_nor_gb18030(data: bytes) -> None:
-    with pytest.raises(DocumentError, match=r"^sub/bad\.txt: .*neither valid UTF-8 nor GB18030"):
+def test_decode_bytes_refuses_bytes_whose_encoding_cannot_be_told(data: bytes) -> None:
+    with pytest.raises(DocumentError, match=r"^sub/bad\.txt: cannot tell the encoding"):
         decode_bytes(data, "sub/bad.txt")
 
 
@@ -87,7 +88,7 @@ def test_read_document_names_a_missing_file(tmp_path: Path) -> None:
 
 def test_read_document_rejects_a_page_with_no_speech_left(tmp_path: Path) -> None:
     path = write(tmp_path, "menu.txt", "首 页 | 政协要闻 | 主席讲话\n© 版权所有\n".encode())
-    with pytest.raises(DocumentError, match=r"^menu\.txt: no speech text left"):
+    with pytest.raises(DocumentError, match=r"^menu\.txt: no text left after cleaning \(.*short-furniture 12, site-furniture 5\)"):
         read_document(path)
 
 
@@ -118,8 +119,8 @@ def test_read_folder_reads_every_good_file_despite_bad_ones(mixed_folder: Path) 
 def test_read_folder_reports_each_unreadable_file_with_its_reason(mixed_folder: Path) -> None:
     skipped = read_folder(mixed_folder).skipped
     assert set(skipped) == {"bad_encoding.txt", "empty.txt", "report.pdf", "notes.rtf"}
-    assert "neither valid UTF-8 nor GB18030" in skipped["bad_encoding.txt"]
-    assert "no speech text left" in skipped["empty.txt"]
+    assert "cannot tell the encoding" in skipped["bad_encoding.txt"]
+    assert "is empty (0 bytes)" in skipped["empty.txt"]
     assert "is not a readable PDF file" in skipped["report.pdf"]
     assert "unsupported file type '.rtf'" in skipped["notes.rtf"]
     for source, reason in skipped.items():

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import Document, read_document, read_folder
+from qa.ingest.documents import Document, read_document, read_folder
 from qa.errors import DocumentError
-from qa.formats import SUPPORTED_SUFFIXES, Extracted, decode_html, extract, pdf_paragraphs
+from qa.ingest.decode import decode_html
+from qa.ingest.blocks import Extracted
+from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
+from qa.ingest.pdf import pdf_paragraphs
 from qa.passages import make_passages
 
 TITLE = "在市政协十四届三次会议闭幕会上的讲话"
@@ -187,13 +190,11 @@ def test_markdown_keeps_list_items_on_their_own_lines_and_ordered_numbers() -> N
     assert text.splitlines() == ["1. 加强理论学习。", "2. 深化协商议政。", "一要学习", "二要实践"]
 
 
-def test_markdown_table_cells_are_one_line_each_like_docx_and_html_cells() -> None:
+def test_markdown_table_is_a_line_per_row_with_each_cell_beside_its_header() -> None:
     table = "| 提案类别 | 件数 |\n| --- | --- |\n| 经济建设 | 一百二十件 |\n"
     assert extract_text(table.encode(), ".md", "x.md").splitlines() == [
-        "提案类别",
-        "件数",
-        "经济建设",
-        "一百二十件",
+        "提案类别；件数",
+        "提案类别：经济建设；件数：一百二十件",
     ]
 
 
@@ -255,7 +256,7 @@ def test_xhtml_page_with_an_xml_encoding_declaration_is_decoded_and_parsed() -> 
     ]
 
 
-def test_docx_keeps_paragraphs_and_table_cells_in_order_with_the_title_from_core_properties(
+def test_docx_keeps_paragraphs_and_table_rows_in_order_with_the_title_from_core_properties(
     tmp_path: Path,
 ) -> None:
     table = [["提案类别", "件数"], ["经济建设", "一百二十件"]]
@@ -265,10 +266,8 @@ def test_docx_keeps_paragraphs_and_table_cells_in_order_with_the_title_from_core
         TITLE,
         HEADING_1,
         BODY_1,
-        "提案类别",
-        "件数",
-        "经济建设",
-        "一百二十件",
+        "提案类别；件数",
+        "提案类别：经济建设；件数：一百二十件",
         *SPEECH[2:],
     ]
     document = read(tmp_path, "speech.docx", make_docx(SPEECH, TITLE))
@@ -385,8 +384,8 @@ def _empty_pdf() -> bytes:
         ("空白.pdf", _empty_pdf, "has no pages"),
         ("加密.pdf", lambda: _encrypted_pdf("secret"), "is encrypted with a password"),
         ("空页.html", lambda: b"<html><head><title>x</title></head><body></body></html>", "no main text"),
-        ("乱码.html", lambda: b"<html><body>\xff\xfe\xfd\xfc" * 4, "neither valid UTF-8 nor GB18030"),
-        ("乱码.md", lambda: b"\x80abc", "neither valid UTF-8 nor GB18030"),
+        ("乱码.html", lambda: b"<html><body>\xff\xfe\xfd\xfc" * 4, "cannot tell the encoding"),
+        ("乱码.md", lambda: b"\x80abc", "cannot tell the encoding"),
         ("x.rtf", lambda: b"{\\rtf1}", r"unsupported file type '\.rtf'"),
     ],
 )
@@ -419,7 +418,8 @@ def test_date_line_under_the_title_of_a_printed_speech_is_its_date(tmp_path: Pat
 
 def test_docx_title_style_paragraph_is_the_title_whatever_its_words(tmp_path: Path) -> None:
     data = make_docx(SPEECH, title_style=PLAIN_TITLE)
-    assert extract(data, ".docx", "x.docx") == Extracted("\n".join([PLAIN_TITLE, *SPEECH]), PLAIN_TITLE)
+    extracted = extract(data, ".docx", "x.docx")
+    assert (extracted.text, extracted.title) == ("\n".join([PLAIN_TITLE, *SPEECH]), PLAIN_TITLE)
     document = read(tmp_path, "speech.docx", data)
     assert document.title == PLAIN_TITLE
     assert [p.text for p in document.paragraphs] == SPEECH
@@ -508,7 +508,7 @@ def test_supported_suffixes_cover_every_format() -> None:
 
 def test_importing_the_package_does_not_import_the_format_libraries() -> None:
     libraries = ("trafilatura", "docx", "pypdf", "markdown_it", "lxml")
-    code = f"import sys, qa.documents, qa.formats; print(sorted(set({libraries}) & set(sys.modules)))"
+    code = f"import sys, qa.ingest; print(sorted(set({libraries}) & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 
@@ -516,11 +516,11 @@ def test_importing_the_package_does_not_import_the_format_libraries() -> None:
 def test_a_format_library_failing_on_a_malformed_file_is_a_document_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import qa.formats
+    import qa.ingest.formats
 
     def explode(data: bytes, source: str) -> Extracted:
         raise KeyError("word/document.xml")
 
-    monkeypatch.setitem(qa.formats._EXTRACTORS, ".docx", explode)
+    monkeypatch.setitem(qa.ingest.formats._READERS, ".docx", explode)
     with pytest.raises(DocumentError, match=r"x\.docx: cannot be read as DOCX \(KeyError"):
         extract(b"PK\x03\x04 not really", ".docx", "x.docx")

@@ -170,7 +170,7 @@ def test_unreadable_documents_are_listed_as_skipped_in_the_manifest(
     tiny_seeds: Path,
     fake_embedder,
 ) -> None:
-    (tiny_seeds / "broken.txt").write_bytes(b"\xff\xfe\x00\x00binary\x00junk")
+    (tiny_seeds / "broken.txt").write_bytes(b"\x89PNG\x00\x00binary\x00junk")
     manifest = build_index(tiny_seeds, tmp_path / "idx", fake_embedder)
     assert "broken.txt" in manifest["skipped"]
     assert "binary" in manifest["skipped"]["broken.txt"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import Document, read_document
+from qa.ingest.documents import Document, read_document
 from qa.passages import ChunkSettings, Passage, heading_of, make_passages, split_long
 from qa.tracked import TrackedText, source_lines
 

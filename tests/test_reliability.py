@@ -18,7 +18,7 @@ from qa import BuildInProgressError, QAError, Retriever
 from qa.atomic import exclusive
 from qa.build import build_index
 from qa.cli import main
-from qa.documents import MAX_DOCUMENT_BYTES, read_folder
+from qa.ingest.documents import MAX_DOCUMENT_BYTES, read_folder
 from qa.index import IndexLayout, load_index, read_manifest
 
 SPEECH = (
@@ -64,7 +64,7 @@ def test_every_bad_document_is_reported_by_name_and_the_rest_is_indexed(
     assert "same content as good.txt" in skipped["good_copy.txt"]
     assert "binary" in skipped["binary.txt"]
     assert (
-        "no speech text left" in skipped["empty.txt"] and "no speech text left" in skipped["boilerplate.txt"]
+        "is empty (0 bytes)" in skipped["empty.txt"] and "no text left after cleaning" in skipped["boilerplate.txt"]
     )
     assert manifest["documents"]["bom.txt"]["title"] == "在区政协全体会议上的讲话"
     passages = load_index(tmp_path / "index").passages
@@ -99,12 +99,12 @@ def test_a_50_mb_file_is_skipped_with_its_size_without_reading_it(tmp_path: Path
 
 
 def test_a_document_that_disappears_during_the_build_is_reported(tmp_path: Path, monkeypatch) -> None:
-    import qa.documents
+    import qa.ingest.documents
 
     folder = tmp_path / "seeds"
     write(folder, "good.txt", SPEECH.encode("utf-8"))
     listed = [folder / "good.txt", folder / "gone.txt"]  # listed, then deleted before reading
-    monkeypatch.setattr(qa.documents, "find_documents", lambda _: listed)
+    monkeypatch.setattr(qa.ingest.documents, "find_documents", lambda _: listed)
     report = read_folder(folder)
     assert [d.source for d in report.documents] == ["good.txt"]
     assert list(report.skipped) == ["gone.txt"]

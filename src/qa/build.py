@@ -21,7 +21,7 @@ import numpy as np
 from qa import __version__
 from qa.atomic import exclusive, remove_leftovers, staged_folder
 from qa.convert import file_sha256
-from qa.documents import read_folder
+from qa.ingest import read_folder
 from qa.embed import Embedder
 from qa.errors import QAError
 from qa.index import (

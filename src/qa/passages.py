@@ -12,8 +12,8 @@ import math
 import re
 from dataclasses import asdict, dataclass
 
-from qa.cleaning import CN_NUMBER
-from qa.documents import Document
+from qa.ingest.cleaning import CN_NUMBER
+from qa.ingest import Document
 from qa.tracked import TrackedText
 
 # (level, pattern) of the heading styles of Chinese speeches, outermost first.

@@ -8,12 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.cleaning import clean_page
 from qa.convert import file_sha256
 from qa.errors import DocumentError
-from qa.formats import SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES
-from qa.formats import decode_bytes as decode_bytes
-from qa.formats import extract
+from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
+from qa.ingest.page import CleaningReport, chars, clean_page
 from qa.tracked import TrackedText
 
 log = logging.getLogger(__name__)
@@ -32,6 +30,8 @@ class Document:
     date: str | None
     sha256: str
     paragraphs: tuple[TrackedText, ...]
+    metadata: tuple[str, ...] = ()
+    report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
 
 
 def read_document(path: Path, source: str | None = None) -> Document:
@@ -52,15 +52,29 @@ def read_document(path: Path, source: str | None = None) -> Document:
     except OSError as exc:
         raise DocumentError(f"{source}: cannot be read ({exc.strerror or exc}).") from exc
     extracted = extract(data, path.suffix.lower(), source)
-    page = clean_page(extracted.text, fallback_title=path.stem, known_title=extracted.title)
+    if not chars(extracted.text) and not extracted.removed:
+        raise DocumentError(f"{source}: has no text at all.")
+    page = clean_page(
+        extracted.text,
+        fallback_title=path.stem,
+        known_title=extracted.title,
+        kinds=extracted.kinds,
+        reader_removals=extracted.removed,
+    )
     if not page.paragraphs:
-        raise DocumentError(f"{source}: no speech text left after removing page boilerplate.")
+        rules = ", ".join(f"{rule} {count}" for rule, count in page.report.removed.items())
+        raise DocumentError(
+            f"{source}: no text left after cleaning (characters removed by rule: {rules or 'none'}); "
+            f"`qa inspect {path}` shows each line and the rule that removed it."
+        )
     return Document(
         source=source,
         title=page.title,
         date=page.date,
         sha256=hashlib.sha256(data).hexdigest(),
         paragraphs=tuple(page.paragraphs),
+        metadata=page.metadata,
+        report=page.report,
     )
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.tracked import TrackedText, source_lines
+from qa.ingest.blocks import STRUCTURED, Removal
+from qa.tracked import TrackedText
 
 # Where the content of a page ends: everything after one of these is site furniture.
-_END_OF_CONTENT = re.compile(
+END_OF_CONTENT = re.compile(
     r"预览(结束|完了)|展开阅读全文|阅读全文|^(相关(阅读|资源|搜索|文章|推荐|文档|下载)|猜你喜欢|最近更新"
     r"|热门(文章|推荐)|上一篇|下一篇)"
 )
@@ -35,20 +36,30 @@ _FURNITURE = re.compile(
     r"|小编为大家|供大家参考",
     re.IGNORECASE,
 )
-# Words that mark ads, membership offers, menus and metadata, but that a speech may also
-# use ("技术支持", "举报"): they only count on short lines.
+# Furniture markers no document body uses, even in a long sentence.
+_STRONG_FURNITURE = re.compile(
+    r"ICP备|公安备案|位访问者|copyright|由会员分享|可在线阅读|请在.{0,12}上搜索|本站(为|只是|所有|不)"
+    r"|侵犯了?您的|免费(获取|下载)|定制代笔|联系(老师|客服)|小编为大家",
+    re.IGNORECASE,
+)
+# Words that mark ads, membership offers and menus, but that a speech may also use
+# ("技术支持", "举报"): they only count on short lines.
 _SHORT_FURNITURE = re.compile(
     r"会员|订阅|QQ群|微信群|二维码|扫码|举报|下载|技术支持|仅供(学习|参考)|禁止外传|首\s*页"
-    r"|上传(人|者|时间)|文档编号|页数\s*[:：]|大小\s*[:：]|格式\s*[:：]|发布(人|者|时间|日期)\s*[:：]"
-    r"|来源\s*[:：]|作者\s*[:：]|责任编辑|浏览\s*\d*\s*次|点击[数量]|字号"
-    r"|^\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\b",
+    r"|浏览\s*\d*\s*次|点击[数量]|字号",
+    re.IGNORECASE,
+)
+# A site's or a file host's metadata on a short line: uploader, size, source, author, time.
+_METADATA = re.compile(
+    r"上传(人|者|时间)|文档编号|页数\s*[:：]|大小\s*[:：]|格式\s*[:：]|发布(人|者|时间|日期)\s*[:：]"
+    r"|来源\s*[:：]|作者\s*[:：]|责任编辑|^\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\b",
     re.IGNORECASE,
 )
 _SHORT_LINE = 60
 _NAV_SEPARATORS = re.compile(r"\s*[|｜丨]\s*|\s{1,}")
 _PROSE_END = re.compile(r"[。！？!?；;…”」』)）]$")
 _TITLE_WORDS = re.compile(r"讲话|发言|致辞|讲稿|演讲|报告|座谈|会议上|会上")
-_FILE_EXTENSION = re.compile(r"\.(docx?|pdf|txt|html?|wps)$", re.IGNORECASE)
+FILE_EXTENSION = re.compile(r"\.(docx?|pdf|txt|html?|wps)$", re.IGNORECASE)
 _EDITOR_INTRO = re.compile(r"小编为大家整理的(?P<title>.+?)[,，]\s*供大家参考")
 _DATE = re.compile(r"(?P<y>(19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
 _CN_DIGIT = "〇○零一二三四五六七八九"
@@ -59,7 +70,7 @@ _CN_DATE = re.compile(
     rf"(?P<y>(一九|二[〇○零])[{_CN_DIGIT}]{{2}})\s*年\s*(?P<m>{_CN_DAY})\s*月\s*(?P<d>{_CN_DAY})\s*日"
 )
 _YEAR = re.compile(r"(?P<y>(19|20)\d{2})年")
-_SALUTATION = re.compile(r"^[^。！？,，]{0,16}(同志们|委员们|朋友们|各位[^:：]{0,10})[:：]$")
+SALUTATION = re.compile(r"^[^。！？,，]{0,16}(同志们|委员们|朋友们|各位[^:：]{0,10})[:：]$")
 _PAGE_FRAGMENT = re.compile(r"^(\d{1,3})、")
 _WORD_COUNT = re.compile(r"[(（]\d{2,6}字[)）]")
 _ELISION = re.compile(r"\s*…+\s*略\s*…+\s*")
@@ -87,27 +98,41 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _CLOSING = re.compile(r"^([^，,。！？!?]{0,12}[，,]\s*)?(谢谢|感谢|多谢)[^，,。！？!?]{0,6}[！!。.]?$")
 
 
-@dataclass(frozen=True)
-class CleanDocument:
-    """What cleaning keeps of a page: its title, date and body paragraphs."""
+def furniture_rule(line: str, kind: str = "text", collection: frozenset[str] = frozenset()) -> str | None:
+    """The rule that recognises ``line`` as page furniture, else None.
 
-    title: str
-    date: str | None
-    paragraphs: list[TrackedText]
-    dropped_lines: int
+    A block its format marks as a table row, heading, list item or note is content. A
+    numbered heading ("（二）强化技术支持") is never taken for a short ad or menu line,
+    but a numbered copyright or ICP footer still is furniture. On a long line of prose only
+    the unmistakable markers count ("ICP备", "由会员分享"): "未经授权" or "本网站" may be
+    what a regulation says.
+    """
+    if kind in STRUCTURED:
+        return None
+    if line in collection:
+        return "collection-furniture"
+    long_prose = len(line) > _SHORT_LINE and is_prose(line)
+    if _STRONG_FURNITURE.search(line) or (not long_prose and _FURNITURE.search(line)):
+        return "site-furniture"
+    if not long_prose and END_OF_CONTENT.search(line):
+        return "end-of-content"
+    if _NUMBERED_HEADING.match(line) or len(line) > _SHORT_LINE:
+        return None
+    if _METADATA.search(line):
+        return "metadata"
+    if _SHORT_FURNITURE.search(line):
+        return "short-furniture"
+    return "navigation" if is_navigation(line) else None
 
 
 def is_boilerplate(line: str) -> bool:
-    """True for a line that is site furniture rather than speech.
+    """True for a line that is site furniture rather than speech (``furniture_rule`` finds a rule)."""
+    return furniture_rule(line) is not None
 
-    A numbered heading ("（二）强化技术支持") is never taken for a short ad or menu line,
-    but a numbered copyright or ICP footer still is furniture.
-    """
-    if _FURNITURE.search(line) or _END_OF_CONTENT.search(line):
-        return True
-    if _NUMBERED_HEADING.match(line):
-        return False
-    return len(line) <= _SHORT_LINE and bool(_SHORT_FURNITURE.search(line) or is_navigation(line))
+
+def is_closing(line: str) -> bool:
+    """The short last words of a speech: "谢谢大家！", "同志们，谢谢各位！"."""
+    return bool(_CLOSING.match(line))
 
 
 def is_navigation(line: str) -> bool:
@@ -159,77 +184,28 @@ def _looks_like_title(line: str) -> bool:
     )
 
 
-def clean_page(text: str, fallback_title: str, known_title: str | None = None) -> CleanDocument:
-    """Extract title, date and body paragraphs from the decoded text of a page.
-
-    ``known_title`` is a title the file's format stores (Word properties, Markdown front
-    matter, og:title): it is the title whatever its words, and its line is not body.
-    """
-    lines = [line.strip() for line in source_lines(_normalise_spaces(text))]
-    lines = [line for line in lines if line.text]
-    title, title_index = _find_title(lines, known_title)
-    head, subtitles = _metadata_under_title(lines, title_index, title)
-    date = _page_date(lines, head, title)
-    start = title_index + 1 if title_index is not None else 0
-    body = [
-        line for i, line in enumerate(lines[start:], start) if i not in head and not is_boilerplate(line.text)
-    ]
-    first_prose = next((i for i, line in enumerate(body) if is_prose(line.text)), len(body))
-    if title_index is None:
-        body = body[first_prose:]
-        first_prose = 0
-    if first_prose < len(body):
-        body_start = body[first_prose].start
-        end = next(
-            (
-                i
-                for i, line in enumerate(lines)
-                if line.start > body_start and _END_OF_CONTENT.search(line.text)
-            ),
-            None,
-        )
-        if end is not None:
-            body = [line for line in body if line.start < lines[end].start]
-    last_prose = max((i for i, line in enumerate(body) if is_prose(line.text)), default=-1)
-    if 0 <= last_prose < len(body) - 1 and _CLOSING.match(body[last_prose + 1].text):
-        last, closing = body[last_prose].start, body[last_prose + 1].start
-        if not any(last < line.start < closing for line in lines):  # nothing, not even furniture, between
-            last_prose += 1
-    body = body[: last_prose + 1]
-    body = [line for line in body if not _SALUTATION.match(line.text)]
-    body = join_page_fragments(body)
-    body = [_tidy(line) for line in body]
-    title = title or _FILE_EXTENSION.sub("", fallback_title)
-    if body:
-        body[0] = strip_repeated_title(body[0], title)
-    body = [line for line in body if line.text]
-    for subtitle in subtitles[:1]:  # cited together: "正标题——在…上的讲话"
-        title = subtitle if title in subtitle else title if subtitle in title else f"{title}——{subtitle}"
-    return CleanDocument(title, date, body, dropped_lines=len(lines) - len(body))
-
-
-def _normalise_spaces(text: str) -> str:
+def normalise_spaces(text: str) -> str:
     # One character for one keeps offsets valid.
     return text.translate({0xA0: " ", 0x3000: " ", 0xFEFF: " ", 0x200B: " "})
 
 
-def _find_title(lines: list[TrackedText], known_title: str | None) -> tuple[str | None, int | None]:
+def find_title(lines: list[str], known_title: str | None) -> tuple[str | None, int | None]:
     """The title and the index of its line: the known title, else the first line that reads as one."""
     title: str | None = None
     title_index: int | None = None
     for i, line in enumerate(lines[:20]):
-        if match := _EDITOR_INTRO.search(line.text):
+        if match := _EDITOR_INTRO.search(line):
             title = title or match["title"].strip()
-        elif title is None and _looks_like_title(line.text):
-            title, title_index = _SUBTITLE_DASH.sub("", _FILE_EXTENSION.sub("", line.text)).strip(), i
-    if known_title and (known := _normalise_spaces(known_title).strip()):
-        lines_of_known = (i for i, line in enumerate(lines[:20]) if _same_words(line.text, known))
+        elif title is None and _looks_like_title(line):
+            title, title_index = _SUBTITLE_DASH.sub("", FILE_EXTENSION.sub("", line)).strip(), i
+    if known_title and (known := normalise_spaces(known_title).strip()):
+        lines_of_known = (i for i, line in enumerate(lines[:20]) if _same_words(line, known))
         return known, next(lines_of_known, title_index)
     return title, title_index
 
 
-def _metadata_under_title(
-    lines: list[TrackedText], title_index: int | None, title: str | None
+def metadata_under_title(
+    lines: list[str], title_index: int | None, title: str | None
 ) -> tuple[set[int], list[str]]:
     """The indices of the date, speaker and subtitle lines right under the title, and the subtitles.
 
@@ -241,11 +217,11 @@ def _metadata_under_title(
     subtitles: list[str] = []
     first = title_index + 1 if title_index is not None else 0
     for i in range(first, min(len(lines), first + 20)):
-        text = lines[i].text
+        text = lines[i]
         if is_boilerplate(text):
             continue
         subtitle = _subtitle(text) if title_index is not None else None
-        if _is_date_line(text) or _is_speaker(text) or subtitle or (title and _same_words(text, title)):
+        if is_date_line(text) or _is_speaker(text) or subtitle or (title and _same_words(text, title)):
             head.add(i)
             subtitles.extend([subtitle] if subtitle else [])
         elif title_index is not None or is_prose(text):
@@ -253,13 +229,13 @@ def _metadata_under_title(
     return head, subtitles
 
 
-def _page_date(lines: list[TrackedText], head: set[int], title: str | None) -> str | None:
+def page_date(lines: list[str], head: set[int], title: str | None) -> str | None:
     """The first full date of the metadata near the top, else its first year, else the title's."""
     dates = [
         found
         for i, line in enumerate(lines)
-        if (i in head or (i < 20 and (is_boilerplate(line.text) or _looks_like_title(line.text))))
-        and (found := find_date(line.text))
+        if (i in head or (i < 20 and (is_boilerplate(line) or _looks_like_title(line))))
+        and (found := find_date(line))
     ]
     full_dates = [d for d in dates if len(d) == 10]
     date = full_dates[0] if full_dates else (dates[0] if dates else None)
@@ -268,7 +244,7 @@ def _page_date(lines: list[TrackedText], head: set[int], title: str | None) -> s
     return date
 
 
-def _is_date_line(line: str) -> bool:
+def is_date_line(line: str) -> bool:
     """A line that is only a date, perhaps in brackets and with a place: "（2024年1月18日，北京）"."""
     core = _PLACE.sub("", _BRACKETS.sub("", line))
     dated = _DATE.fullmatch(core.removesuffix("日")) or _CN_DATE.fullmatch(core)
@@ -296,7 +272,7 @@ def _subtitle(line: str) -> str | None:
 
 def _without_trailing_date(line: str) -> str:
     match = _TRAILING_BRACKETS.search(line)
-    return line[: match.start()] if match and _is_date_line(match.group().strip()) else line
+    return line[: match.start()] if match and is_date_line(match.group().strip()) else line
 
 
 def _same_words(line: str, title: str) -> bool:
@@ -305,14 +281,15 @@ def _same_words(line: str, title: str) -> bool:
     return bool(words) and [c for c in line if c.isalnum()] == words
 
 
-def join_page_fragments(lines: list[TrackedText]) -> list[TrackedText]:
+def join_page_fragments(lines: list[TrackedText]) -> tuple[list[TrackedText], list[str]]:
     """Join runs of numbered page fragments ("1、…", "2、…") that were cut mid-sentence.
 
     A run of consecutively numbered lines counts as page fragments when most of its
     breaks fall inside a sentence; a genuine numbered list ends its items with
-    punctuation and is left alone.
+    punctuation and is left alone. Returns the lines and the page numbers removed.
     """
     result: list[TrackedText] = []
+    numbers: list[str] = []
     i = 0
     while i < len(lines):
         run_end = i
@@ -321,10 +298,11 @@ def join_page_fragments(lines: list[TrackedText]) -> list[TrackedText]:
         run = lines[i : run_end + 1]
         if len(run) >= 2 and _PAGE_FRAGMENT.match(run[0].text) and _mostly_cut(run):
             result.append(TrackedText.join(line.sub(_PAGE_FRAGMENT) for line in run))
+            numbers.extend(match.group() for line in run if (match := _PAGE_FRAGMENT.match(line.text)))
         else:
             result.extend(run)
         i = run_end + 1
-    return result
+    return result, numbers
 
 
 def _is_next_fragment(current: TrackedText, following: TrackedText) -> bool:
@@ -338,10 +316,13 @@ def _mostly_cut(run: list[TrackedText]) -> bool:
     return cuts * 2 >= len(run) - 1
 
 
-def _tidy(line: TrackedText) -> TrackedText:
+def tidy(line: TrackedText) -> tuple[TrackedText, list[Removal]]:
+    """Drop "(1857字)" word-count markers and shorten "……略……" elisions; returns what went."""
+    removals = [Removal("word-count", m.group()) for m in _WORD_COUNT.finditer(line.text)]
     line = line.sub(_WORD_COUNT)
+    removals += [Removal("elision", m.group()) for m in _ELISION.finditer(line.text)]
     line = line.sub(_ELISION, "……")
-    return line.strip()
+    return line.strip(), removals
 
 
 def strip_repeated_title(line: TrackedText, title: str) -> TrackedText:

@@ -1,0 +1,305 @@
+"""Clean one document: title, date, metadata and body, with an account of every removed line.
+
+Cleaning removes only what a named rule positively recognises, and keeps everything else
+(after Haystack's ``DocumentCleaner``: independent named steps). The rules:
+
+* ``site-furniture``, ``short-furniture``, ``navigation``: lines that read as site furniture
+  by their words (``qa.ingest.cleaning.furniture_rule``), never a table row, heading or list
+  item a format marks as such, and only the unmistakable markers on a long line of prose;
+* ``end-of-content``: a "预览结束" / "展开阅读全文" prompt below the first line of prose, and
+  everything after it;
+* ``page-header`` / ``page-footer``: the short link-like lines (menus, link lists) above the
+  title or below the last paragraph, when they stand next to recognised furniture;
+* ``salutation``, ``repeated-title``, ``word-count``, ``page-fragment-number``: the
+  salutation line, the title repeated at the start of the body, "(1857字)" markers, and the
+  numbers of page fragments that are joined back into sentences;
+* ``collection-furniture``: lines the caller found repeated across many documents;
+* what the format reader removed (a PDF's running headers and page numbers).
+
+A rule that would remove more than two thirds of a document's characters is wrong for that
+document: it is suspended, its lines are kept, and the report says so. Title, date,
+speaker and subtitle lines become the document's title and metadata, not body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qa.ingest.blocks import STRUCTURED, BlockKind, Removal
+from qa.ingest.cleaning import (
+    END_OF_CONTENT,
+    FILE_EXTENSION,
+    HEADING_START,
+    SALUTATION,
+    find_title,
+    furniture_rule,
+    is_closing,
+    is_date_line,
+    is_prose,
+    join_page_fragments,
+    metadata_under_title,
+    normalise_spaces,
+    page_date,
+    strip_repeated_title,
+    tidy,
+)
+from qa.tracked import TrackedText, source_lines
+
+# A rule that would remove more than this share of a document's characters is suspended
+# (on the seeds no rule removes more than 22%).
+SUSPEND_SHARE = 2 / 3
+# Menus and link lists are short lines without sentence punctuation.
+_LINK_MAX = 30
+_INNER_PUNCTUATION = re.compile(r"[。！？；，,!?;：:]")
+# Spaces between CJK characters, a PDF text-layer defect ("政 协 委 员").
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+_CJK_SPACED_RUN = re.compile(rf"[{_CJK}]( [{_CJK}]){{3,}}")
+# A numbered heading, article or attachment inside a long run of text starts a paragraph.
+_RUN_BREAK = re.compile(
+    r"(?<=[。！？；;!?])\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
+    r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十百零〇]+条|附件\s*[:：\d])"
+)
+_LONG_LINE = 200
+
+
+@dataclass(frozen=True)
+class CleaningReport:
+    """What cleaning did to one document, in characters (whitespace not counted).
+
+    ``chars_kept`` counts the title line, metadata lines and body; ``removed`` maps each
+    rule to the characters it removed (an elision "……略……" shortened to "……" counts whole,
+    so kept and removed may add up to a little more than read); ``removals`` lists the text;
+    ``suspended`` maps a rule that was not applied to the share it would have removed.
+    """
+
+    chars_read: int
+    chars_kept: int
+    paragraphs: int
+    removed: dict[str, int] = field(default_factory=dict)
+    removals: tuple[Removal, ...] = ()
+    suspended: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def kept_share(self) -> float:
+        """``chars_kept / chars_read`` (1.0 for an empty document)."""
+        return self.chars_kept / self.chars_read if self.chars_read else 1.0
+
+    def summary(self) -> dict[str, object]:
+        """The numbers without the removed text, for the manifest."""
+        record: dict[str, object] = {
+            "chars_read": self.chars_read,
+            "chars_kept": self.chars_kept,
+            "paragraphs": self.paragraphs,
+            "removed": dict(self.removed),
+        }
+        if self.suspended:
+            record["suspended"] = dict(self.suspended)
+        return record
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """What cleaning keeps of a document: title, date, metadata lines and body paragraphs."""
+
+    title: str
+    date: str | None
+    paragraphs: list[TrackedText]
+    metadata: tuple[str, ...] = ()
+    report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
+
+
+def chars(text: str) -> int:
+    """The characters that count in a report: all but whitespace."""
+    return sum(1 for char in text if not char.isspace())
+
+
+@dataclass
+class _Line:
+    text: TrackedText
+    kind: BlockKind
+    decision: str | None = None  # None: body; "title", "metadata", or the rule that removes it
+
+
+def clean_page(
+    text: str,
+    fallback_title: str,
+    known_title: str | None = None,
+    kinds: Mapping[int, BlockKind] | None = None,
+    reader_removals: Iterable[Removal] = (),
+    collection_furniture: frozenset[str] = frozenset(),
+) -> CleanDocument:
+    """Title, date, metadata and body paragraphs of a document's text, and the cleaning report.
+
+    ``known_title`` is a title the file's format stores (Word properties, Markdown front
+    matter, og:title): it is the title whatever its words, and its line is not body.
+    ``kinds`` gives the block kind of a line by its start offset (``Extracted.kinds``);
+    ``reader_removals`` is what the format reader already removed; a line whose text is in
+    ``collection_furniture`` is removed as repeated across the collection.
+    """
+    kinds = kinds or {}
+    lines = [
+        _Line(_despace(raw.strip()), kinds.get(raw.start, "text"))
+        for raw in source_lines(normalise_spaces(text))
+        if raw.text.strip()
+    ]
+    lines = [piece for line in lines for piece in _split_run(line)]
+    texts = [line.text.text for line in lines]
+    title, title_index = find_title(texts, known_title)
+    head, subtitles = metadata_under_title(texts, title_index, title)
+    date = page_date(texts, head, title)
+    if title_index is not None:
+        lines[title_index].decision = "title"
+    for i in head:
+        lines[i].decision = "metadata"
+    for line in lines:
+        if line.decision is None:
+            line.decision = furniture_rule(line.text.text, line.kind, collection_furniture)
+    _end_of_content(lines)
+    anchor = title_index if title_index is not None else _first_prose(lines, 0)
+    _furniture_zone(lines, range(anchor - 1, -1, -1) if anchor is not None else range(0), "page-header")
+    _furniture_zone(lines, range(len(lines) - 1, -1, -1), "page-footer")
+    for line in lines:
+        if line.decision is None and SALUTATION.match(line.text.text):
+            line.decision = "salutation"
+    read = chars(text) + sum(chars(r.text) for r in reader_removals)
+    suspended = _suspend_greedy_rules(lines, read)
+
+    removals = [*reader_removals]
+    body = [line.text for line in lines if line.decision is None]
+    body, fragment_numbers = join_page_fragments(body)
+    removals += [Removal("page-fragment-number", number) for number in fragment_numbers]
+    tidied = [tidy(line) for line in body]
+    removals += [removal for _, found in tidied for removal in found]
+    body = [line for line, _ in tidied]
+    title = title or FILE_EXTENSION.sub("", fallback_title)
+    if body:
+        stripped = strip_repeated_title(body[0], title)
+        if len(stripped) < len(body[0]):
+            removals.append(Removal("repeated-title", body[0].text[: len(body[0]) - len(stripped)]))
+        body[0] = stripped
+    body = [line for line in body if line.text]
+    for subtitle in subtitles[:1]:  # cited together: "正标题——在…上的讲话"
+        title = subtitle if title in subtitle else title if subtitle in title else f"{title}——{subtitle}"
+    removals += [Removal(line.decision, line.text.text) for line in lines if _is_removed(line)]
+    removed: Counter[str] = Counter()
+    for removal in removals:
+        removed[removal.rule] += chars(removal.text)
+    metadata = tuple(line.text.text for line in lines if line.decision == "metadata")
+    title_line = lines[title_index].text.text if title_index is not None else ""
+    report = CleaningReport(
+        chars_read=read,
+        chars_kept=chars(title_line) + sum(map(chars, metadata)) + sum(chars(line.text) for line in body),
+        paragraphs=len(body),
+        removed=dict(removed),
+        removals=tuple(removals),
+        suspended=suspended,
+    )
+    return CleanDocument(title, date, body, metadata, report)
+
+
+def _is_removed(line: _Line) -> bool:
+    return line.decision not in (None, "title", "metadata")
+
+
+def _despace(line: TrackedText) -> TrackedText:
+    """Remove the spaces of a line whose CJK characters are spaced out ("政 协 委 员 要")."""
+    spaced = sum(len(m.group()) for m in _CJK_SPACED_RUN.finditer(line.text))
+    cjk = len(re.findall(rf"[{_CJK}]", line.text))
+    return line.sub(_CJK_SPACE) if cjk and spaced >= cjk else line
+
+
+def _split_run(line: _Line) -> list[_Line]:
+    """A long line of running text (an export with no line breaks) split at numbered headings."""
+    if len(line.text) < _LONG_LINE or line.kind in STRUCTURED:
+        return [line]
+    return [_Line(piece.strip(), line.kind) for piece in line.text.split(_RUN_BREAK) if piece.text.strip()]
+
+
+def _first_prose(lines: list[_Line], start: int) -> int | None:
+    return next(
+        (i for i in range(start, len(lines)) if lines[i].decision is None and is_prose(lines[i].text.text)),
+        None,
+    )
+
+
+def _end_of_content(lines: list[_Line]) -> None:
+    """A short "预览结束 / 展开阅读全文" line below the first prose line ends the content."""
+    first = _first_prose(lines, 0)
+    if first is None:
+        return
+    for i in range(first + 1, len(lines)):
+        line = lines[i].text.text
+        if len(line) <= 60 and END_OF_CONTENT.search(line) and lines[i].kind not in STRUCTURED:
+            for rest in lines[i:]:
+                if not _is_removed(rest):
+                    rest.decision = "end-of-content"
+            return
+
+
+def _link_like(line: _Line) -> bool:
+    text = line.text.text
+    return (
+        len(text) <= _LINK_MAX
+        and line.kind not in STRUCTURED
+        and not _INNER_PUNCTUATION.search(text)
+        and not HEADING_START.match(text)
+        and not is_date_line(text)
+    )
+
+
+def _furniture_zone(lines: list[_Line], walk: Iterable[int], rule: str) -> None:
+    """Link-like lines next to recognised furniture at one end of the page are furniture too.
+
+    ``walk`` goes from the page's end (or the title) outwards into the body; the zone ends
+    at the first line that is neither furniture nor link-like (nor a closing that does not
+    follow the body directly).
+    """
+    zone: list[int] = []
+    furniture = False
+    for i in walk:
+        line = lines[i]
+        if _is_removed(line):
+            furniture = True
+        elif line.decision is None and (_link_like(line) or _detached_closing(lines, i)):
+            zone.append(i)
+        elif line.decision is None:
+            break
+    if furniture:
+        for i in zone:
+            lines[i].decision = rule
+
+
+def _detached_closing(lines: list[_Line], i: int) -> bool:
+    """A "谢谢大家！" that does not come right after a body line (so it closes nothing)."""
+    if not is_closing(lines[i].text.text):
+        return False
+    previous = lines[i - 1] if i > 0 else None
+    return previous is None or previous.decision is not None or _link_like(previous)
+
+
+def _suspend_greedy_rules(lines: list[_Line], read: int) -> dict[str, float]:
+    """Undo a rule that would remove most of the document, prose included; returns each one's share.
+
+    A rule that removes only short lines that are not prose (a page of nothing but menus)
+    is kept: what it removes cannot be the body of a document.
+    """
+    removed: Counter[str] = Counter()
+    prose: set[str] = set()
+    for line in lines:
+        if _is_removed(line):
+            removed[line.decision or ""] += chars(line.text.text)
+            if len(line.text) > _LINK_MAX or is_prose(line.text.text):
+                prose.add(line.decision or "")
+    suspended = {
+        rule: round(count / read, 3)
+        for rule, count in removed.items()
+        if rule in prose and read and count > read * SUSPEND_SHARE
+    }
+    for line in lines:
+        if line.decision in suspended:
+            line.decision = None
+    return suspended

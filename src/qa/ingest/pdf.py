@@ -1,0 +1,117 @@
+"""PDF: the text layer's lines rejoined into paragraphs, running headers, footers and page numbers out."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from qa.errors import DocumentError
+from qa.ingest.blocks import Block, Extracted, Removal, join_lines, stored_title
+from qa.ingest.cleaning import HEADING_START
+
+_PAGE_NUMBER = re.compile(
+    r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?[-—–－\s]*$|^\d{1,4}\s*/\s*\d{1,4}$|^第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页$"
+)
+_DIGITS = re.compile(r"\d+")
+_SENTENCE = re.compile(r"[。！？!?；;]$")  # a line ending a sentence is body, whatever it repeats
+_PDF_SENTENCE_END = re.compile(r"[。！？!?；;…：:”」』)）]$")
+
+
+def read_pdf(data: bytes, source: str) -> Extracted:
+    """The text of a PDF; its stored title is only a line, since PDF makers fill it with file names."""
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError(f"{source}: is not a PDF file (no %PDF- header); check the file and its name.")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("needs a password")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = stored_title(reader.metadata.title if reader.metadata else None)
+    except (FileNotDecryptedError, DependencyError) as exc:
+        raise DocumentError(
+            f"{source}: is encrypted with a password ({exc}); save an unprotected copy or add it as .txt."
+        ) from exc
+    except Exception as exc:  # pypdf raises many kinds of error on a damaged file
+        raise DocumentError(f"{source}: is not a readable PDF file ({type(exc).__name__}: {exc}).") from exc
+    if not pages:
+        raise DocumentError(f"{source}: the PDF has no pages.")
+    removed: list[Removal] = []
+    lines = pdf_paragraphs([page.splitlines() for page in pages], removed)
+    if not any(char.isalnum() for line in lines for char in line):
+        raise DocumentError(
+            f"{source}: has no text layer (a scanned image?); OCR it or add the text as .txt."
+        )
+    blocks = [Block(title, "heading")] if title else []
+    return Extracted.of_blocks([*blocks, *map(Block, lines)], removed=tuple(removed))
+
+
+def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[str]:
+    """Rejoin the lines of PDF pages into paragraphs, without page numbers or running headers.
+
+    A line that is not the end of a paragraph runs on into the next one, across pages too.
+    A line that falls short of the full line width ends a paragraph; so does one that ends
+    a sentence, unless the document indents its paragraphs: then an indented line (or a
+    section heading) starts the next one. A running header or footer is a line among the
+    first or last two of a page (page numbers aside), not ending a sentence, that recurs
+    there on most pages, digits aside ("第3页"), in any document of two pages or more. What is dropped is appended to
+    ``removed``.
+    """
+    removed = removed if removed is not None else []
+    running = _running_lines(pages)
+    lines: list[str] = []
+    for page in pages:
+        for line in page:
+            text = line.strip()
+            if not text:
+                continue
+            if _PAGE_NUMBER.match(text):
+                removed.append(Removal("pdf-page-number", text))
+            elif _DIGITS.sub("#", text) in running:
+                removed.append(Removal("pdf-running-header", text))
+            else:
+                lines.append(line.rstrip())
+    if not lines:
+        return []
+    indented = [line[:1].isspace() for line in lines]
+    uses_indent = sum(indented) >= max(2, len(lines) // 10)
+    widths = sorted(_width(line.strip()) for line in lines)
+    full = widths[int(len(widths) * 0.9)]
+    paragraphs: list[str] = []
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if paragraphs and not _starts_paragraph(lines[i - 1], line, uses_indent, full):
+            paragraphs[-1] = join_lines(paragraphs[-1], text)
+        else:
+            paragraphs.append(text)
+    return paragraphs
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """The running headers and footers of a document of two or more pages, digits as "#"."""
+    if len(pages) < 2:
+        return set()
+    edges = Counter()
+    for page in pages:
+        body = [line.strip() for line in page if line.strip() and not _PAGE_NUMBER.match(line.strip())]
+        edges.update({_DIGITS.sub("#", line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)})
+    return {line for line, n in edges.items() if n >= 2 and n > len(pages) / 2}
+
+
+def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: int) -> bool:
+    previous = previous.strip()
+    short = _width(previous) < full_width * 0.8
+    ends = bool(_PDF_SENTENCE_END.search(previous))
+    if uses_indent and line[:1].isspace():
+        return True
+    if HEADING_START.match(line.strip()) and ends:
+        return True
+    return short or (ends and not uses_indent)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
