@@ -13,12 +13,14 @@ when no word matches.
 ``bench/external.py`` imports ``naive_index`` (it puts this folder on ``sys.path``).
 
 The product team reported hit@1 0.920, hit@5 0.984, MRR@10 0.949 on CMRC 2018 (3,219 questions).
-With a hit defined as a window containing one of ``all_answers`` (both NFKC-normalised), no
-variant reaches hit@5 0.984 (the best is 0.980; 0.5% of answers are in no window or straddle two).
-The default, ``jieba.lcut_for_search`` with punctuation-only tokens dropped and no stopwords,
-gives 0.918 / 0.9795 / 0.946: within 0.005 of all three (hit@5 only just). ``--match file`` (a hit is a window
-whose *file* contains an answer) with ``--mode default --keep-punctuation`` gives 0.916 / 0.988
-/ 0.948, also within 0.005: the team may have counted hits per file.
+No variant reproduces all three exactly. With a hit defined as a returned window containing one
+of ``all_answers`` (both NFKC-normalised), hit@5 never passes 0.980 (tried: both jieba modes,
+punctuation kept or dropped, the product's stopwords, k1/b, five BM25 flavours, lower-casing):
+0.5% of the answers are in no window (absent, or cut by a window edge). The default here,
+``jieba.lcut_for_search`` with punctuation-only tokens dropped and no stopwords, gives
+0.918 / 0.9795 / 0.946, within 0.005 of all three (hit@5 only just). ``--match file`` (a hit is
+a window whose *file* holds an answer) with ``--mode default --keep-punctuation`` gives
+0.916 / 0.988 / 0.948, also within 0.005: the team may have counted hits per file.
 """
 
 from __future__ import annotations

@@ -131,8 +131,8 @@ def run_serve(index: str, seeds: str, spawned: float) -> dict[str, Any]:
 
 def run_bm25_build(seeds: str, index: str) -> dict[str, Any]:
     """The baseline: read, cut and tokenise as the hybrid build does, then bm25s only."""
-    from qa.ingest import read_folder
     from qa.index import make_tokenizer
+    from qa.ingest import read_folder
     from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary, quoted_terms
     from qa.passages import ChunkSettings, make_passages
     from qa.table import write_passages

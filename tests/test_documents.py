@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.errors import DocumentError, QAError
 from qa.ingest.decode import decode_bytes
 from qa.ingest.documents import find_documents, read_document, read_folder
-from qa.errors import DocumentError, QAError
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -88,7 +88,10 @@ def test_read_document_names_a_missing_file(tmp_path: Path) -> None:
 
 def test_read_document_rejects_a_page_with_no_speech_left(tmp_path: Path) -> None:
     path = write(tmp_path, "menu.txt", "首 页 | 政协要闻 | 主席讲话\n© 版权所有\n".encode())
-    with pytest.raises(DocumentError, match=r"^menu\.txt: no text left after cleaning \(.*short-furniture 12, site-furniture 5\)"):
+    with pytest.raises(
+        DocumentError,
+        match=r"^menu\.txt: no text left after cleaning \(.*short-furniture 12, site-furniture 5\)",
+    ):
         read_document(path)
 
 

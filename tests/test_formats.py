@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest.documents import Document, read_document, read_folder
 from qa.errors import DocumentError
-from qa.ingest.decode import decode_html
 from qa.ingest.blocks import Extracted
+from qa.ingest.decode import decode_html
+from qa.ingest.documents import Document, read_document, read_folder
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
 from qa.ingest.pdf import pdf_paragraphs
 from qa.passages import make_passages

@@ -18,8 +18,8 @@ from qa import BuildInProgressError, QAError, Retriever
 from qa.atomic import exclusive
 from qa.build import build_index
 from qa.cli import main
-from qa.ingest.documents import MAX_DOCUMENT_BYTES, read_folder
 from qa.index import IndexLayout, load_index, read_manifest
+from qa.ingest.documents import MAX_DOCUMENT_BYTES, read_folder
 
 SPEECH = (
     "在县政协全体会议上的讲话\n"
@@ -64,7 +64,8 @@ def test_every_bad_document_is_reported_by_name_and_the_rest_is_indexed(
     assert "same content as good.txt" in skipped["good_copy.txt"]
     assert "binary" in skipped["binary.txt"]
     assert (
-        "is empty (0 bytes)" in skipped["empty.txt"] and "no text left after cleaning" in skipped["boilerplate.txt"]
+        "is empty (0 bytes)" in skipped["empty.txt"]
+        and "no text left after cleaning" in skipped["boilerplate.txt"]
     )
     assert manifest["documents"]["bom.txt"]["title"] == "在区政协全体会议上的讲话"
     passages = load_index(tmp_path / "index").passages

@@ -21,7 +21,6 @@ import numpy as np
 from qa import __version__
 from qa.atomic import exclusive, remove_leftovers, staged_folder
 from qa.convert import file_sha256
-from qa.ingest import read_folder
 from qa.embed import Embedder
 from qa.errors import QAError
 from qa.index import (
@@ -33,6 +32,7 @@ from qa.index import (
     make_tokenizer,
     write_json,
 )
+from qa.ingest import read_folder
 from qa.lexical import (
     LexicalIndex,
     LexicalSettings,
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 # Sentence vectors double the embedding work and take ~7x the passages' memory; above
 # this many passages only passage vectors are kept (dense score = passage cosine).
 SENTENCE_VECTORS_LIMIT = 20_000
@@ -151,13 +151,21 @@ def _build_locked(
         if source in fresh:
             doc = fresh[source]
             cut = make_passages(doc, settings.chunking)
-            documents[source] = {"sha256": doc.sha256, "title": doc.title, "date": doc.date}
+            documents[source] = {
+                "sha256": doc.sha256,
+                "title": doc.title,
+                "date": doc.date,
+                "metadata": list(doc.metadata),
+                "cleaning": doc.report.summary(),
+            }
             stats.documents_read += 1
         else:
             assert previous is not None
             rows = previous.index.rows_of_document(source)
             cut = previous.index.passages[rows.start : rows.stop]
-            documents[source] = {k: known[source][k] for k in ("sha256", "title", "date")}
+            documents[source] = {
+                k: known[source][k] for k in ("sha256", "title", "date", "metadata", "cleaning")
+            }
             stats.documents_reused += 1
         if not cut:  # nothing a filter or a search could ever return
             del documents[source]

@@ -1,4 +1,4 @@
-"""Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa status``."""
+"""Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa inspect``, ``qa status``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import QAError
 
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--failures", action="store_true", help="list the questions the fused ranker misses"
     )
+
+    inspect = sub.add_parser(
+        "inspect", help="show a document as the index sees it: title, date, paragraphs, removed lines"
+    )
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     status = sub.add_parser("status", help="say whether the index matches the documents")
     status.add_argument("--seeds", type=Path, default=default_seeds_dir())
@@ -106,8 +112,75 @@ def _build(args: argparse.Namespace) -> int:
         f"(vectors reused: {done['passages_reused']} and {done['sentences_reused']}); "
         f"tokenised: {done['passages_tokenised']} passages; vector index: {manifest['faiss']['type']}."
     )
-    for name, reason in manifest["skipped"].items():
-        print(f"  skipped {name}: {reason}")
+    print(build_summary(manifest))
+    return 0
+
+
+# A document that lost more than this share of its characters to cleaning is named after a build.
+LOSS_WORTH_NAMING = 0.2
+
+
+def build_summary(manifest: dict[str, Any]) -> str:
+    """Documents indexed and skipped (each with its reason), and those cleaning cut by over 20%."""
+    lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
+    lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
+    for name, info in manifest["documents"].items():
+        cleaning = info.get("cleaning") or {}
+        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0)
+        if read and kept < read * (1 - LOSS_WORTH_NAMING):
+            rules = ", ".join(
+                f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
+            )
+            lines.append(f"  {name}: cleaning kept {kept} of {read} characters ({rules}); see `qa inspect`")
+        for rule, share in (cleaning.get("suspended") or {}).items():
+            lines.append(f"  {name}: rule {rule} not applied (it would have removed {share:.0%} of the text)")
+    return "\n".join(lines)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from qa.ingest.documents import clean_file
+    from qa.passages import paragraphs_with_headings
+
+    _, page = clean_file(args.file, args.file.name)
+    paragraphs = paragraphs_with_headings(page.paragraphs)
+    report = page.report
+    if args.json:
+        record = {
+            "title": page.title,
+            "date": page.date,
+            "metadata": list(page.metadata),
+            "paragraphs": [
+                {
+                    "number": p.number,
+                    "section": list(p.headings),
+                    "start": p.text.start,
+                    "end": p.text.end,
+                    "text": p.text.text,
+                }
+                for p in paragraphs
+            ],
+            "removed": [{"rule": r.rule, "text": r.text} for r in report.removals],
+            "report": report.summary(),
+        }
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    print(f"《{page.title}》 {page.date or '(no date)'}")
+    for line in page.metadata:
+        print(f"  metadata: {line}")
+    print(
+        f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
+        + "".join(f"; {rule} removed {n}" for rule, n in report.removed.items())
+    )
+    for rule, share in report.suspended.items():
+        print(f"  rule {rule} not applied: it would have removed {share:.0%} of the text")
+    print()
+    for p in paragraphs:
+        section = f" [{' › '.join(p.headings)}]" if p.headings else ""
+        print(f"第{p.number}段{section}: {p.text.text}")
+    if report.removals:
+        print()
+    for removal in report.removals:
+        print(f"removed by {removal.rule}: {removal.text}")
     return 0
 
 
@@ -170,4 +243,4 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "search": _search, "eval": _eval, "status": _status}
+_COMMANDS = {"build": _build, "search": _search, "eval": _eval, "inspect": _inspect, "status": _status}

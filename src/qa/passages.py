@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from qa.ingest.cleaning import CN_NUMBER
 from qa.ingest import Document
+from qa.ingest.cleaning import CN_NUMBER
 from qa.tracked import TrackedText
 
 # (level, pattern) of the heading styles of Chinese speeches, outermost first.
@@ -81,7 +82,9 @@ class Passage:
 
 
 @dataclass
-class _Paragraph:
+class Paragraph:
+    """A numbered body paragraph and the headings of its section, outermost first."""
+
     text: TrackedText
     number: int
     headings: tuple[str, ...]
@@ -99,11 +102,12 @@ def heading_of(text: str) -> tuple[int, str, bool] | None:
     return None
 
 
-def _paragraphs_with_headings(document: Document) -> list[_Paragraph]:
+def paragraphs_with_headings(paragraphs: Iterable[TrackedText]) -> list[Paragraph]:
+    """The body paragraphs, numbered, each with the section headings above it (headings not counted)."""
     stack: list[tuple[int, str]] = []
-    result: list[_Paragraph] = []
+    result: list[Paragraph] = []
     number = 0
-    for text in document.paragraphs:
+    for text in paragraphs:
         found = heading_of(text.text)
         if _CLOSING_SALUTATION.match(text.text):
             stack = []
@@ -113,7 +117,7 @@ def _paragraphs_with_headings(document: Document) -> list[_Paragraph]:
             if standalone:
                 continue
         number += 1
-        result.append(_Paragraph(text, number, tuple(h for _, h in stack)))
+        result.append(Paragraph(text, number, tuple(h for _, h in stack)))
     return result
 
 
@@ -194,7 +198,7 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
     settings = settings or ChunkSettings()
     drafts = [
         _Draft([piece], para.number, para.number, para.headings)
-        for para in _paragraphs_with_headings(document)
+        for para in paragraphs_with_headings(document.paragraphs)
         for piece in split_long(para.text, settings.max_chars)
     ]
     passages: list[Passage] = []

@@ -4,7 +4,14 @@ decode → one reader per format (typed blocks) → cleaning rules (each named, 
 accounted for) → ``Document``. ``read_document`` and ``read_folder`` are the entry points.
 """
 
-from qa.ingest.documents import MAX_DOCUMENT_BYTES, Document, ReadReport, find_documents, read_document, read_folder
+from qa.ingest.documents import (
+    MAX_DOCUMENT_BYTES,
+    Document,
+    ReadReport,
+    find_documents,
+    read_document,
+    read_folder,
+)
 from qa.ingest.formats import SUPPORTED_SUFFIXES
 from qa.ingest.page import CleaningReport
 

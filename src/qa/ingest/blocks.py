@@ -21,7 +21,6 @@ _LATIN_EDGE = re.compile(r"[0-9A-Za-z]")
 _WORD_TITLE = re.compile(r"^Microsoft (Word|PowerPoint) - |\.(docx?|wps|pdf)$", re.I)
 
 
-
 @dataclass(frozen=True)
 class Block:
     """One line of a document: a paragraph, heading, list item, table row or metadata line."""
@@ -83,4 +82,3 @@ def stored_title(title: str | None) -> str:
     """The title a file's properties store, when it is a real one ("untitled", "Document" are not)."""
     title = _WORD_TITLE.sub("", title or "").strip()
     return title if any("\u4e00" <= char <= "\u9fff" for char in title) else ""
-

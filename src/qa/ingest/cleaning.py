@@ -17,7 +17,6 @@ speeches as they are printed, not a list of the lines in our seeds:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from qa.ingest.blocks import STRUCTURED, Removal
 from qa.tracked import TrackedText
@@ -58,7 +57,10 @@ _METADATA = re.compile(
 _SHORT_LINE = 60
 _NAV_SEPARATORS = re.compile(r"\s*[|｜丨]\s*|\s{1,}")
 _PROSE_END = re.compile(r"[。！？!?；;…”」』)）]$")
-_TITLE_WORDS = re.compile(r"讲话|发言|致辞|讲稿|演讲|报告|座谈|会议上|会上")
+# Simplified and traditional forms: archives from Hong Kong, Macao and Taiwan are in the latter.
+_TITLE_WORDS = re.compile(
+    r"[讲講]话|[讲講]話|[发發][言]|致[辞辭]|[讲講]稿|演[讲講]|[报報]告|座[谈談]|[会會][议議]上|[会會]上"
+)
 FILE_EXTENSION = re.compile(r"\.(docx?|pdf|txt|html?|wps)$", re.IGNORECASE)
 _EDITOR_INTRO = re.compile(r"小编为大家整理的(?P<title>.+?)[,，]\s*供大家参考")
 _DATE = re.compile(r"(?P<y>(19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
@@ -92,7 +94,7 @@ _SPEAKER = re.compile(
 _SUBTITLE_DASH = re.compile(r"^[—–\-－]{1,3}\s*")
 # An undashed subtitle names the kind of text last ("在…会议上的讲话"); a line that runs on
 # past it is body ("1、在…会议上的讲话(1857字)今年以来,…").
-_SUBTITLE_END = re.compile(r"(讲话|发言|致辞|讲稿|演讲|报告)$")
+_SUBTITLE_END = re.compile(r"([讲講]话|[讲講]話|[发發]言|致[辞辭]|[讲講]稿|演[讲講]|[报報]告)$")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # The short last words of a speech: "谢谢大家！", "谢谢！", "同志们，谢谢各位！".
 _CLOSING = re.compile(r"^([^，,。！？!?]{0,12}[，,]\s*)?(谢谢|感谢|多谢)[^，,。！？!?]{0,6}[！!。.]?$")

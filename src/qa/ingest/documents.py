@@ -11,7 +11,7 @@ from pathlib import Path
 from qa.convert import file_sha256
 from qa.errors import DocumentError
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
-from qa.ingest.page import CleaningReport, chars, clean_page
+from qa.ingest.page import CleanDocument, CleaningReport, chars, clean_page
 from qa.tracked import TrackedText
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,35 @@ class Document:
 
 
 def read_document(path: Path, source: str | None = None) -> Document:
-    """Read, decode and clean one file; ``source`` is the name shown to users."""
+    """Read, decode and clean one file; ``source`` is the name shown to users.
+
+    Raises ``DocumentError`` naming the file when it cannot be read or decoded, has no text
+    at all, or has no text left after cleaning (naming the rules that removed it).
+    """
     source = source or path.name
+    data, page = clean_file(path, source)
+    if not page.paragraphs:
+        rules = ", ".join(f"{rule} {count}" for rule, count in page.report.removed.items())
+        raise DocumentError(
+            f"{source}: no text left after cleaning (characters removed by rule: {rules or 'none'}); "
+            f"`qa inspect {path}` shows each line and the rule that removed it."
+        )
+    return Document(
+        source=source,
+        title=page.title,
+        date=page.date,
+        sha256=hashlib.sha256(data).hexdigest(),
+        paragraphs=tuple(page.paragraphs),
+        metadata=page.metadata,
+        report=page.report,
+    )
+
+
+def clean_file(path: Path, source: str) -> tuple[bytes, CleanDocument]:
+    """The bytes of a file and what cleaning makes of them, even when no paragraph is left.
+
+    Raises ``DocumentError`` naming ``source`` when the file cannot be read or decoded or has no text.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
@@ -61,21 +88,7 @@ def read_document(path: Path, source: str | None = None) -> Document:
         kinds=extracted.kinds,
         reader_removals=extracted.removed,
     )
-    if not page.paragraphs:
-        rules = ", ".join(f"{rule} {count}" for rule, count in page.report.removed.items())
-        raise DocumentError(
-            f"{source}: no text left after cleaning (characters removed by rule: {rules or 'none'}); "
-            f"`qa inspect {path}` shows each line and the rule that removed it."
-        )
-    return Document(
-        source=source,
-        title=page.title,
-        date=page.date,
-        sha256=hashlib.sha256(data).hexdigest(),
-        paragraphs=tuple(page.paragraphs),
-        metadata=page.metadata,
-        report=page.report,
-    )
+    return data, page
 
 
 def find_documents(folder: Path) -> list[Path]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from qa.ingest.blocks import Block, Extracted, join_lines
+from qa.ingest.blocks import Block, BlockKind, Extracted, join_lines
 from qa.ingest.cleaning import HEADING_START, find_date
 from qa.ingest.decode import decode_bytes
 from qa.ingest.tables import table_lines
@@ -56,7 +56,7 @@ def read_markdown(data: bytes, source: str) -> Extracted:
         elif token.type == "inline" and table is not None:
             table[-1].append(_inline(token.children or []))
         elif token.type == "inline":  # a heading, paragraph or list item: one block each
-            kind = "heading" if heading_tag else "list_item" if in_item else "text"
+            kind: BlockKind = "heading" if heading_tag else "list_item" if in_item else "text"
             blocks.append(Block(number + _inline(token.children or []), kind))
             number = ""
             h1s.extend([len(blocks) - 1] if heading_tag == "h1" else [])

@@ -165,7 +165,7 @@ def clean_page(
     for line in lines:
         if line.decision is None and SALUTATION.match(line.text.text):
             line.decision = "salutation"
-    read = chars(text) + sum(chars(r.text) for r in reader_removals)
+    read = chars(normalise_spaces(text)) + sum(chars(r.text) for r in reader_removals)
     suspended = _suspend_greedy_rules(lines, read)
 
     removals = [*reader_removals]
@@ -184,7 +184,7 @@ def clean_page(
     body = [line for line in body if line.text]
     for subtitle in subtitles[:1]:  # cited together: "正标题——在…上的讲话"
         title = subtitle if title in subtitle else title if subtitle in title else f"{title}——{subtitle}"
-    removals += [Removal(line.decision, line.text.text) for line in lines if _is_removed(line)]
+    removals += [Removal(line.decision or "", line.text.text) for line in lines if _is_removed(line)]
     removed: Counter[str] = Counter()
     for removal in removals:
         removed[removal.rule] += chars(removal.text)

@@ -57,8 +57,8 @@ def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None)
     a sentence, unless the document indents its paragraphs: then an indented line (or a
     section heading) starts the next one. A running header or footer is a line among the
     first or last two of a page (page numbers aside), not ending a sentence, that recurs
-    there on most pages, digits aside ("第3页"), in any document of two pages or more. What is dropped is appended to
-    ``removed``.
+    there on most pages, digits aside ("第3页"), in any document of two pages or more.
+    What is dropped is appended to ``removed``.
     """
     removed = removed if removed is not None else []
     running = _running_lines(pages)
@@ -94,10 +94,12 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     """The running headers and footers of a document of two or more pages, digits as "#"."""
     if len(pages) < 2:
         return set()
-    edges = Counter()
+    edges: Counter[str] = Counter()
     for page in pages:
         body = [line.strip() for line in page if line.strip() and not _PAGE_NUMBER.match(line.strip())]
-        edges.update({_DIGITS.sub("#", line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)})
+        edges.update(
+            {_DIGITS.sub("#", line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)}
+        )
     return {line for line, n in edges.items() if n >= 2 and n > len(pages) / 2}
 
 
@@ -114,4 +116,3 @@ def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: i
 
 def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
-
