@@ -89,7 +89,10 @@ def test_pdf_running_header_footer_and_page_numbers_go_and_the_split_paragraph_i
     text = all_text(retriever)
     for furniture in ("政协某某市委员会办公室编", "征求意见稿", "- 1 -", "- 2 -"):
         assert furniture not in text
-    paragraph = "在自身建设方面，我们持续推进机关作风建设，完善了机关内部管理制度，提高了服务委员、服务常委会的能力和水平。"
+    paragraph = (
+        "在自身建设方面，我们持续推进机关作风建设，完善了机关内部管理制度，"
+        "提高了服务委员、服务常委会的能力和水平。"
+    )
     assert paragraph in text
     hits = retriever.search("自身建设方面做了哪些工作", k=1)
     assert hits and paragraph in hits[0].text
