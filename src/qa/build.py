@@ -32,7 +32,7 @@ from qa.index import (
     make_tokenizer,
     write_json,
 )
-from qa.ingest import read_folder
+from qa.ingest import KnownDocument, read_folder
 from qa.lexical import (
     LexicalIndex,
     LexicalSettings,
@@ -137,7 +137,16 @@ def _build_locked(
     started = time.perf_counter()
     stats = BuildStats()
     known = previous.index.manifest["documents"] if previous and previous.reuse_passages else {}
-    report = read_folder(seeds, {source: info["sha256"] for source, info in known.items()})
+    report = read_folder(
+        seeds,
+        {
+            source: KnownDocument(info["sha256"], frozenset(info.get("edge_keys", ())))
+            for source, info in known.items()
+        },
+        frozenset(previous.index.manifest.get("collection_furniture", ()))
+        if known and previous
+        else frozenset(),
+    )
     if not report.documents and not report.unchanged:
         reasons = "; ".join(report.skipped.values()) or "the folder has no documents"
         raise QAError(f"Nothing to index in {seeds}: {reasons}")
@@ -155,8 +164,9 @@ def _build_locked(
                 "sha256": doc.sha256,
                 "title": doc.title,
                 "date": doc.date,
-                "metadata": list(doc.metadata),
+                "metadata": doc.metadata,
                 "cleaning": doc.report.summary(),
+                "edge_keys": sorted(doc.edge_keys),
             }
             stats.documents_read += 1
         else:
@@ -164,7 +174,7 @@ def _build_locked(
             rows = previous.index.rows_of_document(source)
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {
-                k: known[source][k] for k in ("sha256", "title", "date", "metadata", "cleaning")
+                k: known[source][k] for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys")
             }
             stats.documents_reused += 1
         if not cut:  # nothing a filter or a search could ever return
@@ -226,6 +236,7 @@ def _build_locked(
             sentence_vectors=with_sentences,
             sentence_count=len(sentence_texts),
             skipped=report.skipped,
+            collection_furniture=sorted(report.collection_furniture),
             passages_sha256=file_sha256(layout.passages),
             build=asdict(stats) | {"seconds": seconds, "incremental": bool(old)},
             build_seconds=seconds,

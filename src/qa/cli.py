@@ -148,7 +148,7 @@ def _inspect(args: argparse.Namespace) -> int:
         record = {
             "title": page.title,
             "date": page.date,
-            "metadata": list(page.metadata),
+            "metadata": page.metadata,
             "paragraphs": [
                 {
                     "number": p.number,
@@ -165,8 +165,8 @@ def _inspect(args: argparse.Namespace) -> int:
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
     print(f"《{page.title}》 {page.date or '(no date)'}")
-    for line in page.metadata:
-        print(f"  metadata: {line}")
+    for name, value in page.metadata.items():
+        print(f"  {name}: {value}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
         + "".join(f"; {rule} removed {n}" for rule, n in report.removed.items())

@@ -7,6 +7,7 @@ accounted for) → ``Document``. ``read_document`` and ``read_folder`` are the e
 from qa.ingest.documents import (
     MAX_DOCUMENT_BYTES,
     Document,
+    KnownDocument,
     ReadReport,
     find_documents,
     read_document,
@@ -20,6 +21,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "CleaningReport",
     "Document",
+    "KnownDocument",
     "ReadReport",
     "find_documents",
     "read_document",

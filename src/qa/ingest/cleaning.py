@@ -16,9 +16,11 @@ speeches as they are printed, not a list of the lines in our seeds:
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from qa.ingest.blocks import STRUCTURED, Removal
+from qa.ingest.official import is_official_title
 from qa.tracked import TrackedText
 
 # Where the content of a page ends: everything after one of these is site furniture.
@@ -86,7 +88,10 @@ _BRACKETS = re.compile(r"^[(（〔\[]\s*|\s*[)）〕\]]$")
 _PLACE = re.compile(r"[\s,，、]+[\u4e00-\u9fff]{2,8}$")
 _TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")
 # "市政协主席 张三", "（市委书记：李四）": an office, a space or colon, then one or two names.
-_ROLE = "主席|书记|市长|县长|区长|省长|部长|主任|秘书长|常委|委员|会长|理事长|院长|局长|厅长|校长|代表"
+_ROLE = (
+    "总理|总书记|委员长|主席|书记|市长|县长|区长|省长|部长|主任|秘书长|常委|委员"
+    "|会长|理事长|院长|局长|厅长|校长|代表"
+)
 _NAME = r"[\u4e00-\u9fff](\s?[\u4e00-\u9fff·]){1,4}"
 _SPEAKER = re.compile(
     rf"^[(（]?[\u4e00-\u9fff、，,]{{0,30}}({_ROLE})(\s+|\s*[:：]\s*){_NAME}([\s、，,]+{_NAME})?[)）]?$"
@@ -103,6 +108,8 @@ _CLOSING = re.compile(r"^([^，,。！？!?]{0,12}[，,]\s*)?(谢谢|感谢|多�
 def furniture_rule(line: str, kind: str = "text", collection: frozenset[str] = frozenset()) -> str | None:
     """The rule that recognises ``line`` as page furniture, else None.
 
+    ``collection`` holds the ``line_key`` of lines found repeated across the collection.
+
     A block its format marks as a table row, heading, list item or note is content. A
     numbered heading ("（二）强化技术支持") is never taken for a short ad or menu line,
     but a numbered copyright or ICP footer still is furniture. On a long line of prose only
@@ -111,7 +118,7 @@ def furniture_rule(line: str, kind: str = "text", collection: frozenset[str] = f
     """
     if kind in STRUCTURED:
         return None
-    if line in collection:
+    if collection and line_key(line) in collection:
         return "collection-furniture"
     long_prose = len(line) > _SHORT_LINE and is_prose(line)
     if _STRONG_FURNITURE.search(line) or (not long_prose and _FURNITURE.search(line)):
@@ -125,6 +132,11 @@ def furniture_rule(line: str, kind: str = "text", collection: frozenset[str] = f
     if _SHORT_FURNITURE.search(line):
         return "short-furniture"
     return "navigation" if is_navigation(line) else None
+
+
+def line_key(line: str) -> str:
+    """A short stable fingerprint of a line, to count it across a collection without keeping it."""
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=6).hexdigest()
 
 
 def is_boilerplate(line: str) -> bool:
@@ -178,7 +190,7 @@ def _cn_number(text: str) -> int:
 def _looks_like_title(line: str) -> bool:
     return (
         6 <= len(line) <= 90
-        and bool(_TITLE_WORDS.search(line))
+        and bool(_TITLE_WORDS.search(line) or is_official_title(line))
         and not _PROSE_END.search(line)
         and not _NUMBERED_HEADING.match(line)
         and not is_navigation(line)
@@ -222,8 +234,8 @@ def metadata_under_title(
         text = lines[i]
         if is_boilerplate(text):
             continue
-        subtitle = _subtitle(text) if title_index is not None else None
-        if is_date_line(text) or _is_speaker(text) or subtitle or (title and _same_words(text, title)):
+        subtitle = subtitle_of(text) if title_index is not None else None
+        if is_date_line(text) or is_speaker(text) or subtitle or (title and _same_words(text, title)):
             head.add(i)
             subtitles.extend([subtitle] if subtitle else [])
         elif title_index is not None or is_prose(text):
@@ -253,12 +265,12 @@ def is_date_line(line: str) -> bool:
     return bool(dated) and len(find_date(core) or "") == 10
 
 
-def _is_speaker(line: str) -> bool:
+def is_speaker(line: str) -> bool:
     """A speaker line: "市政协主席 张三", "（市委书记：李四）", perhaps with the date after it."""
     return len(line) <= 40 and bool(_SPEAKER.match(_without_trailing_date(line)))
 
 
-def _subtitle(line: str) -> str | None:
+def subtitle_of(line: str) -> str | None:
     """The text of a subtitle line ("——在…上的讲话", "（在…会议上的发言）"), else None."""
     core = _without_trailing_date(line)
     dashed = bool(_SUBTITLE_DASH.match(core))

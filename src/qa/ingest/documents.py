@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,18 +32,23 @@ class Document:
     date: str | None
     sha256: str
     paragraphs: tuple[TrackedText, ...]
-    metadata: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
+    edge_keys: frozenset[str] = frozenset()
 
 
-def read_document(path: Path, source: str | None = None) -> Document:
+def read_document(
+    path: Path, source: str | None = None, collection_furniture: frozenset[str] = frozenset()
+) -> Document:
     """Read, decode and clean one file; ``source`` is the name shown to users.
+
+    ``collection_furniture`` holds the keys of lines the collection repeats (``read_folder``).
 
     Raises ``DocumentError`` naming the file when it cannot be read or decoded, has no text
     at all, or has no text left after cleaning (naming the rules that removed it).
     """
     source = source or path.name
-    data, page = clean_file(path, source)
+    data, page = clean_file(path, source, collection_furniture)
     if not page.paragraphs:
         rules = ", ".join(f"{rule} {count}" for rule, count in page.report.removed.items())
         raise DocumentError(
@@ -56,10 +63,13 @@ def read_document(path: Path, source: str | None = None) -> Document:
         paragraphs=tuple(page.paragraphs),
         metadata=page.metadata,
         report=page.report,
+        edge_keys=page.edge_keys,
     )
 
 
-def clean_file(path: Path, source: str) -> tuple[bytes, CleanDocument]:
+def clean_file(
+    path: Path, source: str, collection_furniture: frozenset[str] = frozenset()
+) -> tuple[bytes, CleanDocument]:
     """The bytes of a file and what cleaning makes of them, even when no paragraph is left.
 
     Raises ``DocumentError`` naming ``source`` when the file cannot be read or decoded or has no text.
@@ -87,6 +97,7 @@ def clean_file(path: Path, source: str) -> tuple[bytes, CleanDocument]:
         known_title=extracted.title,
         kinds=extracted.kinds,
         reader_removals=extracted.removed,
+        collection_furniture=collection_furniture,
     )
     return data, page
 
@@ -103,38 +114,69 @@ def find_documents(folder: Path) -> list[Path]:
 
 
 @dataclass(frozen=True)
+class KnownDocument:
+    """What the previous build recorded of a file: its bytes' SHA-256 and its edge lines' keys."""
+
+    sha256: str
+    edge_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ReadReport:
-    """The documents that were read, those unchanged since the last build, and the skipped files."""
+    """The documents that were read, those unchanged since the last build, and the skipped files.
+
+    ``collection_furniture`` holds the ``line_key`` of the lines found above or below the
+    body of many documents (a site's menu or footer), removed from all of them.
+    """
 
     documents: list[Document]
     skipped: dict[str, str]
     unchanged: list[str] = field(default_factory=list)
+    collection_furniture: frozenset[str] = frozenset()
 
 
-def read_folder(folder: Path, known: Mapping[str, str] | None = None) -> ReadReport:
+def repeated_line_threshold(documents: int) -> int:
+    """In how many documents a line above or below the body must stand to be the collection's furniture.
+
+    Three at least (two documents may quote each other), and 5% of a large collection: a
+    crawled site's menu and footer are on every one of its pages.
+    """
+    return max(3, math.ceil(documents * 0.05))
+
+
+def read_folder(
+    folder: Path,
+    known: Mapping[str, KnownDocument] | None = None,
+    previous_furniture: frozenset[str] = frozenset(),
+) -> ReadReport:
     """Read every document below ``folder``; unreadable ones are reported, never silently dropped.
 
-    ``known`` maps file names to the SHA-256 they had in the previous build: such a file
-    with the same bytes is listed under ``unchanged`` instead of being read and cleaned.
+    ``known`` maps file names to what the previous build recorded: such a file with the same
+    bytes is listed under ``unchanged`` instead of being read and cleaned, unless the lines
+    the collection repeats (``previous_furniture`` then) changed among its own edge lines.
+    A line above or below the body of at least ``repeated_line_threshold`` documents is
+    furniture in every document (rule ``collection-furniture``).
     """
     known = known or {}
     documents: list[Document] = []
     skipped: dict[str, str] = {}
     unchanged: list[str] = []
+    paths: dict[str, Path] = {}
     first_with: dict[str, str] = {}  # content hash -> the first file that had it
     for path in find_documents(folder):
         source = path.relative_to(folder).as_posix()
+        paths[source] = path
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             supported = ", ".join(SUPPORTED_SUFFIXES)
             skipped[source] = f"{source}: unsupported file type {path.suffix!r} (supported: {supported})."
             continue
         try:
             sha256 = file_sha256(path) if source in known else None
-            if sha256 is not None and known[source] == sha256 and sha256 not in first_with:
+            if sha256 is not None and known[source].sha256 == sha256 and sha256 not in first_with:
                 first_with[sha256] = source
                 unchanged.append(source)
                 continue
-            document = read_document(path, source)
+            document = read_document(path, source, previous_furniture)
         except FileNotFoundError:
             skipped[source] = (
                 f"{source}: cannot be read (it no longer exists; deleted or moved during the build?)."
@@ -149,4 +191,21 @@ def read_folder(folder: Path, known: Mapping[str, str] | None = None) -> ReadRep
             continue
         first_with[document.sha256] = source
         documents.append(document)
-    return ReadReport(documents, skipped, unchanged)
+
+    counts = Counter(key for doc in documents for key in doc.edge_keys)
+    counts.update(key for source in unchanged for key in known[source].edge_keys)
+    threshold = repeated_line_threshold(len(documents) + len(unchanged))
+    furniture = frozenset(key for key, n in counts.items() if n >= threshold)
+    changed = furniture ^ previous_furniture
+    redo = [doc.source for doc in documents if doc.edge_keys & changed]
+    redo += [source for source in unchanged if known[source].edge_keys & changed]
+    again: dict[str, Document] = {}
+    for source in redo:
+        try:
+            again[source] = read_document(paths[source], source, furniture)
+        except DocumentError as exc:
+            skipped[source] = str(exc)
+    documents = [again.pop(doc.source, doc) for doc in documents if doc.source not in skipped]
+    documents += again.values()
+    unchanged = [source for source in unchanged if source not in redo]
+    return ReadReport(sorted(documents, key=lambda d: d.source), skipped, unchanged, furniture)

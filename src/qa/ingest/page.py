@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise, takewhile
 
 from qa.ingest.blocks import STRUCTURED, BlockKind, Removal
 from qa.ingest.cleaning import (
@@ -34,18 +35,23 @@ from qa.ingest.cleaning import (
     FILE_EXTENSION,
     HEADING_START,
     SALUTATION,
+    find_date,
     find_title,
     furniture_rule,
     is_closing,
     is_date_line,
     is_prose,
+    is_speaker,
     join_page_fragments,
+    line_key,
     metadata_under_title,
     normalise_spaces,
     page_date,
     strip_repeated_title,
+    subtitle_of,
     tidy,
 )
+from qa.ingest.official import DOCUMENT_NUMBER, is_addressees, is_authority, is_document_number
 from qa.tracked import TrackedText, source_lines
 
 # A rule that would remove more than this share of a document's characters is suspended
@@ -56,14 +62,25 @@ _LINK_MAX = 30
 _INNER_PUNCTUATION = re.compile(r"[。！？；，,!?;：:]")
 # Spaces between CJK characters, a PDF text-layer defect ("政 协 委 员").
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+_CJK_OR_PUNCTUATION = _CJK + "\u3000-\u303f\uff00-\uffef"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK_OR_PUNCTUATION}]) (?=[{_CJK_OR_PUNCTUATION}])")
 _CJK_SPACED_RUN = re.compile(rf"[{_CJK}]( [{_CJK}]){{3,}}")
 # A numbered heading, article or attachment inside a long run of text starts a paragraph.
 _RUN_BREAK = re.compile(
     r"(?<=[。！？；;!?])\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
     r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十百零〇]+条|附件\s*[:：\d])"
 )
-_LONG_LINE = 200
+# What a page extraction glues to the body on one line: a breadcrumb, publication fields
+# ("发布时间：2024-03-01 09:18 来源：…"), the addressees ("各位委员："), the signature.
+_GLUED_FIELD = re.compile(
+    r"(发布时间|发布日期|发文日期|成文日期|来源|文章来源|信息来源|作者|责任编辑|浏览次数|点击数|阅读次数|字号)"
+    r"\s*[:：]\s*[^\s]*(\s+\d{1,2}:\d{2}(:\d{2})?)?"
+)
+_GLUED_ADDRESSEES = re.compile(r"(?:^|(?<=\s))(各[^\s。！？，,：:]{1,30}|[^\s。！？，,：:]{0,16}同志们)[:：]")
+_TOKEN = re.compile(r"\S+")
+_LAST_SENTENCE_END = re.compile(r"[。！？!?][^。！？!?]*$")
+_LONG_LINE = 100
+_SENTENCE_OR_LEAD_END = re.compile(r"[。！？!?：:；;]$")
 
 
 @dataclass(frozen=True)
@@ -108,8 +125,9 @@ class CleanDocument:
     title: str
     date: str | None
     paragraphs: list[TrackedText]
-    metadata: tuple[str, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
+    edge_keys: frozenset[str] = frozenset()  # ``line_key`` of the lines above and below the body
 
 
 def chars(text: str) -> int:
@@ -155,6 +173,9 @@ def clean_page(
         lines[title_index].decision = "title"
     for i in head:
         lines[i].decision = "metadata"
+    signed = _official_parts(lines, title_index)
+    if signed and (date is None or len(date) < len(signed)):  # a full date beats a bare year
+        date = signed
     for line in lines:
         if line.decision is None:
             line.decision = furniture_rule(line.text.text, line.kind, collection_furniture)
@@ -167,6 +188,7 @@ def clean_page(
             line.decision = "salutation"
     read = chars(normalise_spaces(text)) + sum(chars(r.text) for r in reader_removals)
     suspended = _suspend_greedy_rules(lines, read)
+    edges = _edge_keys(lines)
 
     removals = [*reader_removals]
     body = [line.text for line in lines if line.decision is None]
@@ -176,6 +198,7 @@ def clean_page(
     removals += [removal for _, found in tidied for removal in found]
     body = [line for line, _ in tidied]
     title = title or FILE_EXTENSION.sub("", fallback_title)
+    date = date or find_date(title)
     if body:
         stripped = strip_repeated_title(body[0], title)
         if len(stripped) < len(body[0]):
@@ -188,17 +211,97 @@ def clean_page(
     removed: Counter[str] = Counter()
     for removal in removals:
         removed[removal.rule] += chars(removal.text)
-    metadata = tuple(line.text.text for line in lines if line.decision == "metadata")
+    metadata_lines = [line.text.text for line in lines if line.decision == "metadata"]
     title_line = lines[title_index].text.text if title_index is not None else ""
     report = CleaningReport(
         chars_read=read,
-        chars_kept=chars(title_line) + sum(map(chars, metadata)) + sum(chars(line.text) for line in body),
+        chars_kept=chars(title_line)
+        + sum(map(chars, metadata_lines))
+        + sum(chars(line.text) for line in body),
         paragraphs=len(body),
         removed=dict(removed),
         removals=tuple(removals),
         suspended=suspended,
     )
-    return CleanDocument(title, date, body, metadata, report)
+    return CleanDocument(title, date, body, _labelled(metadata_lines, subtitles), report, edges)
+
+
+def _official_parts(lines: list[_Line], title_index: int | None) -> str | None:
+    """Mark a 公文's masthead, document number and signature block as metadata; the signing date.
+
+    Above the title only an issuing authority or a document number line; under it, a
+    document number and the addressees (主送: "各区财政局："); at the end, a date line
+    (perhaps with one to three authority lines above it) closing the body.
+    """
+    if title_index is not None:
+        for i, line in enumerate(lines[: title_index + 4]):
+            text = line.text.text
+            masthead = i < title_index and is_authority(text)
+            addressees = i > title_index and is_addressees(text) and not SALUTATION.match(text)
+            if (
+                line.decision is None
+                and i != title_index
+                and (masthead or addressees or is_document_number(text))
+            ):
+                line.decision = "metadata"
+    body = [line for line in lines if line.decision is None]
+    if not body or not is_date_line(body[-1].text.text):
+        return None
+    body[-1].decision = "metadata"
+    for line in reversed(body[-4:-1]):
+        if not is_authority(line.text.text):
+            break
+        line.decision = "metadata"
+    return find_date(body[-1].text.text)
+
+
+def _labelled(lines: list[str], subtitles: list[str]) -> dict[str, str]:
+    """Metadata lines under names a reader knows: 文号, 发文机关, 主送, 日期, 讲话人, 副标题, 发布信息."""
+    fields: dict[str, list[str]] = {}
+    for line in lines:
+        if is_document_number(line):
+            name = "文号"
+        elif is_authority(line):
+            name = "发文机关"
+        elif is_addressees(line):
+            name = "主送"
+        elif is_date_line(line):
+            name = "日期"
+        elif is_speaker(line):
+            name = "讲话人"
+        elif line in subtitles or subtitle_of(line):
+            name = "副标题"
+        else:
+            name = "发布信息"
+        fields.setdefault(name, []).append(line)
+    return {name: "；".join(values) for name, values in fields.items()}
+
+
+def _edge_keys(lines: list[_Line]) -> frozenset[str]:
+    """Keys of the lines above the first and below the last line of prose that could be a site's furniture.
+
+    Numbered headings, sentences, salutations, dates, closings, speakers and authority lines
+    are left out: many documents of one collection share them as content or metadata.
+    """
+    prose = [i for i, line in enumerate(lines) if not _is_removed(line) and is_prose(line.text.text)]
+    if not prose:
+        return frozenset()
+    keys = set()
+    for i, line in enumerate(lines):
+        text = line.text.text
+        if prose[0] <= i <= prose[-1] or line.decision in ("title", "metadata") or line.kind in STRUCTURED:
+            continue
+        if (
+            len(text) < 2
+            or len(text) > 200
+            or HEADING_START.match(text)
+            or _SENTENCE_OR_LEAD_END.search(text)
+        ):
+            continue
+        if is_date_line(text) or is_closing(text) or is_authority(text) or is_speaker(text):
+            continue
+        keys.add(line_key(text))
+    return frozenset(keys)
 
 
 def _is_removed(line: _Line) -> bool:
@@ -213,10 +316,31 @@ def _despace(line: TrackedText) -> TrackedText:
 
 
 def _split_run(line: _Line) -> list[_Line]:
-    """A long line of running text (an export with no line breaks) split at numbered headings."""
-    if len(line.text) < _LONG_LINE or line.kind in STRUCTURED:
+    """A long line of running text (an export with no line breaks) split into paragraphs.
+
+    Breaks go before numbered headings, articles and attachments that follow a sentence
+    end, and around what page extraction glues to a body near its ends: publication fields,
+    a document number and the addressees in the first 300 characters, a signature after the
+    last sentence.
+    Long paragraphs are cut at sentence ends later, into passages (``qa.passages``).
+    """
+    text = line.text.text
+    if len(text) < _LONG_LINE or line.kind in STRUCTURED:
         return [line]
-    return [_Line(piece.strip(), line.kind) for piece in line.text.split(_RUN_BREAK) if piece.text.strip()]
+    cuts = {m.start() for m in _RUN_BREAK.finditer(text)}
+    for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, DOCUMENT_NUMBER):
+        for match in pattern.finditer(text, 0, 300):
+            cuts.update((match.start(), match.end()))
+    if end := _LAST_SENTENCE_END.search(text):
+        tokens = list(_TOKEN.finditer(text, end.start() + 1))
+        if tokens and is_date_line(tokens[-1].group()):
+            signature = tokens[-1:] + list(
+                takewhile(lambda t: is_authority(t.group()), reversed(tokens[-4:-1]))
+            )
+            cuts.update(token.start() for token in signature)
+    bounds = sorted({0, *cuts, len(text)})
+    pieces = (line.text[a:b].strip() for a, b in pairwise(bounds))
+    return [_Line(piece, line.kind) for piece in pieces if piece.text]
 
 
 def _first_prose(lines: list[_Line], start: int) -> int | None:
