@@ -159,7 +159,7 @@ def print_ingestion(rows: list[tuple[str, Ingestion]]) -> None:
         dated = sum(doc.date is not None for doc in r.documents)
         print(
             f"| {name} | {r.files} | {len(r.documents)} | {len(r.skipped)} | {r.chars_in_files:,} | "
-            f"{r.chars_read:,} | {r.chars_kept:,} | {share:.1%} | {dated} | {r.seconds:.1f} |"
+            f"{r.chars_read:,} | {r.chars_kept:,} | {share:.2%} | {dated} | {r.seconds:.1f} |"
         )
     for name, r in rows:
         source = (
@@ -273,7 +273,7 @@ def print_rows(rows: list[Row]) -> None:
         build = "—" if r.build_seconds is None else f"{r.build_seconds:.0f}"
         s = r.scores
         print(
-            f"| {r.name} | {r.docs} | {r.skipped} | {r.coverage:.1%} | {s.hit1:.3f} | {s.hit5:.3f} | "
+            f"| {r.name} | {r.docs} | {r.skipped} | {r.coverage:.2%} | {s.hit1:.3f} | {s.hit5:.3f} | "
             f"{s.mrr10:.3f} | {rejected} | {build} |"
         )
 
@@ -286,8 +286,8 @@ def run_cmrc(root: Path, ingestion: Ingestion, args: argparse.Namespace) -> None
     on_passages = coverage(passage_texts(documents), questions)
     skipped = {f"docs/{source}" for source in ingestion.skipped}
     lost = sum(q["doc"] in skipped for q in questions) / max(len(questions), 1)
-    print(f"\nCMRC 2018, {len(questions)} questions. Answer coverage (NFKC): {on_docs:.1%} in the documents")
-    print(f"read, {on_passages:.1%} in their passages; {lost:.1%} of questions are about a skipped document.")
+    print(f"\nCMRC 2018, {len(questions)} questions. Answer coverage (NFKC): {on_docs:.2%} in the documents")
+    print(f"read, {on_passages:.2%} in their passages; {lost:.1%} of questions are about a skipped document.")
     if args.ingestion_only:
         return
     with tempfile.TemporaryDirectory(prefix="cmrc-bench-") as scratch:

@@ -53,3 +53,69 @@ def test_eval_prints_all_three_rankers(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     for name in ("dense (e5)", "BM25", "fused", "hit@1", "MRR@10", "OOD rej"):
         assert name in out
+
+
+SEED_004 = Path(__file__).resolve().parents[1] / "seeds" / "004_d709b2b97a0ad8c6.txt"
+
+
+def test_inspect_shows_title_date_paragraphs_with_sections_and_each_removed_line_with_its_rule(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["inspect", str(SEED_004)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("《在市政协十届十四次常委会会议上的讲话》 2024-12-27")
+    assert "第1段: 本次常委会议在大家的共同努力下" in out
+    assert "第2段 [一、认真学习深刻领会" in out
+    assert "removed by page-footer: 提案在线系统" in out
+    assert "removed by site-furniture: © 版权所有2004" in out
+
+
+def test_inspect_json_accounts_for_every_character_read(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(SEED_004), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    report = record["report"]
+    assert report["chars_kept"] + sum(report["removed"].values()) == report["chars_read"]
+    assert report["paragraphs"] == len(record["paragraphs"]) + 3  # the headings 一、二、三、 are not numbered
+    assert {r["rule"] for r in record["removed"]} == set(report["removed"])
+    assert (
+        record["paragraphs"][1]["section"][0]
+        == "一、认真学习深刻领会,切实相关会议精神贯彻到工作中落实到行动上"
+    )
+
+
+def test_inspect_shows_a_document_even_when_cleaning_left_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "menu.txt"
+    page.write_text("首 页 | 政协要闻 | 主席讲话\n© 版权所有 某某网\n", encoding="utf-8")
+    assert main(["inspect", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "in 0 paragraphs" in out and "removed by short-furniture: 首 页 | 政协要闻 | 主席讲话" in out
+
+
+def test_inspect_of_an_unreadable_file_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.txt").write_bytes(bytes(range(0x81, 0xFF)) * 3)
+    assert main(["inspect", str(tmp_path / "x.txt")]) == 2
+    assert "x.txt: cannot tell the encoding" in capsys.readouterr().err
+
+
+def test_build_summary_names_skipped_files_and_documents_cleaning_cut_by_more_than_a_fifth(
+    tmp_path: Path, tiny_seeds: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from qa import cli
+
+    (tiny_seeds / "broken.txt").write_bytes(b"\x89PNG\x00\x00binary")
+    furniture = ["版权所有 某某市政协 ICP备12345678号", "首 页 | 政协要闻 | 主席讲话 | 提案工作"] * 3
+    (tiny_seeds / "c.txt").write_text(
+        "\n".join(["在市政协常委会议上的讲话", "要围绕中心、服务大局，积极建言献策。", *furniture]),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(cli, "_embedder", lambda model: fake_embedder)
+    assert main(["build", "--seeds", str(tiny_seeds), "--index", str(tmp_path / "index")]) == 0
+    out = capsys.readouterr().out
+    assert "documents indexed: 3, skipped: 1" in out
+    assert "skipped broken.txt: broken.txt: looks like a binary file" in out
+    assert "c.txt: cleaning kept 30 of 147 characters (site-furniture 66, short-furniture 51)" in out
+    assert "a.txt: cleaning kept" not in out and "b.txt: cleaning kept" not in out  # they lost under a fifth

@@ -112,7 +112,11 @@ def test_headings_list_items_attachments_and_the_signature_block_survive(tmp_pat
         "2.委员履职情况统计表",
     ]
     assert document.date == "2024-03-05"
-    assert document.metadata == {"主送": "各专委会：", "发文机关": "市政协办公室", "日期": "二〇二四年三月五日"}
+    assert document.metadata == {
+        "主送": "各专委会：",
+        "发文机关": "市政协办公室",
+        "日期": "二〇二四年三月五日",
+    }
     sections = {p.text: p.section for p in make_passages(document)}
     assert any(section == "二、评价方式" for section in sections.values())
 

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 from qa.ingest import Document
 from qa.ingest.cleaning import CN_NUMBER
@@ -42,6 +43,7 @@ class ChunkSettings:
     max_chars: int = 450
     min_chars: int = 60
     headings_in_index: bool = True
+    overlap_sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,12 @@ def sentences_of(text: str, min_chars: int = 6) -> list[str]:
     return kept or [text.strip()]
 
 
-def split_long(text: TrackedText, max_chars: int) -> list[TrackedText]:
-    """Split at sentence ends into pieces of similar length, none much over ``max_chars``."""
+def split_long(text: TrackedText, max_chars: int, overlap: int = 0) -> list[TrackedText]:
+    """Split at sentence ends into pieces of similar length, none much over ``max_chars``.
+
+    With ``overlap``, each piece after the first starts with the last ``overlap`` sentences
+    of the piece before it (those short enough: at most a third of ``max_chars`` each).
+    """
     if len(text) <= max_chars:
         return [text]
     units = [u for u in text.split(_SENTENCE_END) if u.text]
@@ -147,6 +153,10 @@ def split_long(text: TrackedText, max_chars: int) -> list[TrackedText]:
             size = 0
         pieces[-1].append(unit)
         size += len(unit)
+    if overlap:
+        for before, piece in pairwise(pieces):
+            carried = [u for u in before[-overlap:] if len(u) <= max_chars // 3]
+            piece[:0] = carried
     return [TrackedText.join(p).strip() for p in pieces if p]
 
 
@@ -199,7 +209,7 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
     drafts = [
         _Draft([piece], para.number, para.number, para.headings)
         for para in paragraphs_with_headings(document.paragraphs)
-        for piece in split_long(para.text, settings.max_chars)
+        for piece in split_long(para.text, settings.max_chars, settings.overlap_sentences)
     ]
     passages: list[Passage] = []
     part_of: dict[int, int] = {}
