@@ -14,7 +14,7 @@ from qa.ingest.documents import (
     read_folder,
 )
 from qa.ingest.formats import SUPPORTED_SUFFIXES
-from qa.ingest.page import CleaningReport
+from qa.ingest.report import CleaningReport
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",

@@ -13,7 +13,8 @@ from pathlib import Path
 from qa.convert import file_sha256
 from qa.errors import DocumentError
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
-from qa.ingest.page import CleanDocument, CleaningReport, chars, clean_page
+from qa.ingest.page import CleanDocument, clean_page
+from qa.ingest.report import CleaningReport, chars
 from qa.tracked import TrackedText
 
 log = logging.getLogger(__name__)

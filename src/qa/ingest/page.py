@@ -18,7 +18,10 @@ Cleaning removes only what a named rule positively recognises, and keeps everyth
 
 A rule that would remove more than two thirds of a document's characters is wrong for that
 document: it is suspended, its lines are kept, and the report says so. Title, date,
-speaker and subtitle lines become the document's title and metadata, not body.
+speaker, subtitle and publication lines, and an official document's number, masthead,
+addressees and signature block (``qa.ingest.official``), become the document's title and
+metadata, not body. Spaced-out characters and long runs are made into paragraphs first
+(``qa.ingest.lines``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise, takewhile
 
 from qa.ingest.blocks import STRUCTURED, BlockKind, Removal
 from qa.ingest.cleaning import (
@@ -51,7 +53,9 @@ from qa.ingest.cleaning import (
     subtitle_of,
     tidy,
 )
-from qa.ingest.official import DOCUMENT_NUMBER, is_addressees, is_authority, is_document_number
+from qa.ingest.lines import despace, split_run
+from qa.ingest.official import is_addressees, is_authority, is_document_number
+from qa.ingest.report import CleaningReport, chars
 from qa.tracked import TrackedText, source_lines
 
 # A rule that would remove more than this share of a document's characters is suspended
@@ -60,62 +64,7 @@ SUSPEND_SHARE = 2 / 3
 # Menus and link lists are short lines without sentence punctuation.
 _LINK_MAX = 30
 _INNER_PUNCTUATION = re.compile(r"[。！？；，,!?;：:]")
-# Spaces between CJK characters, a PDF text-layer defect ("政 协 委 员").
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_OR_PUNCTUATION = _CJK + "\u3000-\u303f\uff00-\uffef"
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK_OR_PUNCTUATION}]) (?=[{_CJK_OR_PUNCTUATION}])")
-_CJK_SPACED_RUN = re.compile(rf"[{_CJK}]( [{_CJK}]){{3,}}")
-# A numbered heading, article or attachment inside a long run of text starts a paragraph.
-_RUN_BREAK = re.compile(
-    r"(?<=[。！？；;!?])\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
-    r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十百零〇]+条|附件\s*[:：\d])"
-)
-# What a page extraction glues to the body on one line: a breadcrumb, publication fields
-# ("发布时间：2024-03-01 09:18 来源：…"), the addressees ("各位委员："), the signature.
-_GLUED_FIELD = re.compile(
-    r"(发布时间|发布日期|发文日期|成文日期|来源|文章来源|信息来源|作者|责任编辑|浏览次数|点击数|阅读次数|字号)"
-    r"\s*[:：]\s*[^\s]*(\s+\d{1,2}:\d{2}(:\d{2})?)?"
-)
-_GLUED_ADDRESSEES = re.compile(r"(?:^|(?<=\s))(各[^\s。！？，,：:]{1,30}|[^\s。！？，,：:]{0,16}同志们)[:：]")
-_TOKEN = re.compile(r"\S+")
-_LAST_SENTENCE_END = re.compile(r"[。！？!?][^。！？!?]*$")
-_LONG_LINE = 100
 _SENTENCE_OR_LEAD_END = re.compile(r"[。！？!?：:；;]$")
-
-
-@dataclass(frozen=True)
-class CleaningReport:
-    """What cleaning did to one document, in characters (whitespace not counted).
-
-    ``chars_kept`` counts the title line, metadata lines and body; ``removed`` maps each
-    rule to the characters it removed (an elision "……略……" shortened to "……" counts whole,
-    so kept and removed may add up to a little more than read); ``removals`` lists the text;
-    ``suspended`` maps a rule that was not applied to the share it would have removed.
-    """
-
-    chars_read: int
-    chars_kept: int
-    paragraphs: int
-    removed: dict[str, int] = field(default_factory=dict)
-    removals: tuple[Removal, ...] = ()
-    suspended: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def kept_share(self) -> float:
-        """``chars_kept / chars_read`` (1.0 for an empty document)."""
-        return self.chars_kept / self.chars_read if self.chars_read else 1.0
-
-    def summary(self) -> dict[str, object]:
-        """The numbers without the removed text, for the manifest."""
-        record: dict[str, object] = {
-            "chars_read": self.chars_read,
-            "chars_kept": self.chars_kept,
-            "paragraphs": self.paragraphs,
-            "removed": dict(self.removed),
-        }
-        if self.suspended:
-            record["suspended"] = dict(self.suspended)
-        return record
 
 
 @dataclass(frozen=True)
@@ -128,11 +77,6 @@ class CleanDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
     edge_keys: frozenset[str] = frozenset()  # ``line_key`` of the lines above and below the body
-
-
-def chars(text: str) -> int:
-    """The characters that count in a report: all but whitespace."""
-    return sum(1 for char in text if not char.isspace())
 
 
 @dataclass
@@ -159,12 +103,12 @@ def clean_page(
     ``collection_furniture`` is removed as repeated across the collection.
     """
     kinds = kinds or {}
-    lines = [
-        _Line(_despace(raw.strip()), kinds.get(raw.start, "text"))
-        for raw in source_lines(normalise_spaces(text))
-        if raw.text.strip()
-    ]
-    lines = [piece for line in lines for piece in _split_run(line)]
+    lines: list[_Line] = []
+    for raw in source_lines(normalise_spaces(text)):
+        if raw.text.strip():
+            kind = kinds.get(raw.start, "text")
+            pieces = [raw.strip()] if kind in STRUCTURED else split_run(despace(raw.strip()))
+            lines += [_Line(piece, kind) for piece in pieces]
     texts = [line.text.text for line in lines]
     title, title_index = find_title(texts, known_title)
     head, subtitles = metadata_under_title(texts, title_index, title)
@@ -306,41 +250,6 @@ def _edge_keys(lines: list[_Line]) -> frozenset[str]:
 
 def _is_removed(line: _Line) -> bool:
     return line.decision not in (None, "title", "metadata")
-
-
-def _despace(line: TrackedText) -> TrackedText:
-    """Remove the spaces of a line whose CJK characters are spaced out ("政 协 委 员 要")."""
-    spaced = sum(len(m.group()) for m in _CJK_SPACED_RUN.finditer(line.text))
-    cjk = len(re.findall(rf"[{_CJK}]", line.text))
-    return line.sub(_CJK_SPACE) if cjk and spaced >= cjk else line
-
-
-def _split_run(line: _Line) -> list[_Line]:
-    """A long line of running text (an export with no line breaks) split into paragraphs.
-
-    Breaks go before numbered headings, articles and attachments that follow a sentence
-    end, and around what page extraction glues to a body near its ends: publication fields,
-    a document number and the addressees in the first 300 characters, a signature after the
-    last sentence.
-    Long paragraphs are cut at sentence ends later, into passages (``qa.passages``).
-    """
-    text = line.text.text
-    if len(text) < _LONG_LINE or line.kind in STRUCTURED:
-        return [line]
-    cuts = {m.start() for m in _RUN_BREAK.finditer(text)}
-    for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, DOCUMENT_NUMBER):
-        for match in pattern.finditer(text, 0, 300):
-            cuts.update((match.start(), match.end()))
-    if end := _LAST_SENTENCE_END.search(text):
-        tokens = list(_TOKEN.finditer(text, end.start() + 1))
-        if tokens and is_date_line(tokens[-1].group()):
-            signature = tokens[-1:] + list(
-                takewhile(lambda t: is_authority(t.group()), reversed(tokens[-4:-1]))
-            )
-            cuts.update(token.start() for token in signature)
-    bounds = sorted({0, *cuts, len(text)})
-    pieces = (line.text[a:b].strip() for a, b in pairwise(bounds))
-    return [_Line(piece, line.kind) for piece in pieces if piece.text]
 
 
 def _first_prose(lines: list[_Line], start: int) -> int | None:
