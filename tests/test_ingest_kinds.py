@@ -261,3 +261,124 @@ def test_characters_read_are_kept_or_removed_by_a_named_rule(name: str) -> None:
     assert report.chars_read <= report.chars_kept + removed <= report.chars_read + elided
     assert sum(len("".join(r.text.split())) for r in report.removals) == removed
     assert all(r.rule for r in report.removals)
+
+
+# --- kinds found in real documents (gov.cn pages, pkulaw exports, PDFs and .docx of 公文) -------------
+
+
+def test_numbered_list_items_without_a_body_of_their_own_stay_in_the_passages(tmp_path: Path) -> None:
+    items = [
+        "（一）依据法律、法规、规章和政策进行调解",
+        "（二）在双方当事人自愿平等的基础上进行调解",
+        "（三）尊重当事人的诉讼权利",
+    ]
+    text = "\n".join(
+        [
+            "人民调解委员会组织条例",
+            "第六条 人民调解委员会的调解工作应当遵守以下原则：",
+            *items,
+            "第七条 人民调解委员会根据需要可以自设调解小组。",
+        ]
+    )
+    passages = make_passages(read_document(write(tmp_path, "条例.txt", text)))
+    indexed = "\n".join(p.text for p in passages)
+    assert all(item in indexed for item in items)
+    assert all(p.section is None for p in passages)  # an item is not the section of 第七条
+
+
+def test_a_page_laid_out_in_tables_gives_its_form_as_metadata_and_its_cells_as_paragraphs() -> None:
+    body = "".join(f"<p>{line}</p>" for line in BODY)
+    html = (
+        "<html><head><title>关于做好2024年提案工作的通知_政府信息公开</title></head><body>"
+        "<table><tr><td>发文机关：</td><td>市政协办公室</td><td>成文日期：</td><td>2024年02月20日</td></tr>"
+        "<tr><td>发文字号：</td><td>政协办字〔2024〕12号</td><td>主题分类：</td><td></td></tr></table>"
+        "<table><tr><td>扫一扫在手机打开当前页</td></tr></table>"
+        f"<table><tr><td><p>关于做好2024年提案工作的通知</p>{body}<p>市政协办公室</p><p>2024年2月20日</p>"
+        + "<p>"
+        + "各专委会要加强组织协调，确保提案工作各项任务按时完成。" * 3
+        + "</p></td></tr></table>"
+        "</body></html>"
+    )
+    extracted = extract(html.encode(), ".html", "notice.html")
+    document = clean_page(extracted.text, "notice", extracted.title, extracted.kinds)
+    assert document.title == "关于做好2024年提案工作的通知"
+    assert document.date == "2024-02-20"
+    assert "发文机关：市政协办公室；成文日期：2024年02月20日" in document.metadata["发布信息"]
+    texts = [p.text for p in document.paragraphs]
+    assert texts[: len(BODY)] == BODY and "扫一扫在手机打开当前页" not in texts
+
+
+def test_a_document_number_a_sentence_cites_stays_in_the_sentence(tmp_path: Path) -> None:
+    cited = "《国务院关于促进融资担保行业加快发展的意见》（国发〔2015〕43号）"
+    sentence = f"各地区认真贯彻落实{cited}要求，取得积极成效。"
+    line = "国务院办公厅关于有效发挥政府性融资担保基金作用的指导意见 国办发〔2019〕6号 " + sentence * 3
+    document = read_document(write(tmp_path, "a.txt", line))
+    assert document.metadata["文号"] == "国办发〔2019〕6号"
+    assert document.paragraphs[0].text == sentence * 3
+
+
+def test_a_title_wrapped_over_lines_is_joined_and_the_masthead_and_number_are_not_part_of_it(
+    tmp_path: Path,
+) -> None:
+    text = "\n".join(
+        [
+            "国务院办公厅",
+            "国办发〔2019〕6号",
+            "国务院办公厅关于有效发挥政府性",
+            "融资担保基金作用切实支持小微企业和",
+            "“三农”发展的指导意见",
+            "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：",
+            *BODY,
+            "国务院办公厅",
+            "2019年1月22日",
+            "（此件公开发布）",
+        ]
+    )
+    document = read_document(write(tmp_path, "a.txt", text))
+    assert (
+        document.title
+        == "国务院办公厅关于有效发挥政府性融资担保基金作用切实支持小微企业和“三农”发展的指导意见"
+    )
+    assert document.metadata["文号"] == "国办发〔2019〕6号"
+    assert document.metadata["发文机关"] == "国务院办公厅"  # masthead and signature, named once
+    assert document.date == "2019-01-22"
+    assert [p.text for p in document.paragraphs] == [*BODY, "（此件公开发布）"]
+
+
+def test_a_known_title_the_page_repeats_wrapped_is_not_body() -> None:
+    text = "\n".join(["关于做好2024年提案工作的通知", "关于做好2024年", "提案工作的通知", *BODY])
+    document = clean_page(text, "x", known_title="关于做好2024年提案工作的通知")
+    assert [p.text for p in document.paragraphs] == BODY
+
+
+def test_promulgation_notes_under_a_title_are_metadata_and_give_the_date(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "人民调解委员会组织条例",
+            "（1989年6月17日中华人民共和国国务院令第37号发布）",
+            "第一条 为了加强人民调解委员会的建设，制定本条例。",
+        ]
+    )
+    document = read_document(write(tmp_path, "a.txt", text))
+    assert document.date == "1989-06-17"
+    assert [p.text for p in document.paragraphs] == ["第一条 为了加强人民调解委员会的建设，制定本条例。"]
+
+
+def test_markdown_with_a_line_per_paragraph_keeps_its_paragraphs() -> None:
+    markdown = "\n".join(BODY)  # single line breaks: soft breaks in CommonMark
+    assert extract(markdown.encode(), ".md", "x.md").text.splitlines() == BODY
+
+
+def test_database_export_headers_and_photo_captions_are_not_body(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "【法宝引证码】 CLI.12.748997",
+            "原文链接：https://www.example.com/lar/b64c9966173d552d009753b401d10c00bdfb.html",
+            "在市政协全体会议上的讲话",
+            "张三同志作工作报告。本报记者 李四 摄",
+            *BODY,
+        ]
+    )
+    document = read_document(write(tmp_path, "a.txt", text))
+    assert [p.text for p in document.paragraphs] == BODY
+    assert "CLI.12.748997" in document.metadata["发布信息"]

@@ -105,22 +105,38 @@ def heading_of(text: str) -> tuple[int, str, bool] | None:
 
 
 def paragraphs_with_headings(paragraphs: Iterable[TrackedText]) -> list[Paragraph]:
-    """The body paragraphs, numbered, each with the section headings above it (headings not counted)."""
+    """The body paragraphs, numbered, each with the section headings above it (headings not counted).
+
+    A numbered line is a section heading only when it has a body: one beside a sibling at
+    its own level ("一、元旦…" above "二、春节…"), or at the end, is an item of a list, and
+    is kept as a paragraph.
+    """
+    texts = list(paragraphs)
+    found = [heading_of(text.text) for text in texts]
+    standalone = [f[0] if f and f[2] else None for f in found]
     stack: list[tuple[int, str]] = []
     result: list[Paragraph] = []
     number = 0
-    for text in paragraphs:
-        found = heading_of(text.text)
+    for i, text in enumerate(texts):
         if _CLOSING_SALUTATION.match(text.text):
             stack = []
-        elif found:
-            level, heading, standalone = found
-            stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, heading)]
-            if standalone:
+        elif (heading := found[i]) and not _list_item(standalone, i):
+            level, name, alone = heading
+            stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, name)]
+            if alone:
                 continue
         number += 1
         result.append(Paragraph(text, number, tuple(h for _, h in stack)))
     return result
+
+
+def _list_item(standalone: list[int | None], i: int) -> bool:
+    """Whether the standalone heading at ``i`` (its level, else None) is an item of a list."""
+    level = standalone[i]
+    if level is None:
+        return False
+    siblings = [standalone[j] for j in (i - 1, i + 1) if 0 <= j < len(standalone)]
+    return i == len(standalone) - 1 or level in siblings
 
 
 def sentences_of(text: str, min_chars: int = 6) -> list[str]:

@@ -20,7 +20,7 @@ import hashlib
 import re
 
 from qa.ingest.blocks import STRUCTURED, Removal
-from qa.ingest.official import is_official_title
+from qa.ingest.official import is_authority, is_document_number, is_official_title
 from qa.tracked import TrackedText
 
 # Where the content of a page ends: everything after one of these is site furniture.
@@ -34,7 +34,7 @@ _FURNITURE = re.compile(
     r"|版权所有|copyright|©|ICP备|公安备案|备案编号|位访问者|未经.{0,12}授权|请勿转载|违者依法"
     r"|本站|本网站|侵犯了?您的|由会员分享|可在线阅读|请在.{0,12}上搜索|当前位置\s*[:：]"
     r"|^第\s*\d+\s*页\s*/\s*共\s*\d+\s*页$|_第\d+页$|总共\d+页"
-    r"|小编为大家|供大家参考",
+    r"|小编为大家|供大家参考|记者\s*[\u4e00-\u9fff]{2,4}(\s+[\u4e00-\u9fff]{2,4})?\s*摄$",
     re.IGNORECASE,
 )
 # Furniture markers no document body uses, even in a long sentence.
@@ -47,13 +47,14 @@ _STRONG_FURNITURE = re.compile(
 # ("技术支持", "举报"): they only count on short lines.
 _SHORT_FURNITURE = re.compile(
     r"会员|订阅|QQ群|微信群|二维码|扫码|举报|下载|技术支持|仅供(学习|参考)|禁止外传|首\s*页"
-    r"|浏览\s*\d*\s*次|点击[数量]|字号",
+    r"|浏览\s*\d*\s*次|点击[数量]|字号|扫一扫|手机打开|打开当前页|分享到",
     re.IGNORECASE,
 )
 # A site's or a file host's metadata on a short line: uploader, size, source, author, time.
 _METADATA = re.compile(
     r"上传(人|者|时间)|文档编号|页数\s*[:：]|大小\s*[:：]|格式\s*[:：]|发布(人|者|时间|日期)\s*[:：]"
-    r"|来源\s*[:：]|作者\s*[:：]|责任编辑|^\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\b",
+    r"|来源\s*[:：]|作者\s*[:：]|责任编辑|^\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\b"
+    r"|主\s*题\s*词\s*[:：]|索\s*引\s*号\s*[:：]|法宝引证码|原文链接\s*[:：]|^时间\s*[:：]\s*\d{4}",
     re.IGNORECASE,
 )
 _SHORT_LINE = 60
@@ -93,6 +94,7 @@ _ROLE = (
     "|会长|理事长|院长|局长|厅长|校长|代表"
 )
 _NAME = r"[\u4e00-\u9fff](\s?[\u4e00-\u9fff·]){1,4}"
+_PROMULGATED = re.compile(r"(发布|通过|公布|施行|印发|修订|修正|批准)$")
 _SPEAKER = re.compile(
     rf"^[(（]?[\u4e00-\u9fff、，,]{{0,30}}({_ROLE})(\s+|\s*[:：]\s*){_NAME}([\s、，,]+{_NAME})?[)）]?$"
 )
@@ -125,10 +127,10 @@ def furniture_rule(line: str, kind: str = "text", collection: frozenset[str] = f
         return "site-furniture"
     if not long_prose and END_OF_CONTENT.search(line):
         return "end-of-content"
+    if not long_prose and _METADATA.search(line) and not _NUMBERED_HEADING.match(line):
+        return "metadata"
     if _NUMBERED_HEADING.match(line) or len(line) > _SHORT_LINE:
         return None
-    if _METADATA.search(line):
-        return "metadata"
     if _SHORT_FURNITURE.search(line):
         return "short-furniture"
     return "navigation" if is_navigation(line) else None
@@ -203,19 +205,53 @@ def normalise_spaces(text: str) -> str:
     return text.translate({0xA0: " ", 0x3000: " ", 0xFEFF: " ", 0x200B: " "})
 
 
-def find_title(lines: list[str], known_title: str | None) -> tuple[str | None, int | None]:
-    """The title and the index of its line: the known title, else the first line that reads as one."""
+def find_title(lines: list[str], known_title: str | None) -> tuple[str | None, list[int]]:
+    """The title and the indices of its lines: the known title, else the first line that reads as one.
+
+    An official title wrapped over two to four short lines ("国务院办公厅关于有效发挥政府性" /
+    "融资担保基金作用…的指导意见") is joined back when the joined lines read as one title. The
+    lines of a known title are each place the top of the text gives it, wrapped or not.
+    """
+    title, title_lines = _title_in_text(lines[:20])
+    if known_title and (known := normalise_spaces(known_title).strip()):
+        # Every time the top of the text gives it (a page may repeat its title, wrapped).
+        known_lines: list[int] = []
+        for i in range(min(len(lines), 20)):
+            span = next((s for s in range(1, 5) if _same_words("".join(lines[i : i + s]), known)), 0)
+            if span and i not in known_lines:
+                known_lines += range(i, i + span)
+        return known, known_lines or title_lines
+    return title, title_lines
+
+
+def _title_in_text(lines: list[str]) -> tuple[str | None, list[int]]:
     title: str | None = None
-    title_index: int | None = None
-    for i, line in enumerate(lines[:20]):
+    for i, line in enumerate(lines):
         if match := _EDITOR_INTRO.search(line):
             title = title or match["title"].strip()
-        elif title is None and _looks_like_title(line):
-            title, title_index = _SUBTITLE_DASH.sub("", FILE_EXTENSION.sub("", line)).strip(), i
-    if known_title and (known := normalise_spaces(known_title).strip()):
-        lines_of_known = (i for i, line in enumerate(lines[:20]) if _same_words(line, known))
-        return known, next(lines_of_known, title_index)
-    return title, title_index
+            continue
+        if title is not None:
+            continue
+        for span in range(4, 1, -1):
+            wrapped = lines[i : i + span]
+            pieces_fit = len(wrapped) == span and all(map(_title_piece, wrapped[:-1]))
+            if pieces_fit and is_official_title("".join(wrapped)):
+                return "".join(wrapped), list(range(i, i + span))
+        if _looks_like_title(line):
+            return _SUBTITLE_DASH.sub("", FILE_EXTENSION.sub("", line)).strip(), [i]
+    return title, []
+
+
+def _title_piece(line: str) -> bool:
+    """A short line that may be the first part of a wrapped title (not an office, number or date)."""
+    return (
+        2 <= len(line) <= 40
+        and not _SENTENCE_END.search(line)
+        and not is_boilerplate(line)
+        and not is_authority(line)
+        and not is_document_number(line)
+        and not is_date_line(line)
+    )
 
 
 def metadata_under_title(
@@ -235,7 +271,8 @@ def metadata_under_title(
         if is_boilerplate(text):
             continue
         subtitle = subtitle_of(text) if title_index is not None else None
-        if is_date_line(text) or is_speaker(text) or subtitle or (title and _same_words(text, title)):
+        same = title and _same_words(text, title)
+        if is_date_line(text) or is_promulgation(text) or is_speaker(text) or subtitle or same:
             head.add(i)
             subtitles.extend([subtitle] if subtitle else [])
         elif title_index is not None or is_prose(text):
@@ -263,6 +300,12 @@ def is_date_line(line: str) -> bool:
     core = _PLACE.sub("", _BRACKETS.sub("", line))
     dated = _DATE.fullmatch(core.removesuffix("日")) or _CN_DATE.fullmatch(core)
     return bool(dated) and len(find_date(core) or "") == 10
+
+
+def is_promulgation(line: str) -> bool:
+    """A note of when a text was adopted or issued: "（2010年3月14日第十一届全国人大第三次会议通过）"."""
+    core = _BRACKETS.sub("", line)
+    return len(core) <= 80 and bool(_PROMULGATED.search(core)) and len(find_date(core[:14]) or "") == 10
 
 
 def is_speaker(line: str) -> bool:

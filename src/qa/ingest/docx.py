@@ -13,7 +13,7 @@ from typing import Any
 
 from qa.errors import DocumentError
 from qa.ingest.blocks import Block, BlockKind, Extracted, Removal, stored_title
-from qa.ingest.tables import table_lines
+from qa.ingest.tables import table_blocks
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -78,7 +78,7 @@ def _docx_blocks(items: Iterable[Any], in_text_box: bool = False) -> Iterator[Bl
 
     for item in items:
         if isinstance(item, Table):
-            yield from (Block(line, "table_row") for line in table_lines(_rows(item)))
+            yield from table_blocks(_rows(item))
             continue
         yield Block(item.text, "text" if in_text_box else _paragraph_kind(item))
         for box in _text_boxes(item._p):

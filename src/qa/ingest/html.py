@@ -10,7 +10,7 @@ from qa.ingest.blocks import Block, Extracted
 from qa.ingest.cleaning import find_date
 from qa.ingest.decode import decode_html
 from qa.ingest.markdown import DATE_LINE
-from qa.ingest.tables import table_lines
+from qa.ingest.tables import is_layout, table_blocks
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 # "题目_栏目_网站", "题目 - 网站", "题目-网站": a hyphen between Chinese words separates too.
@@ -99,11 +99,12 @@ def _xml_blocks(root: Any) -> list[Block]:
 
     def walk(element: Any) -> None:
         if element.tag == "table":
-            flush()
             rows = [[" ".join(cell.itertext()) for cell in row.iter("cell")] for row in element.iter("row")]
-            blocks.extend(Block(line, "table_row") for line in table_lines(rows))
-            parts.append(element.tail or "")
-            return
+            if not is_layout(rows):  # a layout table's cells are walked as the page's text
+                flush()
+                blocks.extend(table_blocks(rows))
+                parts.append(element.tail or "")
+                return
         block = element.tag in _BLOCKS
         if block:
             flush()

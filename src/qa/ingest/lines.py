@@ -32,6 +32,8 @@ _GLUED_FIELD = re.compile(
     r"\s*[:：]\s*[^\s]*(\s+\d{1,2}:\d{2}(:\d{2})?)?"
 )
 _GLUED_ADDRESSEES = re.compile(r"(?:^|(?<=\s))(各[^\s。！？，,：:]{1,30}|[^\s。！？，,：:]{0,16}同志们)[:：]")
+# A document number standing between spaces, not one a sentence cites ("（国发〔2015〕43号）").
+_GLUED_NUMBER = re.compile(rf"(?:^|(?<=\s)){DOCUMENT_NUMBER.pattern}(?=\s|$)")
 _TOKEN = re.compile(r"\S+")
 _LAST_SENTENCE_END = re.compile(r"[。！？!?][^。！？!?]*$")
 # Shorter lines are left whole: a paragraph, or a line a format reader already made.
@@ -58,7 +60,7 @@ def split_run(line: TrackedText) -> list[TrackedText]:
     if len(text) < LONG_LINE:
         return [line]
     cuts = {m.start() for m in _RUN_BREAK.finditer(text)}
-    for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, DOCUMENT_NUMBER):
+    for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, _GLUED_NUMBER):
         for match in pattern.finditer(text, 0, 300):
             cuts.update((match.start(), match.end()))
     if end := _LAST_SENTENCE_END.search(text):

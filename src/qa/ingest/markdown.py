@@ -9,13 +9,14 @@ from typing import Any
 from qa.ingest.blocks import Block, BlockKind, Extracted, join_lines
 from qa.ingest.cleaning import HEADING_START, find_date
 from qa.ingest.decode import decode_bytes
-from qa.ingest.tables import table_lines
+from qa.ingest.tables import table_blocks
 
 # Cleaning reads the date from a metadata line like this one and keeps it out of the body.
 DATE_LINE = "发布时间：{}"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _FRONT_FIELD = re.compile(r"^(?P<key>title|date|标题|日期)\s*:\s*(?P<value>.+?)\s*$", re.MULTILINE)
 _HTML_TAG = re.compile(r"<[^>]*>")
+_ENDS_SENTENCE = re.compile(r"[。！？；：:!?]\s*$")
 
 
 def read_markdown(data: bytes, source: str) -> Extracted:
@@ -49,7 +50,7 @@ def read_markdown(data: bytes, source: str) -> Extracted:
         elif token.type == "table_open":
             table = []
         elif token.type == "table_close" and table is not None:
-            blocks.extend(Block(line, "table_row") for line in table_lines(table))
+            blocks.extend(table_blocks(table))
             table = None
         elif token.type == "tr_open" and table is not None:
             table.append([])
@@ -72,7 +73,9 @@ def read_markdown(data: bytes, source: str) -> Extracted:
 def _inline(children: Iterable[Any]) -> str:
     text, soft_break = "", False
     for child in children:
-        if child.type == "softbreak":
+        if child.type == "softbreak" and _ENDS_SENTENCE.search(text):
+            text, soft_break = text + "\n", False  # Chinese text with a line a paragraph
+        elif child.type == "softbreak":
             soft_break = True
         elif child.type == "hardbreak" or (child.type == "html_inline" and child.content.startswith("<br")):
             text, soft_break = text + "\n", False

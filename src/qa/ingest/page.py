@@ -64,6 +64,10 @@ SUSPEND_SHARE = 2 / 3
 # Menus and link lists are short lines without sentence punctuation.
 _LINK_MAX = 30
 _INNER_PUNCTUATION = re.compile(r"[。！？；，,!?;：:]")
+# The signature block's date is among a document's last lines (notes such as "（此件公开发布）" may follow).
+_SIGNATURE_REACH = 4
+_NOTE = re.compile(r"^[(（][^()（）]{1,30}[)）]$")  # "（此件公开发布）" under a signature
+_WRITTEN_ON = re.compile(r"(成文日期|发文日期|印发日期)\s*[:：]")
 _SENTENCE_OR_LEAD_END = re.compile(r"[。！？!?：:；;]$")
 
 
@@ -110,14 +114,18 @@ def clean_page(
             pieces = [raw.strip()] if kind in STRUCTURED else split_run(despace(raw.strip()))
             lines += [_Line(piece, kind) for piece in pieces]
     texts = [line.text.text for line in lines]
-    title, title_index = find_title(texts, known_title)
+    title, title_lines = find_title(texts, known_title)
+    title_index = title_lines[-1] if title_lines else None
     head, subtitles = metadata_under_title(texts, title_index, title)
     date = page_date(texts, head, title)
-    if title_index is not None:
-        lines[title_index].decision = "title"
-    for i in head:
-        lines[i].decision = "metadata"
-    signed = _official_parts(lines, title_index)
+    for i in title_lines:
+        lines[i].decision = "title"
+    for i, line in enumerate(lines):
+        if i in head or line.kind == "metadata":
+            line.decision = "metadata"
+    signed = _official_parts(lines, title_lines)
+    written = [found for line in lines if line.decision == "metadata" and (found := _written_date(line))]
+    date = written[0] if written else date
     if signed and (date is None or len(date) < len(signed)):  # a full date beats a bare year
         date = signed
     for line in lines:
@@ -156,10 +164,10 @@ def clean_page(
     for removal in removals:
         removed[removal.rule] += chars(removal.text)
     metadata_lines = [line.text.text for line in lines if line.decision == "metadata"]
-    title_line = lines[title_index].text.text if title_index is not None else ""
+    title_text = "".join(lines[i].text.text for i in title_lines)
     report = CleaningReport(
         chars_read=read,
-        chars_kept=chars(title_line)
+        chars_kept=chars(title_text)
         + sum(map(chars, metadata_lines))
         + sum(chars(line.text) for line in body),
         paragraphs=len(body),
@@ -170,33 +178,48 @@ def clean_page(
     return CleanDocument(title, date, body, _labelled(metadata_lines, subtitles), report, edges)
 
 
-def _official_parts(lines: list[_Line], title_index: int | None) -> str | None:
+def _official_parts(lines: list[_Line], title_lines: list[int]) -> str | None:
     """Mark a 公文's masthead, document number and signature block as metadata; the signing date.
 
-    Above the title only an issuing authority or a document number line; under it, a
-    document number and the addressees (主送: "各区财政局："); at the end, a date line
-    (perhaps with one to three authority lines above it) closing the body.
+    Above the title (or above the first prose line, without one) only an issuing authority
+    or a document number line; under the title, a document number and the addressees
+    (主送: "各区财政局："); near the end, a date line (perhaps with one to three authority
+    lines above it, and a note such as "（此件公开发布）" after it) closing the body.
     """
-    if title_index is not None:
-        for i, line in enumerate(lines[: title_index + 4]):
-            text = line.text.text
-            masthead = i < title_index and is_authority(text)
-            addressees = i > title_index and is_addressees(text) and not SALUTATION.match(text)
-            if (
-                line.decision is None
-                and i != title_index
-                and (masthead or addressees or is_document_number(text))
-            ):
-                line.decision = "metadata"
+    top = title_lines[0] if title_lines else _first_prose(lines, 0)
+    bottom = title_lines[-1] if title_lines else None
+    for i, line in enumerate(lines[: max(top or 0, bottom or 0) + 4]):
+        text = line.text.text
+        if line.decision is not None:
+            continue
+        above = top is not None and i < top
+        below = bottom is not None and i > bottom
+        addressees = below and is_addressees(text) and not SALUTATION.match(text)
+        if (
+            (above and (is_authority(text) or is_document_number(text)))
+            or addressees
+            or (below and is_document_number(text))
+        ):
+            line.decision = "metadata"
     body = [line for line in lines if line.decision is None]
-    if not body or not is_date_line(body[-1].text.text):
+    tail = body[-_SIGNATURE_REACH:]
+    texts = [line.text.text for line in tail]
+    dated = [i for i, text in enumerate(texts) if is_date_line(text) and text[0] not in "(（"]
+    if not dated or not all(_NOTE.match(text) for text in texts[dated[-1] + 1 :]):
         return None
-    body[-1].decision = "metadata"
-    for line in reversed(body[-4:-1]):
+    signed = tail[dated[-1]]
+    signed.decision = "metadata"
+    for line in reversed(tail[max(dated[-1] - 3, 0) : dated[-1]]):
         if not is_authority(line.text.text):
             break
         line.decision = "metadata"
-    return find_date(body[-1].text.text)
+    return find_date(signed.text.text)
+
+
+def _written_date(line: _Line) -> str | None:
+    """The date a form states the document was written or issued on ("成文日期：2019年1月3日")."""
+    match = _WRITTEN_ON.search(line.text.text)
+    return find_date(line.text.text[match.end() :]) if match else None
 
 
 def _labelled(lines: list[str], subtitles: list[str]) -> dict[str, str]:
@@ -218,7 +241,7 @@ def _labelled(lines: list[str], subtitles: list[str]) -> dict[str, str]:
         else:
             name = "发布信息"
         fields.setdefault(name, []).append(line)
-    return {name: "；".join(values) for name, values in fields.items()}
+    return {name: "；".join(dict.fromkeys(values)) for name, values in fields.items()}
 
 
 def _edge_keys(lines: list[_Line]) -> frozenset[str]:
