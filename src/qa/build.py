@@ -41,6 +41,7 @@ from qa.lexical import (
     dictionary_hash,
     quoted_terms,
 )
+from qa.normalise import simplified
 from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
 from qa.store import HNSW_THRESHOLD, FaissStore, VectorStore, choose_kind, faiss_version
 from qa.table import write_passages
@@ -279,7 +280,9 @@ def _embed_reusing(
         vectors[new_rows] = old_store.vectors(old_ids)  # type: ignore[union-attr]
     missing = sorted(set(range(len(texts))) - {i for i, _ in reused})
     if missing:
-        vectors[missing] = embedder.encode_documents([texts[i] for i in missing], progress=progress)
+        vectors[missing] = embedder.encode_documents(
+            [simplified(texts[i]) for i in missing], progress=progress
+        )
     return vectors, len(missing)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.lexical import normalise
+from qa.normalise import match_form
 
 if TYPE_CHECKING:
     from qa.search import Mode, Retriever
@@ -96,7 +96,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def _squash(text: str) -> str:
-    return _SPACE.sub("", normalise(text))
+    return _SPACE.sub("", match_form(text))
 
 
 def answer_rank(

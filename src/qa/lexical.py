@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import re
-import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -25,12 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from qa.normalise import NORMALISATION, match_form
+
 log = logging.getLogger(__name__)
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
 _QUOTED = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{2,20})[”\"」』’']")
 _BIGRAM_MARK = "~"
+_LATIN = re.compile(r"[0-9a-z][0-9a-z.+#_-]*")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class LexicalSettings:
     corpus_terms: bool = True
     k1: float = 0.9
     b: float = 0.4
+    normalisation: str = NORMALISATION
 
 
 def _data_text(name: str) -> str:
@@ -73,12 +76,7 @@ def quoted_terms(texts: Iterable[str], max_len: int = 8) -> list[str]:
 
 def quoted_phrases(query: str) -> list[str]:
     """Phrases the user put in quotes; they must match literally."""
-    return [normalise(p) for p in _QUOTED.findall(query)]
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width to half-width) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    return [match_form(p) for p in _QUOTED.findall(query)]
 
 
 def longest_terms(words: Iterable[str]) -> list[str]:
@@ -92,7 +90,7 @@ def longest_terms(words: Iterable[str]) -> list[str]:
 
 def shingles(text: str, size: int = 3) -> frozenset[str]:
     """Character ``size``-grams of ``text``'s words, ignoring punctuation and spacing."""
-    letters = "".join(_WORD.findall(normalise(text)))
+    letters = "".join(_WORD.findall(match_form(text)))
     return frozenset(letters[i : i + size] for i in range(max(len(letters) - size + 1, 1)))
 
 
@@ -105,7 +103,7 @@ def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8)
 
 
 class ChineseTokenizer:
-    """jieba search-mode words + character bigrams, minus stopwords."""
+    """jieba search-mode words + character bigrams, minus stopwords, on ``match_form`` text."""
 
     def __init__(
         self,
@@ -143,7 +141,7 @@ class ChineseTokenizer:
     def _cut(self, text: str) -> tuple[str, ...]:
         keep_single = self.settings.single_chars
         out = []
-        for word in self._jieba.cut_for_search(normalise(text)):
+        for word in self._jieba.cut_for_search(match_form(text)):
             word = word.strip()
             if not word or not _WORD.search(word):
                 continue
@@ -157,7 +155,10 @@ class ChineseTokenizer:
     def __call__(self, text: str, cached: bool = True) -> list[str]:
         tokens = self.words(text, cached)
         if self.settings.bigrams:
-            for run in _CJK_RUN.findall(normalise(text)):
+            # A Latin word or a number counts twice, as a Chinese word does (itself and its
+            # bigrams): a rare acronym ("CPPCC") weighs what a rare Chinese word weighs.
+            tokens.extend(_BIGRAM_MARK + word for word in tokens if len(word) > 1 and _LATIN.fullmatch(word))
+            for run in _CJK_RUN.findall(match_form(text)):
                 tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
         return tokens
 
@@ -339,7 +340,7 @@ class LexicalIndex:
 
     def knows(self, token: str) -> bool:
         """Whether ``token`` occurs in any indexed passage."""
-        return normalise(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
+        return match_form(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when nothing matches)."""

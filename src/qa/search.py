@@ -15,7 +15,8 @@ import numpy as np
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError, StaleIndexError
 from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
-from qa.lexical import near_duplicate, normalise, quoted_phrases, shingles
+from qa.lexical import near_duplicate, quoted_phrases, shingles
+from qa.normalise import match_form, question_for_model
 from qa.passages import Passage, sentences_of
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ class Retriever:
             in_filter[:] = False
             in_filter[allowed] = True
             lexical_all = np.where(in_filter, lexical_all, -1.0)
-        q = self.embedder.encode_queries([text])
+        q = self.embedder.encode_queries([question_for_model(text)])
         top = min(len(index.passages), _CANDIDATES)
         _, dense_ids = index.vectors.search(q, top, allowed)
         allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
@@ -205,7 +206,7 @@ class Retriever:
         rows = self.index.sentence_rows(passage_row)
         if not rows:
             return ()
-        q = self.embedder.encode_queries([clean_query(query)])[0]
+        q = self.embedder.encode_queries([question_for_model(clean_query(query))])[0]
         vectors = self.index.sentences.vectors(np.arange(rows.start, rows.stop)) @ q
         texts = sentences_of(self.index.passages[passage_row].text)
         order = np.argsort(-vectors, kind="stable")[:limit]
@@ -242,8 +243,8 @@ class Retriever:
                 continue
             if len(hits) == k:
                 continue  # still scanning: a lower candidate may repeat a chosen passage
-            key = normalise(passage.text)
-            matched = tuple(w for w in words if w in key)
+            key = match_form(passage.text)
+            matched = tuple(w for w in words if len(w) > 1 and w in key)  # never a lone character or digit
             by_meaning = row in dense_top
             found_by: Literal["words", "meaning", "both"] = (
                 "both" if matched and by_meaning else ("words" if matched else "meaning")
@@ -301,7 +302,7 @@ def _phrase_bonus(query: str, texts: list[str]) -> np.ndarray:
     phrases = quoted_phrases(query)
     if not phrases:
         return np.zeros(len(texts))
-    return np.array([10.0 if all(p in normalise(t) for p in phrases) else 0.0 for t in texts])
+    return np.array([10.0 if all(p in match_form(t) for p in phrases) else 0.0 for t in texts])
 
 
 def _load_embedder_for(index_dir: Path) -> Embedder:

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from qa.lexical import longest_terms, normalise
+from qa.lexical import longest_terms
+from qa.normalise import match_form, match_form_with_offsets
 from qa.passages import Passage
 from qa.search import Hit
 
@@ -42,24 +43,12 @@ class _Span:
     end: int
 
 
-def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
-    # Terms are matched on NFKC + lower case text (as in the index); keep each normalised
-    # character's position in the original so highlights land on the original characters.
-    chars: list[str] = []
-    origin: list[int] = []
-    for position, char in enumerate(text):
-        for normalised_char in normalise(char):
-            chars.append(normalised_char)
-            origin.append(position)
-    return "".join(chars), origin
-
-
 def term_spans(text: str, terms: Iterable[str]) -> list[_Span]:
     """Non-overlapping spans of ``text`` where ``terms`` occur, longest terms first."""
-    normalised, origin = _normalised_with_offsets(text)
+    normalised, origin = match_form_with_offsets(text)
     taken = [False] * len(text)
     spans: list[_Span] = []
-    for term in sorted({normalise(t) for t in terms if t}, key=len, reverse=True):
+    for term in sorted({match_form(t) for t in terms if len(t) > 1}, key=len, reverse=True):
         for match in re.finditer(re.escape(term), normalised):
             start, end = origin[match.start()], origin[match.end() - 1] + 1
             if not any(taken[start:end]):
