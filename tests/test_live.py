@@ -12,16 +12,17 @@ from conftest import FakeEmbedder
 
 from qa.atomic import swap_into_place
 from qa.build import build_index
+from qa.gate import GateSettings
 from qa.index import IndexLayout, load_index
 from qa.live import LiveRetriever
-from qa.search import FusionSettings, Retriever
+from qa.search import Retriever
 from qa.ui import ChatService, Conversation, FeedbackLog
 
 NEW_SPEECH = (
     "在政协文史工作会议上的讲话\n要做好文史资料征集工作,抢救性收集亲历、亲见、亲闻的史料,讲好政协故事。\n"
 )
 # The fake embedder's cosines mean nothing; let the lexical side decide relevance.
-LEXICAL_GATE = FusionSettings(min_dense=2.0)
+LEXICAL_GATE = GateSettings(dense_margin=2.0)
 
 
 @pytest.fixture
@@ -37,14 +38,14 @@ def _add_speech_and_rebuild(seeds: Path, index_dir: Path) -> None:
 
 
 def test_reload_switches_to_the_rebuilt_index(index_dir: Path, tiny_seeds: Path) -> None:
-    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), fusion=LEXICAL_GATE))
+    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), gate=LEXICAL_GATE))
     before = live.current()
     assert before.search("文史资料征集", k=3) == []
     assert live.reload() is False, "nothing changed yet"
     _add_speech_and_rebuild(tiny_seeds, index_dir)
     assert live.reload() is True
     after = live.current()
-    assert after is not before and after.embedder is before.embedder and after.fusion is LEXICAL_GATE
+    assert after is not before and after.embedder is before.embedder and after.gate is LEXICAL_GATE
     assert after.search("文史资料征集", k=3)[0].source == "c.txt"
     assert before.search("文史资料征集", k=3) == [], "the old retriever still answers from the old index"
 
@@ -79,7 +80,7 @@ def test_a_broken_new_index_is_not_used_and_the_old_one_keeps_serving(
 def test_service_lists_new_documents_after_a_rebuild(
     index_dir: Path, tiny_seeds: Path, tmp_path: Path
 ) -> None:
-    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), fusion=LEXICAL_GATE))
+    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), gate=LEXICAL_GATE))
     service = ChatService(live, FeedbackLog(tmp_path / "feedback.jsonl"))
     assert [source for _, source in service.document_choices()] == ["a.txt", "b.txt"]
     _add_speech_and_rebuild(tiny_seeds, index_dir)
@@ -94,7 +95,7 @@ def test_service_lists_new_documents_after_a_rebuild(
 def test_answers_during_rebuilds_each_come_from_one_whole_index(
     index_dir: Path, tiny_seeds: Path, tmp_path: Path
 ) -> None:
-    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), fusion=LEXICAL_GATE), check_every=0.0)
+    live = LiveRetriever(Retriever(index_dir, embedder=FakeEmbedder(), gate=LEXICAL_GATE), check_every=0.0)
     service = ChatService(live, FeedbackLog(tmp_path / "feedback.jsonl"))
     passages_of: dict[str, set[str]] = {}
     passages_of[live.current().index.build_id] = {p.passage_id for p in live.current().passages}
@@ -136,7 +137,7 @@ def test_answers_during_rebuilds_each_come_from_one_whole_index(
 
 
 def test_a_rebuild_between_loading_and_following_is_not_missed(index_dir: Path, tiny_seeds: Path) -> None:
-    loaded_before = Retriever(index_dir, embedder=FakeEmbedder(), fusion=LEXICAL_GATE)
+    loaded_before = Retriever(index_dir, embedder=FakeEmbedder(), gate=LEXICAL_GATE)
     _add_speech_and_rebuild(tiny_seeds, index_dir)  # lands before the LiveRetriever looks
     live = LiveRetriever(loaded_before)
     assert live.reload() is True

@@ -138,7 +138,8 @@ def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
     tmp_path, fake_embedder
 ) -> None:
     from qa.build import build_index
-    from qa.search import FusionSettings, Retriever
+    from qa.gate import GateSettings
+    from qa.search import Retriever
 
     shared = (
         "政协委员要不断提高政治把握能力、调查研究能力、联系群众能力和合作共事能力,"
@@ -156,8 +157,8 @@ def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
         encoding="utf-8",
     )
     build_index(folder, tmp_path / "index", fake_embedder)
-    gate_open = FusionSettings(min_lexical=0.0, min_dense=0.0)
-    hits = Retriever(tmp_path / "index", embedder=fake_embedder, fusion=gate_open).search(
+    gate_open = GateSettings(dense_margin=-1.0, coverage_margin=-1.0)
+    hits = Retriever(tmp_path / "index", embedder=fake_embedder, gate=gate_open).search(
         "怎样提高政治把握能力", k=3
     )
     twins = [h for h in hits if "政治把握能力" in h.text]

@@ -19,11 +19,14 @@ from qa.errors import (
     QAError,
     StaleIndexError,
 )
-from qa.search import Hit, Retriever, search
+from qa.gate import GateSettings
+from qa.search import Answer, Hit, Retriever, search
 
 __all__ = [
+    "Answer",
     "BuildInProgressError",
     "DocumentError",
+    "GateSettings",
     "Hit",
     "IndexCorruptError",
     "IndexNotFoundError",

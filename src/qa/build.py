@@ -43,6 +43,7 @@ from qa.lexical import (
 )
 from qa.normalise import simplified
 from qa.passages import ChunkSettings, Passage, make_passages, sentences_of
+from qa.search import Retriever
 from qa.store import HNSW_THRESHOLD, FaissStore, VectorStore, choose_kind, faiss_version
 from qa.table import write_passages
 
@@ -244,6 +245,9 @@ def _build_locked(
         )
         manifest["fingerprint"] = fingerprint(manifest)
         write_json(layout.manifest, manifest)  # last: a folder without it is not an index
+        # The gate's background: how close questions this collection cannot answer come to it.
+        manifest["gate_background"] = asdict(Retriever(scratch, embedder=embedder).background)
+        write_json(layout.manifest, manifest)
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(documents), index_dir)
     return manifest
 

@@ -188,12 +188,13 @@ def _search(args: argparse.Namespace) -> int:
     from qa.search import Retriever
 
     embedder = _embedder(args.model) if args.model else None
-    hits = Retriever(args.index, embedder=embedder).search(args.question, k=args.k, mode=args.mode)
+    found = Retriever(args.index, embedder=embedder).answer(args.question, k=args.k, mode=args.mode)
+    hits = found.hits
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
     if not hits:
-        print("未找到相关内容。(No passage in the indexed speeches answers this question.)")
+        print(f"{found.message} (No passage in the indexed documents answers this question.)")
         return 0
     for rank, hit in enumerate(hits, 1):
         where = " · ".join(

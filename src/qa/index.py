@@ -39,6 +39,7 @@ from qa.lexical import (
     default_user_dictionary,
     dictionary_hash,
 )
+from qa.normalise import NORMALISATION
 from qa.store import FaissStore, VectorStore
 from qa.table import PassageTable
 
@@ -281,6 +282,12 @@ def load_index(
     vectors = FaissStore.load(layout.vectors, REBUILD_HINT)
     sentences = FaissStore.load(layout.sentences, REBUILD_HINT)
     sentence_owner = _read_array(layout.sentence_owner)
+    if manifest["lexical"].get("normalisation") != NORMALISATION:
+        raise StaleIndexError(
+            f"Index at {index_dir} was built with another normalisation of the text "
+            f"({manifest['lexical'].get('normalisation', 'an older one')}, now {NORMALISATION}); "
+            f"{REBUILD_HINT}."
+        )
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
     if check_dictionary and (

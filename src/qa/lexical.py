@@ -74,8 +74,18 @@ def quoted_terms(texts: Iterable[str], max_len: int = 8) -> list[str]:
     return sorted(counts)
 
 
+def phrase_tokens(phrase: str) -> list[str]:
+    """The tokens every passage containing ``phrase`` has: its character bigrams and Latin words.
+
+    Unlike the words jieba cuts, these do not depend on the text around the phrase.
+    """
+    form = match_form(phrase)
+    tokens = [_BIGRAM_MARK + run[i : i + 2] for run in _CJK_RUN.findall(form) for i in range(len(run) - 1)]
+    return tokens + [_BIGRAM_MARK + word for word in _LATIN.findall(form) if len(word) > 1]
+
+
 def quoted_phrases(query: str) -> list[str]:
-    """Phrases the user put in quotes; they must match literally."""
+    """Phrases the user put in quotes (in ``match_form``); they must match literally."""
     return [match_form(p) for p in _QUOTED.findall(query)]
 
 
@@ -337,6 +347,20 @@ class LexicalIndex:
     def size(self) -> int:
         """Number of indexed passages."""
         return int(self._bm25.scores["num_docs"])  # type: ignore[attr-defined]
+
+    def rows_with(self, token: str) -> np.ndarray:
+        """The passages (rows) whose tokens include ``token`` (already in ``match_form``)."""
+        scores = self._bm25.scores  # type: ignore[attr-defined]
+        column = self._bm25.vocab_dict.get(token)  # type: ignore[attr-defined]
+        if column is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(scores["indices"][scores["indptr"][column] : scores["indptr"][column + 1]])
+
+    def idf(self, token: str) -> float:
+        """BM25's (Lucene) inverse document frequency of ``token``; a token no passage has gets the most."""
+        documents = self.size
+        frequency = len(self.rows_with(token))
+        return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
     def knows(self, token: str) -> bool:
         """Whether ``token`` occurs in any indexed passage."""

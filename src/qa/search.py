@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,8 +14,9 @@ import numpy as np
 
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError, StaleIndexError
+from qa.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
 from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
-from qa.lexical import near_duplicate, quoted_phrases, shingles
+from qa.lexical import near_duplicate, phrase_tokens, quoted_phrases, shingles
 from qa.normalise import match_form, question_for_model
 from qa.passages import Passage, sentences_of
 
@@ -28,27 +29,23 @@ Mode = Literal["hybrid", "lexical", "dense"]
 MAX_QUERY_CHARS = 500
 _CANDIDATES = 100
 _DUPLICATE_WINDOW = 50
+NO_ANSWER = "未找到相关内容。"
 
 
 @dataclass(frozen=True)
 class FusionSettings:
-    """How the two rankings are combined, and when nothing counts as relevant.
+    """How the two rankings are combined.
 
     Per query, BM25 is divided by the best BM25 score and the dense score (mean of the
     passage cosine and its best sentence's cosine) is taken as its margin over the median
     candidate, in units of ``dense_scale``. The fused score is
     ``lexical_weight * bm25 + (1 - lexical_weight) * dense``. Values were chosen with
-    ``eval/tune.py`` on the tuning half of the evaluation set.
-
-    A question is answered only when its best passage shares enough rare words with it
-    (BM25 >= ``min_lexical``) or is close enough in meaning (dense >= ``min_dense``).
-    Out-of-domain questions share only generic words and stay below both on this corpus.
+    ``eval/tune.py`` on the tuning half of the evaluation set. Whether anything is relevant
+    at all is the gate's decision (``qa.gate``).
     """
 
     lexical_weight: float = 0.3
     dense_scale: float = 0.1
-    min_lexical: float = 5.1
-    min_dense: float = 0.872
 
 
 @dataclass(frozen=True)
@@ -96,13 +93,27 @@ class Hit:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Every candidate's scores for one query (used by search and by the evaluation)."""
+    """Every candidate's scores for one query (used by search and by the evaluation).
+
+    ``coverage`` is the gate's word coverage; ``missing_phrases`` the quoted phrases no
+    passage contains (then there are no candidates).
+    """
 
     ids: np.ndarray
     fused: np.ndarray
     lexical: np.ndarray
     dense: np.ndarray
     relevant: bool
+    coverage: float = 0.0
+    missing_phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The hits for a question and, when there are none, why (in Chinese, for the reader)."""
+
+    hits: list[Hit]
+    message: str = ""
 
 
 def clean_query(query: str) -> str:
@@ -127,6 +138,7 @@ class Retriever:
         embedder: Embedder | None = None,
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
+        gate: GateSettings | None = None,
     ) -> None:
         index_dir = Path(index_dir)
         if seeds is not None:
@@ -138,6 +150,9 @@ class Retriever:
         self.embedder = embedder or _load_embedder_for(index_dir)
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
+        self.gate = gate or GateSettings()
+        recorded = self.index.manifest.get("gate_background")
+        self.background = Background(**recorded) if recorded else self.measure_background()
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
 
     @property
@@ -146,16 +161,24 @@ class Retriever:
         return self.index.passages
 
     def rank(self, query: str, mode: Mode = "hybrid", sources: list[str] | None = None) -> Ranking:
-        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files."""
+        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files.
+
+        Quoted phrases are requirements: only passages containing every one are candidates,
+        and when one is there, the question is answered whatever the gate says.
+        """
         text = clean_query(query)
         index = self.index
         allowed = index.rows_of_sources(sources) if sources else None
-        lexical_all = index.lexical.scores(text)
         in_filter = np.ones(len(index.passages), dtype=bool)
         if allowed is not None:
             in_filter[:] = False
             in_filter[allowed] = True
-            lexical_all = np.where(in_filter, lexical_all, -1.0)
+        phrases = tuple(quoted_phrases(text))
+        required = self._rows_with_phrases(phrases, in_filter) if phrases else None
+        if required is not None and len(required) == 0:
+            empty = np.zeros(0)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, phrases)
+        lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
         q = self.embedder.encode_queries([question_for_model(text)])
         top = min(len(index.passages), _CANDIDATES)
         _, dense_ids = index.vectors.search(q, top, allowed)
@@ -166,7 +189,8 @@ class Retriever:
             if sentence >= 0:
                 best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
         lexical_ids = top_rows(lexical_all, top)
-        ids = np.unique(np.concatenate([dense_ids[0], lexical_ids, list(best_sentence)])).astype(np.int64)
+        found = [dense_ids[0], lexical_ids, list(best_sentence)]
+        ids = np.unique(np.concatenate(found if required is None else [required])).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
         if len(ids) == 0:  # a filter whose documents have no passages
@@ -185,21 +209,38 @@ class Retriever:
             fused = dense_norm
         else:
             fused = fusion.lexical_weight * lexical_norm + (1 - fusion.lexical_weight) * dense_norm
-        fused = fused + _phrase_bonus(text, [index.passages[i].text for i in ids])
         # A question made only of question and function words ("那具体要怎么做?") names no
         # topic; e5 still finds it close to many passages, which would be noise.
-        has_topic = bool(index.lexical.tokenizer.words(text))
-        relevant = has_topic and self.is_relevant(float(lexical.max()), float(dense.max()), mode)
-        return Ranking(ids, fused, lexical, dense, relevant)
+        words = index.lexical.tokenizer.words(text)
+        covered = self.coverage(words, ids[np.argsort(-fused, kind="stable")[: self.gate.passages]])
+        answered = bool(words) and is_relevant(covered, float(dense.max()), self.background, self.gate, mode)
+        return Ranking(ids, fused, lexical, dense, answered or required is not None, covered)
 
-    def is_relevant(self, best_lexical: float, best_dense: float, mode: Mode = "hybrid") -> bool:
-        """Whether anything in the index answers the question (else the result is empty)."""
-        f = self.fusion
-        if mode == "lexical":
-            return best_lexical >= f.min_lexical
-        if mode == "dense":
-            return best_dense >= f.min_dense
-        return best_lexical >= f.min_lexical or best_dense >= f.min_dense
+    def measure_background(self) -> Background:
+        """This collection's background for the gate: how close the probe questions come to it.
+
+        ``qa build`` records it in the manifest; an index built before that measures it on load.
+        """
+        self.background = Background(dense=1.0, coverage=1.0)  # nothing passes while measuring
+        rankings = [self.rank(question) for question in probe_questions()]
+        return Background.of([(r.coverage, float(r.dense.max()) if len(r.ids) else 0.0) for r in rankings])
+
+    def coverage(self, words: Sequence[str], rows: Iterable[int]) -> float:
+        """The gate's coverage of the question ``words`` by the passages ``rows`` (see ``qa.gate``)."""
+        lexical = self.index.lexical
+        weights = word_weights(words, {word: lexical.idf(word) for word in words})
+        passages = (self.index.passages[int(row)] for row in rows)
+        return coverage(weights, (" ".join([*p.section_path, p.text]) for p in passages))
+
+    def _rows_with_phrases(self, phrases: Sequence[str], in_filter: np.ndarray) -> np.ndarray:
+        """The passages (within the filter) whose text contains every phrase."""
+        lexical = self.index.lexical
+        rows = np.flatnonzero(in_filter)
+        for token in (token for phrase in phrases for token in phrase_tokens(phrase)):
+            rows = np.intersect1d(rows, lexical.rows_with(token))
+        passages = self.index.passages
+        kept = [row for row in rows if all(p in match_form(passages[int(row)].text) for p in phrases)]
+        return np.array(kept, dtype=np.int64)
 
     def best_sentences(self, query: str, passage_row: int, limit: int = 2) -> tuple[str, ...]:
         """The passage's sentences closest in meaning to ``query``, best first."""
@@ -215,7 +256,13 @@ class Retriever:
     def search(
         self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
     ) -> list[Hit]:
-        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant.
+        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant (``answer``)."""
+        return self.answer(query, k, mode, sources).hits
+
+    def answer(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+    ) -> Answer:
+        """The best ``k`` passages for ``query``, best first, or none and the reason.
 
         ``sources`` restricts the search to those files (names as in ``Hit.source``). A passage
         that repeats one already chosen (the same or a near-identical formulation) is not shown
@@ -224,8 +271,11 @@ class Retriever:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         ranking = self.rank(query, mode, sources)
+        if ranking.missing_phrases:
+            quoted = "、".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
+            return Answer([], f"没有段落包含{quoted}。")
         if not ranking.relevant:
-            return []
+            return Answer([], NO_ANSWER)
         words = sorted(set(self.index.lexical.tokenizer.words(clean_query(query))), key=len, reverse=True)
         dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
@@ -261,7 +311,7 @@ class Retriever:
                     best_sentences=self.best_sentences(query, row),
                 )
             )
-        return hits
+        return Answer(hits)
 
     def neighbours(
         self, passage_id: str, before: int = 1, after: int = 1
@@ -295,14 +345,6 @@ def _with_also(hit: Hit, title: str) -> Hit:
     if title == hit.doc_title or title in hit.also_in:
         return hit
     return replace(hit, also_in=(*hit.also_in, title))
-
-
-def _phrase_bonus(query: str, texts: list[str]) -> np.ndarray:
-    # Quoted phrases must match literally: passages that contain them all rank first.
-    phrases = quoted_phrases(query)
-    if not phrases:
-        return np.zeros(len(texts))
-    return np.array([10.0 if all(p in match_form(t) for p in phrases) else 0.0 for t in texts])
 
 
 def _load_embedder_for(index_dir: Path) -> Embedder:

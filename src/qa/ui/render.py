@@ -175,12 +175,12 @@ def user_message(question: str) -> str:
     return f'<div class="qa-question">{escape(question)}</div>'
 
 
-def answer(cards: Sequence[str], note: str = "") -> str:
-    """The whole answer message: an optional note, then the cards (or the no-result message)."""
+def answer(cards: Sequence[str], note: str = "", empty: str = NO_RESULT) -> str:
+    """The whole answer message: an optional note, then the cards (or ``empty`` and a hint)."""
     head = f'<div class="qa-note">{escape(note)}</div>' if note else ""
     if not cards:
         return (
-            f'<div class="qa-answer">{head}<div class="qa-empty"><strong>{NO_RESULT}</strong>'
+            f'<div class="qa-answer">{head}<div class="qa-empty"><strong>{escape(empty)}</strong>'
             f"<br>{escape(NO_RESULT_HINT)}</div></div>"
         )
     return f'<div class="qa-answer">{head}{"".join(cards)}</div>'

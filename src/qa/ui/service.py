@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from qa.live import LiveRetriever
-from qa.search import MAX_QUERY_CHARS, Hit, Retriever, clean_query
+from qa.search import MAX_QUERY_CHARS, Answer, Hit, Retriever, clean_query
 from qa.ui import render
 from qa.ui.conversation import Conversation, Query, Turn, build_query
 from qa.ui.feedback import FeedbackLog, FeedbackRecord
@@ -67,8 +67,8 @@ class ChatService:
         sources: list[str],
         shown: Collection[str] = (),
         retriever: Retriever | None = None,
-    ) -> tuple[Query, list[Hit]]:
-        """The query for ``question`` in its conversation and the best ``k`` hits for it.
+    ) -> tuple[Query, Answer]:
+        """The query for ``question`` in its conversation and the best ``k`` hits for it (or why none).
 
         A follow-up asks for more than was already said: passages in ``shown`` come after
         the new ones (they stay in the answer when there are not enough new ones).
@@ -77,10 +77,10 @@ class ChatService:
         lexical = retriever.index.lexical
         query = build_query(clean_query(question), topic, lexical.tokenizer.words, lexical.knows)
         extra = len(shown) if query.follow_up else 0
-        hits = retriever.search(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
+        found = retriever.answer(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
         if extra:
-            hits = sorted(hits, key=lambda h: h.passage_id in shown)[:k]
-        return query, hits
+            found = Answer(sorted(found.hits, key=lambda h: h.passage_id in shown)[:k], found.message)
+        return query, found
 
     def cards(
         self, hits: list[Hit], shown: Collection[str] = (), retriever: Retriever | None = None
@@ -103,7 +103,8 @@ class ChatService:
         k, chosen = self._check(retriever, k, sources)
         cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
-        query, hits = self.find(cleaned, conversation.topic, k, chosen, shown, retriever)
+        query, found = self.find(cleaned, conversation.topic, k, chosen, shown, retriever)
+        hits = found.hits
         notes = []
         if len(question.strip()) > MAX_QUERY_CHARS:
             notes.append(f"问题过长,只按前{MAX_QUERY_CHARS}个字检索。")
@@ -117,7 +118,9 @@ class ChatService:
             {"role": "user", "content": render.user_message(cleaned)},
             {
                 "role": "assistant",
-                "content": render.answer(self.cards(hits, shown, retriever), " ".join(notes)),
+                "content": render.answer(
+                    self.cards(hits, shown, retriever), " ".join(notes), found.message or render.NO_RESULT
+                ),
             },
         ]
         ids = tuple(h.passage_id for h in hits)
@@ -150,13 +153,14 @@ class ChatService:
         retriever = self.retriever
         k, chosen = self._check(retriever, k, documents)
         topic = clean_query(previous) if previous else None
-        query, hits = self.find(question, topic, k, chosen, retriever=retriever)
+        query, found = self.find(question, topic, k, chosen, retriever=retriever)
+        hits = found.hits
         return {
             "question": question,
             "query": query.text,
             "follow_up": query.follow_up,
             "build_id": retriever.index.build_id,
-            "message": "" if hits else render.NO_RESULT,
+            "message": "" if hits else found.message or render.NO_RESULT,
             "passages": [
                 {
                     "rank": rank,
