@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 _SPACE = re.compile(r"\s+")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,64 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
             hit1_paraphrase=sum(by_kind["paraphrase"]) / max(len(by_kind["paraphrase"]), 1),
         )
     return Report(len(inside), len(outside), results, failures)
+
+
+# How people type the same question: in traditional characters, with a space between
+# characters, with two characters swapped, with full-width digits, letters and punctuation.
+VARIANTS = ("original", "traditional", "spaced", "typo", "full-width")
+
+
+def variant(question: str, kind: str) -> str:
+    """``question`` typed another way (``VARIANTS``); deterministic."""
+    if kind == "traditional":
+        import opencc
+
+        converted: str = opencc.OpenCC("s2t").convert(question)
+        return converted
+    if kind == "spaced":
+        return " ".join(question)
+    if kind == "typo":
+        runs = sorted(_CJK_RUN.finditer(question), key=lambda m: -len(m.group()))
+        if not runs or len(runs[0].group()) < 3:
+            return question
+        i = runs[0].start() + len(runs[0].group()) // 2 - 1  # swap two characters in the longest run
+        return question[:i] + question[i + 1] + question[i] + question[i + 2 :]
+    if kind == "full-width":
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in question)
+    return question
+
+
+@dataclass
+class VariantResult:
+    """The fused ranker on one way of typing the in-domain questions."""
+
+    hit1: float
+    mrr10: float
+    in_domain_rejected: float
+
+
+def evaluate_variants(retriever: Retriever, questions: list[Question]) -> dict[str, VariantResult]:
+    """Fused hit@1, MRR@10 and rejection of the in-domain questions typed each way of ``VARIANTS``."""
+    inside = [q for q in questions if q.in_domain]
+    results = {}
+    for kind in VARIANTS:
+        ranked = [
+            answer_rank(retriever, replace(q, question=variant(q.question, kind)), "hybrid") for q in inside
+        ]
+        n = max(len(inside), 1)
+        results[kind] = VariantResult(
+            hit1=sum(rank == 1 for rank, _ in ranked) / n,
+            mrr10=sum(1 / rank for rank, _ in ranked if rank) / n,
+            in_domain_rejected=sum(not relevant for _, relevant in ranked) / n,
+        )
+    return results
+
+
+def format_variants(results: dict[str, VariantResult]) -> str:
+    """The variants as an aligned text table."""
+    lines = [f"{'typed as':<12}{'hit@1':>8}{'MRR@10':>8}{'ID rej':>8}"]
+    lines += [f"{k:<12}{r.hit1:>8.3f}{r.mrr10:>8.3f}{r.in_domain_rejected:>8.3f}" for k, r in results.items()]
+    return "\n".join(lines)
 
 
 def format_table(report: Report) -> str:

@@ -260,8 +260,8 @@ def load_index(
 ) -> LoadedIndex:
     """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given.
 
-    ``check_dictionary=False`` loads an index whose user dictionary or stopwords have
-    changed since (a build reusing its vectors does that); searching it would cut
+    ``check_dictionary=False`` loads an index whose user dictionary, stopwords or text
+    normalisation have changed since (a build reusing its vectors does that); searching it would cut
     questions differently from its passages.
     """
 
@@ -282,7 +282,7 @@ def load_index(
     vectors = FaissStore.load(layout.vectors, REBUILD_HINT)
     sentences = FaissStore.load(layout.sentences, REBUILD_HINT)
     sentence_owner = _read_array(layout.sentence_owner)
-    if manifest["lexical"].get("normalisation") != NORMALISATION:
+    if check_dictionary and manifest["lexical"].get("normalisation") != NORMALISATION:
         raise StaleIndexError(
             f"Index at {index_dir} was built with another normalisation of the text "
             f"({manifest['lexical'].get('normalisation', 'an older one')}, now {NORMALISATION}); "

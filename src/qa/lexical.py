@@ -86,7 +86,7 @@ def phrase_tokens(phrase: str) -> list[str]:
 
 def quoted_phrases(query: str) -> list[str]:
     """Phrases the user put in quotes (in ``match_form``); they must match literally."""
-    return [match_form(p) for p in _QUOTED.findall(query)]
+    return [phrase for p in _QUOTED.findall(query) if (phrase := match_form(p).strip())]
 
 
 def longest_terms(words: Iterable[str]) -> list[str]:

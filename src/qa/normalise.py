@@ -23,11 +23,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-NORMALISATION = "nfkc1+lower+opencc-t2s+numerals/1"
+NORMALISATION = "nfkc1+lower+opencc-t2s+cjk-spaces+numerals/2"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_OR_PUNCTUATION = rf"[{_CJK}\u3000-\u303f\uff00-\uffef]"
+_CJK_OR_PUNCTUATION = rf"[{_CJK}\u2018-\u201f\u3000-\u303f\uff00-\uffef]"  # with “” ‘’
 _CJK_SPACES = re.compile(rf"(?<={_CJK_OR_PUNCTUATION})\s+(?={_CJK_OR_PUNCTUATION})")
+_GAP = re.compile(r"(?<=\S) (?=\S)")
+_SPACED_GAP = re.compile(r"(?<![A-Za-z]) (?=\S)|(?<=\S) (?![A-Za-z])")
 _DIGITS = {
     "零": 0,
     "〇": 0,
@@ -120,6 +122,19 @@ def _rewrite(
     out.append(text[last:])
     positions.extend(origin[last:])
     return "".join(out), positions
+
+
+def unspaced_question(question: str) -> str:
+    """A question typed with a space after every character ("提 高 提 案 质 量 ?") without them.
+
+    Only when most characters are followed by a single space; spaces between two Latin
+    words stay ("how to", "Python 3").
+    """
+    gaps = _GAP.findall(question)
+    characters = len(question) - question.count(" ")
+    if characters < 2 or len(gaps) * 2 < characters:
+        return question
+    return _SPACED_GAP.sub("", question)
 
 
 def question_for_model(question: str) -> str:

@@ -17,7 +17,7 @@ from qa.errors import IndexNotFoundError, StaleIndexError
 from qa.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
 from qa.index import LoadedIndex, load_index, read_manifest, stale_reasons
 from qa.lexical import near_duplicate, phrase_tokens, quoted_phrases, shingles
-from qa.normalise import match_form, question_for_model
+from qa.normalise import match_form, question_for_model, unspaced_question
 from qa.passages import Passage, sentences_of
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ class Retriever:
         Quoted phrases are requirements: only passages containing every one are candidates,
         and when one is there, the question is answered whatever the gate says.
         """
-        text = clean_query(query)
+        text = unspaced_question(clean_query(query))
         index = self.index
         allowed = index.rows_of_sources(sources) if sources else None
         in_filter = np.ones(len(index.passages), dtype=bool)
