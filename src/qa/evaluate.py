@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 _SPACE = re.compile(r"\s+")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_QUOTED = re.compile(r"[“\"「『‘'][^”\"」』’']*[”\"」』’']")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
 
 
 # How people type the same question: in traditional characters, with a space between
-# characters, with two characters swapped, with full-width digits, letters and punctuation.
+# characters, with two characters swapped (outside quotes), with full-width digits, letters
+# and punctuation.
 VARIANTS = ("original", "traditional", "spaced", "typo", "full-width")
 
 
@@ -165,8 +167,9 @@ def variant(question: str, kind: str) -> str:
         return converted
     if kind == "spaced":
         return " ".join(question)
-    if kind == "typo":
-        runs = sorted(_CJK_RUN.finditer(question), key=lambda m: -len(m.group()))
+    if kind == "typo":  # not inside quotes: a misquoted phrase rightly finds nothing
+        unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), question)
+        runs = sorted(_CJK_RUN.finditer(unquoted), key=lambda m: -len(m.group()))
         if not runs or len(runs[0].group()) < 3:
             return question
         i = runs[0].start() + len(runs[0].group()) // 2 - 1  # swap two characters in the longest run
