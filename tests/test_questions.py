@@ -203,3 +203,10 @@ def test_an_index_cut_with_another_normalisation_is_refused_by_search(
         load_index(tmp_path / "index")
     rebuilt = build_index(tiny_seeds, tmp_path / "index", fake_embedder)
     assert rebuilt["build"]["passages_embedded"] == 0  # the vectors are reused; only the tokens are cut again
+
+
+def test_of_two_quoted_phrases_the_one_no_passage_contains_is_named(built) -> None:
+    retriever = built(CASES / "12-quoted-phrase" / "seeds")
+    assert retriever.answer("“口述回忆”和“委员议事厅”").message == "没有段落包含“委员议事厅”。"
+    together = retriever.answer("“口述回忆”和“问题清单”")  # each is somewhere, never in one passage
+    assert together.hits == [] and together.message == "没有段落同时包含“口述回忆”和“问题清单”。"

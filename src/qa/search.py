@@ -166,7 +166,7 @@ class Retriever:
         Quoted phrases are requirements: only passages containing every one are candidates,
         and when one is there, the question is answered whatever the gate says.
         """
-        text = unspaced_question(clean_query(query))
+        text = _question_text(query)
         index = self.index
         allowed = index.rows_of_sources(sources) if sources else None
         in_filter = np.ones(len(index.passages), dtype=bool)
@@ -176,8 +176,9 @@ class Retriever:
         phrases = tuple(quoted_phrases(text))
         required = self._rows_with_phrases(phrases, in_filter) if phrases else None
         if required is not None and len(required) == 0:
+            missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
             empty = np.zeros(0)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, phrases)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, missing)
         lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
         q = self.embedder.encode_queries([question_for_model(text)])
         top = min(len(index.passages), _CANDIDATES)
@@ -272,11 +273,12 @@ class Retriever:
             raise ValueError(f"k must be at least 1, got {k}")
         ranking = self.rank(query, mode, sources)
         if ranking.missing_phrases:
-            quoted = "、".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
-            return Answer([], f"没有段落包含{quoted}。")
+            quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
+            together = "同时" if len(ranking.missing_phrases) > 1 else ""
+            return Answer([], f"没有段落{together}包含{quoted}。")
         if not ranking.relevant:
             return Answer([], NO_ANSWER)
-        words = sorted(set(self.index.lexical.tokenizer.words(clean_query(query))), key=len, reverse=True)
+        words = sorted(set(self.index.lexical.tokenizer.words(_question_text(query))), key=len, reverse=True)
         dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
@@ -325,6 +327,11 @@ class Retriever:
         earlier = [p for p in passages[max(row - before, 0) : row] if p.source == source]
         later = [p for p in passages[row + 1 : row + 1 + after] if p.source == source]
         return earlier, later
+
+
+def _question_text(query: str) -> str:
+    """The question as ranking reads it: validated (``clean_query``) and without spaced-out characters."""
+    return unspaced_question(clean_query(query))
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

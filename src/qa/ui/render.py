@@ -15,9 +15,9 @@ from itertools import pairwise
 from qa.lexical import longest_terms
 from qa.normalise import match_form, match_form_with_offsets
 from qa.passages import Passage
-from qa.search import Hit
+from qa.search import NO_ANSWER, Hit
 
-NO_RESULT = "未找到相关内容。"
+NO_RESULT = NO_ANSWER
 NO_RESULT_HINT = (
     "这些讲话中没有与问题相关的段落。可以换一种说法,使用讲话中的关键词(如“履职能力”“协商议政”),"
     "或取消文档筛选后再试。"
