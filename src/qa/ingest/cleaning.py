@@ -1,17 +1,17 @@
-"""Turn a scraped web page or a printed speech into its title, date and body paragraphs.
+"""What a line of a scraped page, a printed speech or an official document is.
 
-The rules are general ones for Chinese document-sharing and government sites and for
-speeches as they are printed, not a list of the lines in our seeds:
+The recognisers ``qa.ingest.page`` applies in order; general ones for Chinese
+document-sharing and government sites and for speeches as they are printed, not a list of
+the lines in our seeds:
 
-* a line is *boilerplate* when it looks like site furniture: navigation bars, page
-  markers, upload/publish metadata, copyright/ICP/police-record/visitor-counter footers,
-  "read more"/"preview ended" prompts and, on short lines, ads and membership offers;
-  a numbered heading ("（二）强化技术支持") never is;
-* the body starts at the speech title (or the first prose line) and ends at the last
-  prose line or a short closing ("谢谢大家！") right after it, so menus and link lists
-  above and below it fall away;
-* the date, speaker and subtitle lines right under the title are metadata, not body;
-* numbered page fragments cut mid-sentence ("1、… 科学精准推" / "2、进,…") are joined.
+* site furniture by its words (``furniture_rule``): navigation bars, page markers,
+  upload/publish metadata, copyright/ICP/police-record/visitor-counter footers,
+  "read more"/"preview ended" prompts and, on short lines, ads and membership offers; a
+  numbered heading ("（二）强化技术支持") never is;
+* the title (``find_title``, also wrapped over lines), and the date, speaker, subtitle and
+  promulgation lines right under it (``metadata_under_title``), which are metadata;
+* salutations, closings, prose, dates (``find_date``, also 二〇二四年一月十八日);
+* numbered page fragments cut mid-sentence ("1、… 科学精准推" / "2、进,…"), joined back.
 """
 
 from __future__ import annotations

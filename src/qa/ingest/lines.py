@@ -37,7 +37,7 @@ _GLUED_NUMBER = re.compile(rf"(?:^|(?<=\s)){DOCUMENT_NUMBER.pattern}(?=\s|$)")
 _TOKEN = re.compile(r"\S+")
 _LAST_SENTENCE_END = re.compile(r"[。！？!?][^。！？!?]*$")
 # Shorter lines are left whole: a paragraph, or a line a format reader already made.
-LONG_LINE = 100
+_LONG_LINE = 100
 
 
 def despace(line: TrackedText) -> TrackedText:
@@ -57,7 +57,7 @@ def split_run(line: TrackedText) -> list[TrackedText]:
     Long paragraphs are cut at sentence ends later, into passages (``qa.passages``).
     """
     text = line.text
-    if len(text) < LONG_LINE:
+    if len(text) < _LONG_LINE:
         return [line]
     cuts = {m.start() for m in _RUN_BREAK.finditer(text)}
     for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, _GLUED_NUMBER):
