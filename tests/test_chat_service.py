@@ -53,6 +53,15 @@ def test_out_of_domain_question_gets_the_no_result_message_and_keeps_the_topic(s
     assert second.topic == first.topic == FLAGSHIP
 
 
+def test_a_quoted_phrase_no_passage_contains_is_named_on_the_page_and_in_the_api(
+    service: ChatService,
+) -> None:
+    reply = service.respond("“委员议事厅”有什么作用", 3, None, Conversation()).messages[-1]["content"]
+    assert "没有段落包含“委员议事厅”。" in html.unescape(reply) and "qa-card" not in reply
+    result = service.api_search("“委员议事厅”有什么作用")
+    assert result["passages"] == [] and result["message"] == "没有段落包含“委员议事厅”。"
+
+
 def test_follow_up_searches_the_combined_intent_and_prefers_new_passages(service: ChatService) -> None:
     first = service.respond(FLAGSHIP, 3, None, Conversation())
     second = service.respond("那具体要怎么做?", 3, None, first)
