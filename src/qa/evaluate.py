@@ -6,6 +6,7 @@ span. Out-of-domain questions must get an empty answer.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -158,12 +159,17 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
 VARIANTS = ("original", "traditional", "spaced", "typo", "full-width")
 
 
+@functools.cache
+def _to_traditional() -> object:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
 def variant(question: str, kind: str) -> str:
     """``question`` typed another way (``VARIANTS``); deterministic."""
     if kind == "traditional":
-        import opencc
-
-        converted: str = opencc.OpenCC("s2t").convert(question)
+        converted: str = _to_traditional().convert(question)  # type: ignore[attr-defined]
         return converted
     if kind == "spaced":
         return " ".join(question)

@@ -146,12 +146,16 @@ class ChineseTokenizer:
         ``cached=False`` for passages at build time: a cache of 4096 passages' words is
         ~160 MB that no question will ask for again.
         """
-        return list(self._cut_cached(text) if cached else self._cut(text))
+        return self._words_of(match_form(text), cached)
 
-    def _cut(self, text: str) -> tuple[str, ...]:
+    def _words_of(self, form: str, cached: bool) -> list[str]:
+        return list(self._cut_cached(form) if cached else self._cut(form))
+
+    def _cut(self, form: str) -> tuple[str, ...]:
+        """The content words of text already in ``match_form``."""
         keep_single = self.settings.single_chars
         out = []
-        for word in self._jieba.cut_for_search(match_form(text)):
+        for word in self._jieba.cut_for_search(form):
             word = word.strip()
             if not word or not _WORD.search(word):
                 continue
@@ -163,12 +167,13 @@ class ChineseTokenizer:
         return tuple(out)
 
     def __call__(self, text: str, cached: bool = True) -> list[str]:
-        tokens = self.words(text, cached)
+        form = match_form(text)  # once: at build time it is the costliest step for every passage
+        tokens = self._words_of(form, cached)
         if self.settings.bigrams:
             # A Latin word or a number counts twice, as a Chinese word does (itself and its
             # bigrams): a rare acronym ("CPPCC") weighs what a rare Chinese word weighs.
             tokens.extend(_BIGRAM_MARK + word for word in tokens if len(word) > 1 and _LATIN.fullmatch(word))
-            for run in _CJK_RUN.findall(match_form(text)):
+            for run in _CJK_RUN.findall(form):
                 tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
         return tokens
 

@@ -25,8 +25,9 @@ from collections.abc import Callable
 
 NORMALISATION = "nfkc1+lower+opencc-t2s+cjk-spaces+numerals/2"
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_OR_PUNCTUATION = rf"[{_CJK}\u2018-\u201f\u3000-\u303f\uff00-\uffef]"  # with “” ‘’
+# The CJK unified ideographs (with extension A and the compatibility block), as a regex class body.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_OR_PUNCTUATION = rf"[{CJK}\u2018-\u201f\u3000-\u303f\uff00-\uffef]"  # with “” ‘’
 _CJK_SPACES = re.compile(rf"(?<={_CJK_OR_PUNCTUATION})\s+(?={_CJK_OR_PUNCTUATION})")
 _GAP = re.compile(r"(?<=\S) (?=\S)")
 _SPACED_GAP = re.compile(r"(?<![A-Za-z]) (?=\S)|(?<=\S) (?![A-Za-z])")

@@ -13,13 +13,13 @@ from itertools import pairwise, takewhile
 
 from qa.ingest.cleaning import is_date_line
 from qa.ingest.official import DOCUMENT_NUMBER, is_authority
+from qa.normalise import CJK
 from qa.tracked import TrackedText
 
 # Spaces between CJK characters, a PDF text-layer defect ("政 协 委 员").
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_OR_PUNCTUATION = _CJK + "\u3000-\u303f\uff00-\uffef"
+_CJK_OR_PUNCTUATION = CJK + "\u3000-\u303f\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK_OR_PUNCTUATION}]) (?=[{_CJK_OR_PUNCTUATION}])")
-_CJK_SPACED_RUN = re.compile(rf"[{_CJK}]( [{_CJK}]){{3,}}")
+_CJK_SPACED_RUN = re.compile(rf"[{CJK}]( [{CJK}]){{3,}}")
 # A numbered heading, article or attachment inside a long run of text starts a paragraph.
 _RUN_BREAK = re.compile(
     r"(?<=[。！？；;!?])\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
@@ -43,7 +43,7 @@ _LONG_LINE = 100
 def despace(line: TrackedText) -> TrackedText:
     """Remove the spaces of a line whose CJK characters are spaced out ("政 协 委 员 要")."""
     spaced = sum(len(m.group()) for m in _CJK_SPACED_RUN.finditer(line.text))
-    cjk = len(re.findall(rf"[{_CJK}]", line.text))
+    cjk = len(re.findall(rf"[{CJK}]", line.text))
     return line.sub(_CJK_SPACE) if cjk and spaced >= cjk else line
 
 
