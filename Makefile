@@ -54,7 +54,7 @@ eval: install
 	$(PY) -m qa eval
 
 screenshot: install browser
-	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_app_browser.py -k "attribution or out_of_domain"
+	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_app_browser.py -k "attribution or out_of_domain or phone_shows or opens_the_whole_document"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

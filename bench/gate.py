@@ -1,6 +1,6 @@
 """Does "nothing relevant" mean the same on another collection? The gate on three of them.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/gate.py [--seeds-gov-index DIR] [--cmrc-index DIR]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/gate.py [--seeds-gov-index DIR] [--cmrc-index DIR] [--misses]
 
 * **seeds**: the committed index and the evaluation set (121 in-domain, 35 out-of-domain);
 * **seeds + gov-work-reports**: the seeds with the 72 government work reports added as
@@ -12,8 +12,12 @@
   35 out-of-domain questions and its 121 questions about the speeches.
 
 For each: the background the build measured, hit@1 (first passage right; an empty answer is
-a miss), the share of in-domain questions rejected and of out-of-domain ones rejected, for
+a miss), the share of in-domain questions rejected (and of those whose first passage was
+right: what the gate cost) and of out-of-domain ones rejected, for
 the gate (``qa.gate``) and, beside it, the old fixed thresholds (BM25 >= 5.1 or e5 >= 0.872).
+``--misses`` lists, for the first two, the in-domain questions whose first passage lacks the
+answer and the out-of-domain questions answered, with that passage: the README's judgements
+of which of them a report answers anyway were made by reading this list.
 The shared corpora are read in place (``../shared/corpora``); without them only the seeds run.
 """
 
@@ -50,6 +54,7 @@ class Asked:
     right_first: bool
     answered: bool
     answered_before: bool  # by the old fixed thresholds
+    first: str = ""  # the first passage's document title and opening, for reading the misses
 
 
 def ask(retriever: Retriever, question: str, answers: tuple[str, ...]) -> Asked:
@@ -60,7 +65,22 @@ def ask(retriever: Retriever, question: str, answers: tuple[str, ...]) -> Asked:
     key = match_form(first.text).replace(" ", "")
     right = any(match_form(a).replace(" ", "") in key for a in answers)
     before = float(ranking.lexical.max()) >= OLD_MIN_BM25 or float(ranking.dense.max()) >= OLD_MIN_DENSE
-    return Asked(question, answers, right, ranking.relevant, before)
+    opening = f"《{first.doc_title}》{first.text[:120]}"
+    return Asked(question, answers, right, ranking.relevant, before, opening)
+
+
+def misses(name: str, inside: list[Asked], outside: list[Asked]) -> str:
+    """The questions to read by hand: in-domain ones not right at rank 1, out-of-domain ones answered."""
+    lines = [f"## {name}: in-domain questions whose first passage lacks the answer"]
+    lines += [
+        f"- [{'answered' if r.answered else 'rejected'}] {r.question} (expected {r.answers[0]})"
+        f"\n    {r.first}"
+        for r in inside
+        if not r.right_first
+    ]
+    lines.append(f"## {name}: out-of-domain questions answered")
+    lines += [f"- {r.question}\n    {r.first}" for r in outside if r.answered]
+    return "\n".join(lines)
 
 
 def report(name: str, retriever: Retriever, inside: list[Asked], outside: list[Asked]) -> str:
@@ -78,6 +98,7 @@ def report(name: str, retriever: Retriever, inside: list[Asked], outside: list[A
         f"{share(inside, lambda r: r.right_first and r.answered):.3f}",
         f"{share(inside, lambda r: r.right_first):.3f}",
         f"{share(inside, lambda r: not r.answered):.3f}",
+        f"{share(inside, lambda r: r.right_first and not r.answered):.3f}",
         f"{share(outside, lambda r: not r.answered):.3f}",
         f"{share(inside, lambda r: not r.answered_before):.3f}",
         f"{share(outside, lambda r: not r.answered_before):.3f}",
@@ -114,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds-gov-index", type=Path, help="index of seeds + gov-work-reports (built if absent)"
     )
     parser.add_argument("--cmrc-index", type=Path, help="index of the CMRC 2018 passages (built if absent)")
+    parser.add_argument(
+        "--misses", action="store_true", help="also list the misses on the seeds and seeds + reports"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     embedder = OnnxEmbedder.load_default()
@@ -134,17 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     columns += ["hit@1, gate off"]
     columns += [
         "in-domain rejected",
+        "of them right at rank 1",
         "out-of-domain rejected",
         "old gate: in rejected",
         "old gate: out rejected",
     ]
     print("| " + " | ".join(columns) + " |")
-    print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    listed: list[str] = []
     for name, index, inside, outside in collections:
         retriever = Retriever(index, embedder=embedder)
         asked_in = [ask(retriever, q, answers) for q, answers in inside]
         asked_out = [ask(retriever, q, answers) for q, answers in outside]
         print(report(name, retriever, asked_in, asked_out), flush=True)
+        if args.misses and name != "CMRC 2018":
+            listed.append(misses(name, asked_in, asked_out))
+    if listed:
+        print("\n\n" + "\n\n".join(listed))
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.ui import ChatService, Conversation, FeedbackLog
-from qa.ui.render import NO_RESULT
+from qa.ui.render import NO_RESULT, NO_RESULT_FILTER_HINT, NO_RESULT_HINT
 
 FLAGSHIP = "政协委员怎样提高履职能力?"
 FLAGSHIP_PASSAGE = "001_ec7618cb6664527d.txt#31.1"
@@ -27,7 +27,7 @@ def test_answer_shows_the_passage_with_title_section_and_paragraph(service: Chat
     assert reply["role"] == "assistant"
     assert "要提高履职能力" in reply["content"]
     assert "《2022年在市委政协工作会议上讲话》" in reply["content"]
-    assert "三是切实强化政协委员责任担当 · 第31段" in reply["content"]
+    assert "二、把握工作重点……部分第13段 · 三是切实强化政协委员责任担当" in reply["content"]
     assert "<mark>履职能力</mark>" in reply["content"]
     assert reply["content"].count('class="qa-card"') == 3
     assert conversation.turns[1].passage_ids[0] == FLAGSHIP_PASSAGE
@@ -84,6 +84,59 @@ def test_a_new_topic_is_not_mixed_with_the_previous_one(service: ChatService) ->
     assert second.topic == "如何加强政协党的建设?"
 
 
+def test_a_short_question_naming_its_own_topic_is_searched_alone(service: ChatService) -> None:
+    first = service.respond("如何加强政协党的建设？", 3, None, Conversation())
+    second = service.respond("协商民主", 3, None, first)
+    assert second.turns[3].query == "协商民主" and not second.turns[3].follow_up
+    assert "结合上一个问题理解为" not in second.messages[-1]["content"]
+    assert second.topic == "协商民主"
+
+
+def test_respond_standalone_never_merges_with_the_topic(service: ChatService) -> None:
+    first = service.respond(FLAGSHIP, 3, None, Conversation())
+    alone = service.respond("在民主监督方面呢？", 3, None, first, standalone=True)
+    assert alone.turns[3].query == "在民主监督方面呢？" and not alone.turns[3].follow_up
+    assert "只按本问题检索，未结合上一个问题" in alone.messages[-1]["content"]
+
+
+def test_ask_alone_replaces_the_follow_up_answer_by_the_question_answered_alone(service: ChatService) -> None:
+    first = service.respond(FLAGSHIP, 3, None, Conversation())
+    merged = service.respond("在民主监督方面呢？", 2, None, first)
+    assert merged.turns[3].follow_up and merged.last_follow_up() is not None
+    assert merged.messages[-1]["options"] == [{"label": "只按本问题检索", "value": "只按本问题检索"}]
+    assert "options" not in first.messages[-1], "only a follow-up's answer offers it"
+    alone = service.ask_alone(merged)
+    assert len(alone.messages) == 4 and alone.messages[:2] == first.messages
+    turn = alone.turns[3]
+    assert turn.query == "在民主监督方面呢？" and not turn.follow_up and turn.k == 2
+    reply = alone.messages[-1]["content"]
+    assert "只按本问题检索，未结合上一个问题" in reply and "结合上一个问题理解为" not in reply
+    assert reply.count('class="qa-card"') == 2 and "民主监督" in html.unescape(reply)
+    assert alone.topic == "在民主监督方面呢？" and alone.last_follow_up() is None
+    assert "options" not in alone.messages[-1]
+    assert service.ask_alone(alone) is alone, "nothing to take back once answered alone"
+
+
+def test_ask_alone_of_a_question_without_topic_says_nothing_was_found(service: ChatService) -> None:
+    merged = service.respond("那具体要怎么做？", 3, None, service.respond(FLAGSHIP, 3, None, Conversation()))
+    alone = service.ask_alone(merged)
+    reply = alone.messages[-1]["content"]
+    assert alone.turns[3].query == "那具体要怎么做？" and NO_RESULT in reply and "qa-card" not in reply
+    assert alone.topic == FLAGSHIP, "an unanswered question does not become the topic"
+
+
+def test_no_result_hint_mentions_the_document_filter_only_when_one_is_set(service: ChatService) -> None:
+    unfiltered = html.unescape(
+        service.respond("红烧肉怎么做?", 3, None, Conversation()).messages[-1]["content"]
+    )
+    assert NO_RESULT_HINT in unfiltered and "文档筛选" not in unfiltered
+    chosen = ["002_918bf7343061484a.txt"]
+    filtered = html.unescape(
+        service.respond("红烧肉怎么做?", 3, chosen, Conversation()).messages[-1]["content"]
+    )
+    assert NO_RESULT_HINT in filtered and NO_RESULT_FILTER_HINT in filtered
+
+
 def test_document_filter_restricts_every_passage_to_the_chosen_files(service: ChatService) -> None:
     chosen = ["002_918bf7343061484a.txt", "004_d709b2b97a0ad8c6.txt"]
     conversation = service.respond(FLAGSHIP, 5, chosen, Conversation())
@@ -130,8 +183,15 @@ def test_api_search_returns_json_with_full_attribution(service: ChatService) -> 
     assert top["passage_id"] == FLAGSHIP_PASSAGE
     for field in ("doc_title", "doc_date", "section", "paragraph", "source", "start", "end", "matched_terms"):
         assert field in top
-    assert top["rank"] == 1 and top["citation"].startswith("“要提高履职能力")
-    assert "第31段" in top["attribution"]
+    assert top["rank"] == 1
+    assert top["citation"].startswith(
+        "《2022年在市委政协工作会议上讲话》（2022年），二、把握工作重点……部分第13段：“要提高履职能力"
+    )
+    assert top["citation_gbt7714"].endswith(
+        "\n2022年在市委政协工作会议上讲话[Z]. [出版地不详]: [出版者不详], 2022."
+    )
+    assert "第13段" in top["attribution"] and top["source"] not in top["attribution"]
+    assert top["damaged"] is False and top["suspected_gaps"] == ()
 
 
 def test_api_search_follow_up_uses_the_previous_question(service: ChatService) -> None:
@@ -185,3 +245,27 @@ def test_a_huge_question_is_answered_with_a_note_that_it_was_cut(service: ChatSe
 def test_api_search_refuses_an_empty_question_with_a_specific_error(service: ChatService) -> None:
     with pytest.raises(ValueError, match="empty"):
         service.api_search("  \n ")
+
+
+def test_a_question_with_two_characters_swapped_says_what_was_searched(service) -> None:
+    conversation = service.respond("委员应当怎增样强履职意识?", 3, [], Conversation())
+    assert "疑有错字，已按“委员应当怎样增强履职意识?”检索。" in conversation.messages[-1]["content"]
+    assert service.api_search("委员应当怎增样强履职意识?")["corrected"] == "委员应当怎样增强履职意识?"
+
+
+def test_a_filter_on_documents_that_barely_touch_the_question_says_so(service) -> None:
+    question = "市政协的总协商品牌叫什么?"  # answered in 003 only
+    elsewhere = service.respond(question, 3, ["004_d709b2b97a0ad8c6.txt"], Conversation())
+    assert "所选文档中相关内容很少" in elsewhere.messages[-1]["content"]
+    assert service.api_search(question, 3, ["004_d709b2b97a0ad8c6.txt"])["few_in_filter"] is True
+    there = service.respond(question, 3, ["003_e9d8012ddcf1e712.txt"], Conversation())
+    assert "所选文档中相关内容很少" not in there.messages[-1]["content"]
+    assert service.api_search(question, 3, ["003_e9d8012ddcf1e712.txt"])["few_in_filter"] is False
+
+
+def test_a_question_without_chinese_that_finds_nothing_is_asked_for_in_chinese(service) -> None:
+    conversation = service.respond("How do members improve their work?", 3, [], Conversation())
+    content = conversation.messages[-1]["content"]
+    assert "问题里没有汉字" in content and NO_RESULT_HINT not in content
+    chinese = service.respond("红烧肉怎么做?", 3, [], Conversation()).messages[-1]["content"]
+    assert "问题里没有汉字" not in chinese and html.escape(NO_RESULT_HINT, quote=False) in chinese

@@ -210,3 +210,36 @@ def test_of_two_quoted_phrases_the_one_no_passage_contains_is_named(built) -> No
     assert retriever.answer("“口述回忆”和“委员议事厅”").message == "没有段落包含“委员议事厅”。"
     together = retriever.answer("“口述回忆”和“问题清单”")  # each is somewhere, never in one passage
     assert together.hits == [] and together.message == "没有段落同时包含“口述回忆”和“问题清单”。"
+
+
+# --- typos: two neighbouring characters swapped ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("委员应当怎增样强履职意识?", "委员应当怎样增强履职意识?"),
+        ("政协履职应围该绕什么展开?", "政协履职应该围绕什么展开?"),
+    ],
+)
+def test_a_swapped_pair_of_characters_is_swapped_back_and_answered_as_meant(
+    retriever, typed: str, meant: str
+) -> None:
+    assert retriever.index.lexical.transposition_fix(typed) == meant
+    answer = retriever.answer(typed, k=3)
+    assert answer.corrected == meant
+    assert ids(answer.hits) == ids(retriever.search(meant, k=3))
+
+
+def test_no_question_typed_correctly_is_changed(retriever) -> None:
+    from qa.evaluate import default_questions_path, load_questions
+    from qa.gate import probe_questions
+
+    questions = [q.question for q in load_questions(default_questions_path())] + probe_questions()
+    changed = {q: fixed for q in questions if (fixed := retriever.index.lexical.transposition_fix(q))}
+    assert changed == {}
+
+
+def test_a_quoted_phrase_is_never_corrected(retriever) -> None:
+    assert retriever.index.lexical.transposition_fix("“怎增样强”履职意识") is None
+    assert retriever.answer("“怎增样强”履职意识").corrected == ""

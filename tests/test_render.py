@@ -12,7 +12,9 @@ import pytest
 from qa.lexical import longest_terms
 from qa.passages import Passage
 from qa.search import Hit
-from qa.ui import render
+from qa.ui import reader, render
+from qa.ui.conversation import Conversation, Turn
+from qa.ui.service import question_for
 
 TITLE = "在市政协全体会议上的讲话"
 DATE = "2023年5月6日"
@@ -150,28 +152,28 @@ def test_paragraph_label_single_merged_and_split_paragraphs() -> None:
     )
 
 
-def test_attribution_joins_title_date_section_paragraph_and_file() -> None:
-    expected = " · ".join([f"《{TITLE}》", DATE, SECTION, "第3段", "a.txt"])
-    assert render.attribution(make_hit()) == expected
+def test_attribution_joins_title_date_and_place_and_names_the_file_only_when_asked() -> None:
+    assert render.attribution(make_hit()) == f"《{TITLE}》 · {DATE} · 第3段"
+    in_section = make_hit(section_paragraph=2)
+    assert render.attribution(in_section) == f"《{TITLE}》 · {DATE} · {SECTION}部分第2段"
+    assert render.attribution(in_section, with_file=True).endswith(" · a.txt")
 
 
 @pytest.mark.parametrize("missing", [None, ""])
 def test_attribution_leaves_out_missing_date_and_section(missing: str | None) -> None:
-    out = render.attribution(make_hit(doc_date=missing, section=missing))
-    assert out == f"《{TITLE}》 · 第3段 · a.txt"
+    out = render.attribution(make_hit(doc_date=missing, section=missing, section_path=()))
+    assert out == f"《{TITLE}》 · 第3段"
     assert " ·  · " not in out
 
 
-def test_citation_quotes_text_on_one_line_then_source() -> None:
-    out = render.citation(make_hit("第一行内容\n  第二行内容\n"))
-    assert out.startswith(f"“第一行内容 第二行内容”——《{TITLE}》（{DATE}）")
-    assert out.index(SECTION) < out.index("第3段")
-    assert "\n" not in out
+def test_citation_gives_source_then_the_text_quoted_on_one_line() -> None:
+    out = render.citation(make_hit("第一行内容\n  第二行内容\n", section_paragraph=1))
+    assert out == f"《{TITLE}》（{DATE}），{SECTION}部分第1段：“第一行内容 第二行内容”"
 
 
 def test_citation_without_date_has_no_empty_brackets() -> None:
-    out = render.citation(make_hit(doc_date=None, section=None))
-    assert out == f"“{TEXT}”——《{TITLE}》，第3段。"
+    out = render.citation(make_hit(doc_date=None, section=None, section_path=()))
+    assert out == f"《{TITLE}》，第3段：“{TEXT}”"
 
 
 def fenced(out: str) -> re.Match[str]:
@@ -185,7 +187,8 @@ def test_card_shows_rank_highlighted_text_attribution_and_citation() -> None:
     out = render.card(2, hit)
     assert '<div class="qa-rank">2</div>' in out
     assert "<mark>政协委员</mark>" in out and "<mark>履职能力</mark>" in out
-    assert render.escape(render.attribution(hit)) in out
+    assert f'<div class="qa-source">{render.source_line(hit)}</div>' in out
+    assert html.unescape(re.sub("<[^>]+>", "", render.source_line(hit))) == render.attribution(hit)
     assert fenced(out).group(2) == render.citation(hit)
     assert "上文已出现" not in out
 
@@ -248,3 +251,141 @@ def test_user_message_shows_no_tags() -> None:
     out = render.user_message("<b>x</b>")
     assert "<b>" not in out and "</b>" not in out
     assert "&lt;b&gt;x&lt;/b&gt;" in out
+
+
+# -- why a passage matched, and the title that opens the reader -----------------------------
+
+
+def test_explanation_by_meaning_says_once_that_no_word_is_shared() -> None:
+    out = render.explanation(make_hit(matched_terms=(), found_by="meaning"))
+    text = html.unescape(re.sub("<[^>]+>", "", out))
+    assert text == "按语义匹配（无相同词语）"
+    words = html.unescape(re.sub("<[^>]+>", "", render.explanation(make_hit(found_by="words"))))
+    assert words.startswith("匹配词：") and "按词语匹配" in words
+
+
+def test_source_line_title_is_a_button_carrying_the_passage_id() -> None:
+    hit = make_hit(passage_id='a.txt#3.1"><script>x</script>', doc_title="<b>讲话</b>")
+    out = render.source_line(hit)
+    button = re.search(r'<button type="button" class="qa-open-doc" value="([^"]*)"[^>]*>(.*?)</button>', out)
+    assert button is not None
+    assert html.unescape(button.group(1)) == hit.passage_id
+    assert html.unescape(button.group(2)) == "《<b>讲话</b>》"
+    assert "<script" not in out and "<b>" not in out
+
+
+# -- the reader: the whole document, the cited passage highlighted ---------------------------
+
+INTRO_TEXT = "各位委员，今天召开会议。"
+PART_ONE = "一、提高履职能力"
+RUN_IN = "一是加强学习"
+
+
+def doc_passage(paragraph: int, text: str, path: tuple[str, ...] = (), part: int = 1) -> Passage:
+    hit = make_hit(
+        text,
+        section=path[-1] if path else None,
+        section_path=path,
+        paragraph=paragraph,
+        paragraph_end=paragraph,
+        passage_id=f"a.txt#{paragraph}.{part}",
+    )
+    return Passage(**{name: getattr(hit, name) for name in Passage.__dataclass_fields__})
+
+
+DOCUMENT = [
+    doc_passage(1, INTRO_TEXT),
+    doc_passage(2, "政协委员要提高履职能力。", (PART_ONE,)),
+    doc_passage(3, f"{RUN_IN}。委员要学习理论，提高履职能力。", (PART_ONE, RUN_IN)),
+    doc_passage(4, "委员要深入调研。", (PART_ONE, RUN_IN)),
+]
+
+
+def reader_text(out: str) -> str:
+    return html.unescape(re.sub("<[^>]+>", "", out))
+
+
+def test_reader_shows_every_passage_in_order_and_highlights_the_cited_one() -> None:
+    out = reader.document(DOCUMENT, "a.txt#3.1")
+    text = reader_text(out)
+    positions = [text.index(p.text) for p in DOCUMENT]
+    assert positions == sorted(positions), "the passages in document order"
+    assert f"《{TITLE}》" in text and DATE in text and "共 4 段" in text
+    hits = re.findall(r'<div class="qa-doc-p qa-doc-hit" id="(qa-doc-\d+)"[^>]*aria-current="true"', out)
+    assert hits == [reader.anchor(2)], "exactly the cited passage, third in the document"
+    assert "第3段（所引段落）" in text
+    assert out.count('class="qa-doc-p') == 4
+
+
+def test_reader_outline_lists_each_heading_once_and_links_to_where_it_starts() -> None:
+    out = reader.document(DOCUMENT, "a.txt#1.1")
+    nav = re.search(r'<nav class="qa-outline".*?</nav>', out)
+    assert nav is not None
+    links = re.findall(r'<li class="qa-outline-(\d)"><a href="#([^"]+)"[^>]*>([^<]*)</a>', nav.group(0))
+    # A heading on a line of its own is shown as a heading; a run-in one ("一是加强学习。委员…")
+    # is already the start of its paragraph, so the outline links to that paragraph.
+    assert links == [("1", f"{reader.anchor(1)}-h1", PART_ONE), ("2", reader.anchor(2), RUN_IN)]
+    assert f'<h3 class="qa-doc-heading" id="{reader.anchor(1)}-h1">{PART_ONE}</h3>' in out
+    assert out.count(PART_ONE) == 2 and "<h4" not in out
+    assert "qa-outline" not in reader.document([doc_passage(1, INTRO_TEXT)], "a.txt#1.1")
+
+
+def test_reader_marks_the_question_words_in_every_passage() -> None:
+    out = reader.document(DOCUMENT, "a.txt#2.1", ["履职能力", "委员"])
+    assert marked(out).count("履职能力") == 2
+    assert marked(out).count("委员") == 4, "in every passage, the one before the first heading too"
+    assert "<mark>各</mark>" not in out
+    assert "<mark>" not in reader.document(DOCUMENT, "a.txt#2.1")
+
+
+def test_reader_shows_split_paragraph_parts_with_their_label() -> None:
+    out = reader.document([doc_passage(5, "前半。", part=1), doc_passage(5, "后半。", part=2)], "a.txt#5.2")
+    assert "第5段之2（所引段落）" in reader_text(out)
+
+
+def test_reader_escapes_document_text_headings_and_ids() -> None:
+    bad = doc_passage(1, "<script>alert(1)</script>正文", ("<img src=x onerror=alert(2)>",))
+    bad = replace(bad, passage_id='a.txt#1.1"><script>', doc_title="<script>alert(3)</script>")
+    out = reader.document([bad], bad.passage_id)
+    assert "<script" not in out.lower() and "<img" not in out.lower()
+    assert "qa-doc-hit" in out
+    assert "<script>alert(1)</script>正文" in reader_text(out)
+
+
+def test_reader_without_the_passage_says_the_index_changed() -> None:
+    assert reader.MISSING in reader_text(reader.missing())
+    assert reader.MISSING in reader_text(reader.document([], "a.txt#1.1"))
+
+
+def test_question_for_a_passage_is_what_its_answer_searched() -> None:
+    conversation = Conversation(
+        turns={
+            1: Turn(
+                "政协委员怎样提高履职能力？", "政协委员怎样提高履职能力？", ("a.txt#3.1", "a.txt#4.1"), 3
+            ),
+            3: Turn("那具体要怎么做？", "政协委员怎样提高履职能力？ 那具体要怎么做？", ("a.txt#4.1",), 3),
+        }
+    )
+    assert question_for(conversation, "a.txt#4.1", 0) == "政协委员怎样提高履职能力？"
+    assert question_for(conversation, "a.txt#4.1", 1).endswith("那具体要怎么做？")
+    assert question_for(conversation, "a.txt#4.1", 7).endswith("那具体要怎么做？"), "the latest by default"
+    assert question_for(conversation, "a.txt#3.1", 1) == "政协委员怎样提高履职能力？"
+    assert question_for(conversation, "b.txt#1.1") == ""
+
+
+# -- the page's own words: Chinese, with full-width punctuation ------------------------------
+
+
+def test_page_text_uses_full_width_punctuation() -> None:
+    from qa.ui import app, service
+
+    texts = [
+        app.INTRO,
+        app.HELP.replace("**", "").replace("\n- ", "\n"),
+        render.NO_RESULT_HINT,
+        *render.FOUND_BY_LABEL.values(),
+        reader.MISSING,
+        *service.EXAMPLES,
+    ]
+    for text in texts:
+        assert not re.search(r"[\u4e00-\u9fff][,:;?!()]|[,:;?!()][\u4e00-\u9fff]", text), text

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.normalise import NORMALISATION, match_form
+from qa.normalise import NORMALISATION, fold, match_form, match_form_with_offsets
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,10 @@ class ChineseTokenizer:
                 continue
             out.append(word)
         return tuple(out)
+
+    def single_characters(self, run: str) -> int:
+        """How many characters of a Chinese ``run`` (in ``match_form``) jieba leaves as words of their own."""
+        return sum(len(word) == 1 for word in self._jieba.cut(run, HMM=False))
 
     def __call__(self, text: str, cached: bool = True) -> list[str]:
         form = match_form(text)  # once: at build time it is the costliest step for every passage
@@ -370,6 +374,46 @@ class LexicalIndex:
     def knows(self, token: str) -> bool:
         """Whether ``token`` occurs in any indexed passage."""
         return match_form(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
+
+    def transposition_fix(self, question: str) -> str | None:
+        """``question`` with two neighbouring characters swapped back when that is clearly a typo, else None.
+
+        A swap ("怎增样强" for "怎样增强") breaks the words around it: it leaves at least two
+        character bigrams the collection never uses. The pair is swapped back when that lets
+        jieba join characters it had to leave single and turns unknown bigrams into known
+        ones, by four characters and bigrams together at least; the swap that gains most
+        wins. Quoted phrases are never changed. The thresholds were chosen on the evaluation
+        set's and CMRC 2018's questions, each with its middle pair swapped (a third to two
+        fifths are taken back; of the questions typed correctly, 0 of 210 are changed on the
+        seeds, 1 with the 72 government work reports added, 4 of 3,429 on CMRC).
+        """
+        form, origin = match_form_with_offsets(question)
+        quoted = [m.span() for m in _QUOTED.finditer(form)]
+        best_gain, best_at = 0, -1
+        for run in _CJK_RUN.finditer(form):
+            text = run.group()
+            singles, unknown = self.tokenizer.single_characters(text), self._unknown_bigrams(text)
+            for k in range(len(text) - 1):
+                at = run.start() + k
+                if text[k] == text[k + 1] or any(lo <= at < hi for lo, hi in quoted):
+                    continue
+                swapped = text[:k] + text[k + 1] + text[k] + text[k + 2 :]
+                if self._unknown_bigrams(text[max(k - 1, 0) : k + 3]) < 2:
+                    continue  # a typo leaves bigrams around it the collection never uses
+                joined = singles - self.tokenizer.single_characters(swapped)
+                known = unknown - self._unknown_bigrams(swapped)
+                if joined >= 1 and known >= 1 and joined + known >= 4 and joined + known > best_gain:
+                    best_gain, best_at = joined + known, at
+        if best_at < 0:
+            return None
+        i, j = origin[best_at], origin[best_at + 1]
+        if len(fold(question)) != len(question) or j != i + 1:
+            return form[:best_at] + form[best_at + 1] + form[best_at] + form[best_at + 2 :]
+        return question[:i] + question[j] + question[i] + question[j + 1 :]
+
+    def _unknown_bigrams(self, run: str) -> int:
+        vocabulary = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        return sum(_BIGRAM_MARK + run[i : i + 2] not in vocabulary for i in range(len(run) - 1))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when nothing matches)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from qa import damage
 from qa.embed import DEFAULT_MODEL_NAME, Embedder, SentenceTransformerEmbedder
 from qa.errors import IndexNotFoundError, StaleIndexError
 from qa.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
@@ -70,6 +71,13 @@ class Hit:
     found_by: Literal["words", "meaning", "both"] = "both"
     best_sentences: tuple[str, ...] = ()
     also_in: tuple[str, ...] = field(default=())
+    # Published with words removed (``qa.damage``): the gapped formulas of this passage as they
+    # stand in it, and whether it or its whole document shows the deletions.
+    suspected_gaps: tuple[str, ...] = ()
+    damaged: bool = False
+    # ``paragraph`` counted within the outermost section (``section_path[0]``; 1 = its first
+    # paragraph), for citations; 0 when the passage is in no section.
+    section_paragraph: int = 0
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
@@ -96,7 +104,8 @@ class Ranking:
     """Every candidate's scores for one query (used by search and by the evaluation).
 
     ``coverage`` is the gate's word coverage; ``missing_phrases`` the quoted phrases no
-    passage contains (then there are no candidates).
+    passage contains (then there are no candidates); ``corrected`` the question as ranked
+    when a typo was taken back (``LexicalIndex.transposition_fix``), else empty.
     """
 
     ids: np.ndarray
@@ -106,6 +115,7 @@ class Ranking:
     relevant: bool
     coverage: float = 0.0
     missing_phrases: tuple[str, ...] = ()
+    corrected: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,7 @@ class Answer:
 
     hits: list[Hit]
     message: str = ""
+    corrected: str = ""  # the question as searched when a typo was taken back, else empty
 
 
 def clean_query(query: str) -> str:
@@ -154,6 +165,7 @@ class Retriever:
         recorded = self.index.manifest.get("gate_background")
         self.background = Background(**recorded) if recorded else self.measure_background()
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
+        self._missing_words: dict[str, tuple[str, ...]] = {}  # source -> deleted words, on demand
 
     @property
     def passages(self) -> Sequence[Passage]:
@@ -168,6 +180,8 @@ class Retriever:
         """
         text = _question_text(query)
         index = self.index
+        corrected = index.lexical.transposition_fix(text) or ""
+        text = corrected or text
         allowed = index.rows_of_sources(sources) if sources else None
         in_filter = np.ones(len(index.passages), dtype=bool)
         if allowed is not None:
@@ -178,7 +192,7 @@ class Retriever:
         if required is not None and len(required) == 0:
             missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
             empty = np.zeros(0)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, missing)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, missing, corrected)
         lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
         q = self.embedder.encode_queries([question_for_model(text)])
         top = min(len(index.passages), _CANDIDATES)
@@ -196,7 +210,7 @@ class Retriever:
         ids = ids[in_filter[ids]]
         if len(ids) == 0:  # a filter whose documents have no passages
             empty = np.zeros(0)
-            return Ranking(ids, empty, empty, empty, relevant=False)
+            return Ranking(ids, empty, empty, empty, relevant=False, corrected=corrected)
         passage_cos = index.vectors.vectors(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
         dense = (passage_cos + sentence_cos) / 2
@@ -215,7 +229,7 @@ class Retriever:
         words = index.lexical.tokenizer.words(text)
         covered = self.coverage(words, ids[np.argsort(-fused, kind="stable")[: self.gate.passages]])
         answered = bool(words) and is_relevant(covered, float(dense.max()), self.background, self.gate, mode)
-        return Ranking(ids, fused, lexical, dense, answered or required is not None, covered)
+        return Ranking(ids, fused, lexical, dense, answered or required is not None, covered, (), corrected)
 
     def measure_background(self) -> Background:
         """This collection's background for the gate: how close the probe questions come to it.
@@ -275,10 +289,11 @@ class Retriever:
         if ranking.missing_phrases:
             quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
             together = "同时" if len(ranking.missing_phrases) > 1 else ""
-            return Answer([], f"没有段落{together}包含{quoted}。")
+            return Answer([], f"没有段落{together}包含{quoted}。", ranking.corrected)
         if not ranking.relevant:
-            return Answer([], NO_ANSWER)
-        words = sorted(set(self.index.lexical.tokenizer.words(_question_text(query))), key=len, reverse=True)
+            return Answer([], NO_ANSWER, ranking.corrected)
+        asked = ranking.corrected or _question_text(query)
+        words = sorted(set(self.index.lexical.tokenizer.words(asked)), key=len, reverse=True)
         dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
@@ -302,6 +317,7 @@ class Retriever:
                 "both" if matched and by_meaning else ("words" if matched else "meaning")
             )
             chosen.append(passage_shingles)
+            gaps = damage.suspected_gaps(passage.text)
             hits.append(
                 Hit.from_passage(
                     passage,
@@ -310,10 +326,37 @@ class Retriever:
                     lexical_score=round(float(ranking.lexical[position]), 4),
                     dense_score=round(float(ranking.dense[position]), 4),
                     found_by=found_by,
-                    best_sentences=self.best_sentences(query, row),
+                    best_sentences=self.best_sentences(asked, row),
+                    suspected_gaps=gaps,
+                    damaged=bool(gaps or self.missing_words(passage.source)),
+                    section_paragraph=self.section_paragraph(row),
                 )
             )
-        return Answer(hits)
+        return Answer(hits, corrected=ranking.corrected)
+
+    def section_paragraph(self, row: int) -> int:
+        """The paragraph of passage ``row`` counted within its outermost section (0: no section)."""
+        passages = self.index.passages
+        passage = passages[row]
+        if not passage.section_path:
+            return 0
+        first = row
+        while first > 0:
+            before = passages[first - 1]
+            if before.source != passage.source or before.section_path[:1] != passage.section_path[:1]:
+                break
+            first -= 1
+        return passage.paragraph - passages[first].paragraph + 1
+
+    def missing_words(self, source: str) -> tuple[str, ...]:
+        """The words systematically deleted from document ``source`` (``qa.damage``), once per load."""
+        found = self._missing_words.get(source)
+        if found is None:
+            passages = [self.index.passages[row] for row in self.index.rows_of_document(source)]
+            headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
+            found = damage.missing_words((p.text for p in passages), headings)
+            self._missing_words[source] = found
+        return found
 
     def neighbours(
         self, passage_id: str, before: int = 1, after: int = 1

@@ -10,20 +10,22 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import QAError
-from qa.ui import render
-from qa.ui.conversation import Conversation
-from qa.ui.service import DEFAULT_K, EXAMPLES, MAX_K, ChatService
+from qa.ui import page, reader, render
+from qa.ui.citation import STYLES, CitationStyle
+from qa.ui.conversation import Conversation, Message
+from qa.ui.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService, question_for
 
 TITLE = "政协讲话问答"
 INTRO = (
-    "用中文提问,立即看到讲话原文中最相关的段落及其出处(文档、日期、章节、段落)。"
-    "黄色标出与问题相同的词语,加粗(浅蓝底)的是最切题的句子。"
+    "用中文提问，立即看到讲话原文中最相关的段落及其出处（文档、日期、章节、段落）。"
+    "黄色标出与问题相同的词语，加粗（浅蓝底）的是最切题的句子；点文档标题阅读全文。"
 )
 HELP = """**使用提示**
 
-- 追问(如“那具体要怎么做?”“还有呢?”)会结合上一个问题检索;点“新对话”重新开始。
-- 给词语加引号(如 “懂政协”)只返回字面包含它的段落。
-- 每个段落可展开“查看上下文”和“复制引用”;用回答下方的赞/踩按钮评价,帮助改进检索。
+- 追问（如“那具体要怎么做？”“还有呢？”）会结合上一个问题检索；点“新对话”重新开始。
+- 给词语加引号（如“懂政协”）只返回字面包含它的段落。
+- 点段落下方的《文档标题》在右侧阅读全文；“查看上下文”只展开前后段落，“复制引用”给出可粘贴的引文。
+- 用回答下方的赞、踩按钮评价，帮助改进检索。
 """
 # Long answers: show the start of the newest one, not the end of the chat.
 SCROLL_TO_ANSWER = """() => { setTimeout(() => {
@@ -35,6 +37,7 @@ SCROLL_TO_ANSWER = """() => { setTimeout(() => {
     el.scrollHeight > el.clientHeight && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
   while (box && !scrolls(box)) box = box.parentElement;
   if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
+  else window.scrollBy(0, answer.getBoundingClientRect().top - 16);
 }, 150); }"""
 CONCURRENCY_LIMIT = 2  # searches are CPU-bound; the machine has 2 cores
 QUEUE_SIZE = 256  # beyond this, new requests are refused at once ("queue is full, retry")
@@ -44,36 +47,58 @@ def build_demo(service: ChatService) -> gr.Blocks:
     """The chat page over ``service``, with the ``search`` API endpoint."""
 
     def respond(
-        question: str, k: float, sources: list[str] | None, conversation: Conversation
-    ) -> tuple[Conversation, list[dict[str, str]], str]:
+        question: str,
+        k: float,
+        sources: list[str] | None,
+        conversation: Conversation,
+        style: CitationStyle = "plain",
+    ) -> tuple[Conversation, list[Message], str]:
         try:
-            updated = service.respond(question, k, sources, conversation)
+            updated = service.respond(question, k, sources, conversation, style=style)
         except ValueError as exc:
             empty = not question or not question.strip()
-            gr.Warning("请输入问题。" if empty else f"无法检索:{exc}")
+            gr.Warning("请输入问题。" if empty else f"无法检索：{exc}", title="注意")
             return conversation, conversation.messages, question
         except QAError as exc:
-            raise gr.Error(f"检索服务暂不可用:{exc}") from exc
+            raise gr.Error(f"检索服务暂不可用：{exc}", title="出错了") from exc
         return updated, updated.messages, ""
 
     def ask_example(
-        k: float, sources: list[str] | None, conversation: Conversation, selected: gr.SelectData
-    ) -> tuple[Conversation, list[dict[str, str]], str]:
+        k: float,
+        sources: list[str] | None,
+        conversation: Conversation,
+        style: CitationStyle,
+        selected: gr.SelectData,
+    ) -> tuple[Conversation, list[Message], str]:
         value: Any = selected.value
         text = value.get("text", "") if isinstance(value, dict) else str(value)
-        return respond(text, k, sources, conversation)
+        return respond(text, k, sources, conversation, style)
 
     def rate(conversation: Conversation, data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         liked = data.liked
         rating = liked if isinstance(liked, str) else ("like" if liked else "dislike")
         if service.rate(conversation, int(index), rating):
-            gr.Info("已记录您的评价,谢谢!")
+            gr.Info("已记录您的评价，谢谢！", title="提示")
 
     def refresh_documents() -> tuple[Any, str]:
         return gr.update(choices=service.document_choices()), service.documents_html()
 
-    def new_conversation() -> tuple[Conversation, list[dict[str, str]], str]:
+    def ask_alone(
+        conversation: Conversation, style: CitationStyle, selected: gr.SelectData
+    ) -> tuple[Conversation, list[Message]]:
+        if selected.value != ASK_ALONE:  # the only option the chat offers, under a follow-up's answer
+            return conversation, conversation.messages
+        try:
+            updated = service.ask_alone(conversation, style)
+        except ValueError as exc:
+            gr.Warning(f"无法检索：{exc}", title="注意")
+            return conversation, conversation.messages
+        except QAError as exc:
+            raise gr.Error(f"检索服务暂不可用：{exc}", title="出错了") from exc
+        return updated, updated.messages
+
+    def new_conversation() -> tuple[Conversation, list[Message], str]:
         return Conversation(), [], ""
 
     def api_search(
@@ -89,27 +114,34 @@ def build_demo(service: ChatService) -> gr.Blocks:
         except (ValueError, QAError) as exc:
             raise gr.Error(str(exc)) from exc
 
+    def open_document(request: str, conversation: Conversation) -> tuple[Any, str]:
+        passage_id, _, answer = request.partition("\n")
+        number = int(answer) if answer.lstrip("-").isdigit() else None
+        question = question_for(conversation, passage_id, number)
+        return gr.Column(visible=True), service.document_view(passage_id, question)
+
     with gr.Blocks(title=TITLE) as demo:
         conversation = gr.State(Conversation())
-        gr.Markdown(f"# {TITLE}\n{INTRO}")
-        with gr.Row():
-            with gr.Column(scale=3):
+        gr.Markdown(f"# {TITLE}\n{INTRO}", elem_id="qa-intro")
+        with gr.Row(elem_id="qa-main"):
+            with gr.Column(scale=3, min_width=0):
                 chatbot = gr.Chatbot(
                     label="对话",
-                    height=620,
+                    height=None,
                     autoscroll=False,
                     elem_id="qa-chat",
                     sanitize_html=True,
                     allow_tags=False,
                     latex_delimiters=[],
                     buttons=[],
-                    placeholder="请在下方输入问题,或点击示例问题。",
+                    placeholder="请在下方输入问题，或点击示例问题。",
                     examples=[{"text": q} for q in EXAMPLES],
                     feedback_options=("Like", "Dislike"),
                 )
-                with gr.Row():
+                with gr.Row(elem_id="qa-composer"):
                     question = gr.Textbox(
-                        placeholder="输入问题,例如:政协委员怎样提高履职能力?",
+                        placeholder="输入问题，例如：怎样提高履职能力？",
+                        label="问题",
                         show_label=False,
                         lines=1,
                         scale=6,
@@ -118,30 +150,60 @@ def build_demo(service: ChatService) -> gr.Blocks:
                     )
                     ask = gr.Button("提问", variant="primary", scale=1, elem_id="qa-ask")
                 clear = gr.Button("新对话", elem_id="qa-new", size="sm")
-            with gr.Column(scale=1, min_width=280):
+            with gr.Column(scale=1, min_width=280, elem_id="qa-side"):
                 k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
                 sources = gr.Dropdown(
                     choices=service.document_choices(),
                     multiselect=True,
                     value=[],
-                    label="限定文档(留空为全部)",
+                    label="限定文档（留空为全部）",
                     elem_id="qa-filter",
+                )
+                style = gr.Radio(
+                    list(STYLES),
+                    value="plain",
+                    label="引用格式",
+                    info="“复制引用”给出的格式（对新的回答生效）",
+                    elem_id="qa-cite-style",
                 )
                 with gr.Accordion("已索引文档", open=True):
                     documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
                 gr.Markdown(HELP)
+        # The reader: the whole document of a card, opened from its title (see ``page``).
+        with gr.Column(visible=False, elem_id="qa-reader") as reader_panel:
+            with gr.Row(elem_id="qa-reader-bar"):
+                close_reader = gr.Button("关闭全文", elem_id="qa-reader-close", size="sm", scale=0)
+            reader_body = gr.HTML(elem_id="qa-reader-body")
+        reader_request = gr.Textbox(
+            label="全文请求", show_label=False, visible="hidden", elem_id="qa-doc-request"
+        )
+        open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
 
-        inputs = [question, k, sources, conversation]
+        inputs = [question, k, sources, conversation, style]
         outputs = [conversation, chatbot, question]
         for event in (
             question.submit(respond, inputs, outputs, api_visibility="private"),
             ask.click(respond, inputs, outputs, api_visibility="private"),
             chatbot.example_select(
-                ask_example, [k, sources, conversation], outputs, api_visibility="private"
+                ask_example, [k, sources, conversation, style], outputs, api_visibility="private"
             ),
         ):
             event.then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
+        # "只按本问题检索", offered under a follow-up's answer (Gradio shows the newest answer's options).
+        chatbot.option_select(
+            ask_alone, [conversation, style], [conversation, chatbot], api_visibility="private"
+        ).then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
         chatbot.like(rate, [conversation], None, api_visibility="private")
+        open_reader.click(
+            open_document,
+            [reader_request, conversation],
+            [reader_panel, reader_body],
+            js=page.READER_REQUEST,
+            api_visibility="private",
+        ).then(None, None, None, js=page.SHOW_CITED, api_visibility="private")
+        close_reader.click(
+            lambda: gr.Column(visible=False), None, [reader_panel], api_visibility="private"
+        ).then(None, None, None, js=page.REFOCUS_OPENER, api_visibility="private")
         clear.click(new_conversation, None, outputs, api_visibility="private")
         chatbot.clear(new_conversation, None, outputs, api_visibility="private")
         gr.api(api_search, api_name="search")
@@ -199,6 +261,8 @@ def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] 
         server_port=port,
         share=False,
         auth=logins or None,
-        css=render.CSS,
-        footer_links=["api"],
+        css=render.CSS + reader.CSS + page.CSS,
+        js=page.PAGE_JS,
+        head=page.HEAD,
+        footer_links=[],  # the API stays (README, ``gradio_client``); the page shows no English footer
     )

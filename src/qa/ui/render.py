@@ -12,22 +12,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from qa.damage import NOTICE
 from qa.lexical import longest_terms
-from qa.normalise import match_form, match_form_with_offsets
+from qa.normalise import CJK, match_form, match_form_with_offsets
 from qa.passages import Passage
 from qa.search import NO_ANSWER, Hit
+from qa.ui.citation import CitationStyle, chinese_date, cite, cited_section, place
 
 NO_RESULT = NO_ANSWER
 NO_RESULT_HINT = (
-    "这些讲话中没有与问题相关的段落。可以换一种说法,使用讲话中的关键词(如“履职能力”“协商议政”),"
-    "或取消文档筛选后再试。"
+    "这些讲话中没有与问题相关的段落。可以换一种说法，使用讲话中的关键词（如“履职能力”“协商议政”）再试。"
 )
-FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配(无相同词语)", "both": "词语和语义均匹配"}
+NO_RESULT_FILTER_HINT = "也可以取消文档筛选，在全部讲话中检索。"  # only when a filter is set
+NOT_CHINESE_HINT = "问题里没有汉字。这些讲话是中文的，请用中文提问（CPPCC 等缩写可以保留）。"
+FEW_IN_FILTER = "所选文档中相关内容很少：下面的段落在全部文档中排不进前{rank}，取消文档筛选可看到更相关的段落。"
+DAMAGED = NOTICE
+FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配（无相同词语）", "both": "词语和语义均匹配"}
 
 # HTML's special characters and those Markdown (and Gradio's LaTeX) would interpret even
 # inside escaped text, all written as numeric entities in one pass.
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _ENTITIES |= {ch: f"&#{ord(ch)};" for ch in "'\\`*_[](){}#!|~$+-=.:"}
+_CHINESE = re.compile(f"[{CJK}]")
 _SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 
 
@@ -96,7 +102,7 @@ def highlight(text: str, terms: Sequence[str], emphasised: Sequence[str] = ()) -
     return "".join(out)
 
 
-def paragraph_label(hit: Hit) -> str:
+def paragraph_label(hit: Hit | Passage) -> str:
     """第N段, 第N–M段 for merged paragraphs, with the part of a split one (第N段之2)."""
     label = (
         f"第{hit.paragraph}段"
@@ -107,26 +113,54 @@ def paragraph_label(hit: Hit) -> str:
     return f"{label}之{part}" if part.isdigit() and part != "1" else label
 
 
-def attribution(hit: Hit) -> str:
-    """《title》 · date · section · 第N段 · file, as plain text."""
-    parts = [f"《{hit.doc_title}》", hit.doc_date or "", hit.section or "", paragraph_label(hit), hit.source]
+def attribution(hit: Hit, with_file: bool = False) -> str:
+    """《title》 · date · place as cited · own section heading, as plain text; the file only ``with_file``."""
+    parts = [f"《{hit.doc_title}》", *_where(hit), hit.source if with_file else ""]
     return " · ".join(p for p in parts if p)
 
 
-def citation(hit: Hit) -> str:
-    """A ready-to-paste citation: the passage in quotes, then its source."""
-    text = " ".join(line.strip() for line in hit.text.splitlines() if line.strip())
-    where = "，".join(p for p in (hit.section, paragraph_label(hit)) if p)
-    date = f"（{hit.doc_date}）" if hit.doc_date else ""
-    return f"“{text}”——《{hit.doc_title}》{date}，{where}。"
+def _where(hit: Hit) -> list[str]:
+    """Date, the place as cited ("一、…部分第3段") and the passage's own heading when it is another."""
+    own = hit.section if hit.section and hit.section != cited_section(hit) else ""
+    return [chinese_date(hit.doc_date), place(hit), own]
+
+
+def source_line(hit: Hit) -> str:
+    """The attribution as HTML: the title is a button that opens the whole document in the reader.
+
+    The passage id travels in the button's ``value``: the chat's sanitizer drops ``data-`` attributes.
+    """
+    title = (
+        f'<button type="button" class="qa-open-doc" value="{escape(hit.passage_id)}" '
+        f'title="阅读全文">《{escape(hit.doc_title)}》</button>'
+    )
+    rest = _where(hit)  # the title, never the (hash-like) file name
+    return " · ".join([title, *(escape(p) for p in rest if p)])
+
+
+def citation(hit: Hit, style: CitationStyle = "plain") -> str:
+    """A ready-to-paste citation of the passage in ``style`` (``qa.ui.citation``)."""
+    return cite(hit, style)
+
+
+def damage_notice(hit: Hit) -> str:
+    """The warning on a passage published with words removed (``qa.damage``), else ""."""
+    if not hit.damaged:
+        return ""
+    gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
+    more = "等" if len(hit.suspected_gaps) > 3 else ""
+    where = f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）"
+    return f'<div class="qa-damaged" role="note">{escape(DAMAGED + where)}</div>'
 
 
 def explanation(hit: Hit) -> str:
     """Why the passage matched: the question's words found in it, and by which ranker."""
     terms = longest_terms(hit.matched_terms)
-    words = "、".join(f"<mark>{escape(t)}</mark>" for t in terms) if terms else "无相同词语"
+    words = "、".join(f"<mark>{escape(t)}</mark>" for t in terms)
     also = "".join(f"《{escape(title)}》" for title in hit.also_in)
-    parts = [f"匹配词:{words}", FOUND_BY_LABEL[hit.found_by]]
+    # "按语义匹配（无相同词语）" already says that no word is shared: never say it twice.
+    parts = [f"匹配词：{words}"] if terms else []
+    parts.append(FOUND_BY_LABEL[hit.found_by])
     if also:
         parts.append(f"相同表述亦见于 {also}")
     return '<div class="qa-why">' + " · ".join(parts) + "</div>"
@@ -148,18 +182,24 @@ def card(
     before: Sequence[Passage] = (),
     after: Sequence[Passage] = (),
     shown_before: bool = False,
+    style: CitationStyle = "plain",
 ) -> str:
-    """One passage as a card: rank, highlighted text, why it matched, source, context, citation."""
+    """One passage as a card: rank, highlighted text, why it matched, source, context, citation.
+
+    A passage published with words removed is marked above its text and above its citation.
+    """
     seen = ' <span class="qa-seen">上文已出现</span>' if shown_before else ""
     body = highlight(hit.text, longest_terms(hit.matched_terms), emphasis(hit.text, hit.best_sentences))
     return (
         f'<div class="qa-card" data-passage-id="{escape(hit.passage_id)}">'
         f'<div class="qa-rank">{rank}{seen}</div>'
+        f"{damage_notice(hit)}"
         f'<div class="qa-text">{body}</div>'
         f"{explanation(hit)}"
-        f'<div class="qa-source">{escape(attribution(hit))}</div>'
+        f'<div class="qa-source">{source_line(hit)}</div>'
         f"{context_block(hit, before, after)}"
-        f'<details class="qa-cite"><summary>复制引用</summary>\n\n{code_block(citation(hit))}\n\n</details>\n'
+        f'<details class="qa-cite"><summary>复制引用</summary>{damage_notice(hit)}\n\n'
+        f"{code_block(citation(hit, style))}\n\n</details>\n"
         "</div>"
     )
 
@@ -175,32 +215,49 @@ def user_message(question: str) -> str:
     return f'<div class="qa-question">{escape(question)}</div>'
 
 
-def answer(cards: Sequence[str], note: str = "", empty: str = NO_RESULT) -> str:
-    """The whole answer message: an optional note, then the cards (or ``empty`` and a hint)."""
+def answer(
+    cards: Sequence[str], note: str = "", empty: str = NO_RESULT, filtered: bool = False, question: str = ""
+) -> str:
+    """The whole answer message: an optional note, then the cards (or ``empty`` and a hint).
+
+    The hint suggests lifting the document filter only when one is ``filtered``, and asks for
+    Chinese when the ``question`` has no Chinese character.
+    """
     head = f'<div class="qa-note">{escape(note)}</div>' if note else ""
     if not cards:
+        chinese = not question or _CHINESE.search(question)
+        hint = (NO_RESULT_HINT if chinese else NOT_CHINESE_HINT) + (NO_RESULT_FILTER_HINT if filtered else "")
         return (
             f'<div class="qa-answer">{head}<div class="qa-empty"><strong>{escape(empty)}</strong>'
-            f"<br>{escape(NO_RESULT_HINT)}</div></div>"
+            f"<br>{escape(hint)}</div></div>"
         )
     return f'<div class="qa-answer">{head}{"".join(cards)}</div>'
 
 
 CSS = """
+:root { --qa-note-color: #4b5563; }
+.dark { --qa-note-color: #c9ced6; }
+.qa-open-doc { all: unset; cursor: pointer; color: var(--link-text-color); text-decoration: underline;
+  text-underline-offset: 3px; }
+.qa-open-doc:hover { text-decoration-thickness: 2px; }
+.qa-open-doc:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; }
 .qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
   margin: 8px 0; background: var(--background-fill-primary); }
 .qa-rank { font-weight: 700; color: var(--color-accent); margin-bottom: 4px; }
-.qa-seen { font-weight: 400; font-size: 0.8em; color: var(--body-text-color-subdued); margin-left: 6px; }
+.qa-seen { font-weight: 400; font-size: 0.8em; color: var(--qa-note-color); margin-left: 6px; }
 .qa-text { line-height: 1.75; }
 .qa-text mark, .qa-why mark { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }
+.dark .qa-text mark, .dark .qa-why mark { color: #1f2937 !important; }  /* not light text on yellow */
 .qa-text strong { font-weight: 700; background: rgba(66, 133, 244, 0.10); border-radius: 2px; }
-.qa-why { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 6px; }
+.qa-why { font-size: 0.85em; color: var(--qa-note-color); margin-top: 6px; }
+.qa-damaged { font-size: 0.9em; margin: 4px 0; padding: 2px 8px; border-left: 3px solid #d97706;
+  background: rgba(217, 119, 6, 0.10); color: var(--body-text-color); }
 .qa-source { font-size: 0.9em; margin-top: 4px; color: var(--body-text-color); font-weight: 600; }
 .qa-ctx, .qa-cite { font-size: 0.9em; margin-top: 6px; }
 .qa-ctx summary, .qa-cite summary { cursor: pointer; color: var(--link-text-color); }
-.qa-ctx-other { color: var(--body-text-color-subdued); }
+.qa-ctx-other { color: var(--qa-note-color); }
 .qa-ctx-self { border-left: 3px solid var(--color-accent); padding-left: 8px; }
 .qa-cite pre, .qa-cite code { white-space: pre-wrap !important; word-break: break-all; }
-.qa-note { font-size: 0.9em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.qa-note { font-size: 0.9em; color: var(--qa-note-color); margin-bottom: 4px; }
 .qa-empty { padding: 6px 0; }
 """
