@@ -39,7 +39,7 @@ class FakeEmbedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts)
 
-    def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode_documents(self, texts: list[str], progress: bool | str = False) -> np.ndarray:
         return self._encode(texts)
 
 
@@ -50,16 +50,27 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
+    if os.environ.get("QA_PRECISION", "fp32") != "fp32":  # bench/build_speed.py --quality
+        from qa.onnx_encoder import OnnxEmbedder
+
+        return OnnxEmbedder.load_default()
     from qa.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load()
 
 
 @pytest.fixture(scope="session")
-def retriever(embedder):
+def retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
+    """The committed index; at another precision (``QA_PRECISION``), the seeds built at that one."""
+    from qa.build import build_index
+    from qa.index import read_manifest
     from qa.search import Retriever
 
-    return Retriever(INDEX, embedder=embedder, seeds=SEEDS)
+    index = INDEX
+    if read_manifest(INDEX)["model"]["fingerprint"] != embedder.fingerprint:
+        index = tmp_path_factory.mktemp("index") / "index"
+        build_index(SEEDS, index, embedder)
+    return Retriever(index, embedder=embedder, seeds=SEEDS)
 
 
 @pytest.fixture

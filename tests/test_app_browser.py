@@ -153,6 +153,19 @@ def test_the_chosen_citation_style_is_what_the_card_copies(page) -> None:
     assert "2022年在市委政协工作会议上讲话[Z]. [出版地不详]: [出版者不详], 2022." in citation.text_content()
 
 
+def test_passages_of_the_speech_published_with_words_removed_carry_the_warning(page) -> None:
+    answer = ask(page, "政协党组织生活要落实哪些制度?")
+    cards = answer.locator(".qa-card")
+    damaged = [cards.nth(i) for i in range(cards.count()) if "2025年全市政协" in cards.nth(i).inner_text()]
+    clean = [cards.nth(i) for i in range(cards.count()) if "2025年全市政协" not in cards.nth(i).inner_text()]
+    assert damaged, "seed 002 answers this question"
+    for card in damaged:
+        warning = card.locator(".qa-damaged").first
+        assert warning.is_visible() and "原文疑似缺字，引用前请核对" in warning.inner_text()
+    for card in clean:
+        assert card.locator(".qa-damaged").count() == 0
+
+
 def test_follow_up_and_out_of_domain_question_in_one_conversation(page, tmp_path: Path) -> None:
     ask(page, "政协委员怎样提高履职能力?")
     follow_up = ask(page, "那具体要怎么做?")

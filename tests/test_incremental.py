@@ -22,7 +22,7 @@ class CountingEmbedder(FakeEmbedder):
     def __init__(self) -> None:
         self.embedded: list[str] = []
 
-    def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode_documents(self, texts: list[str], progress: bool | str = False) -> np.ndarray:
         self.embedded.extend(texts)
         return super().encode_documents(texts, progress)
 
@@ -215,3 +215,36 @@ def test_a_changed_user_dictionary_re_tokenises_everything_but_embeds_nothing(
     fresh = tmp_path / "fresh"
     build_index(seeds, fresh, FakeEmbedder(), full=True)
     _same(_snapshot(index_dir), _snapshot(fresh))
+
+
+def test_a_sentence_repeated_across_documents_is_embedded_once(tmp_path: Path) -> None:
+    formula = "要坚持团结和民主两大主题,把协商民主贯穿履行职能全过程。"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n, topic in enumerate(["提案工作", "民主监督", "委员培训"]):
+        (folder / f"{n}.txt").write_text(
+            f"在{topic}会议上的讲话\n发布时间:2024年3月{n + 1}日\n"
+            f"一、做好{topic}\n{formula}各级组织要抓好{topic},推动{topic}取得新成效。\n",
+            encoding="utf-8",
+        )
+    embedder = CountingEmbedder()
+    build_index(folder, tmp_path / "index", embedder)
+    sentence_texts = [text for text in embedder.embedded if text.startswith("要坚持团结和民主两大主题")]
+    assert len(sentence_texts) == 1  # three documents say it; it is embedded once
+    index = load_index(tmp_path / "index")
+    firsts = np.array([index.sentence_rows(row).start for row in range(index.vectors.size)])
+    vectors = index.sentences.vectors(firsts)  # each passage's first sentence is the formula
+    np.testing.assert_allclose(vectors, np.repeat(vectors[:1], len(firsts), axis=0), atol=1e-6)
+
+
+def test_a_sentence_that_is_its_whole_passage_takes_the_passage_vector(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    speech = "在全会上的讲话\n发布时间:2024年3月1日\n要把协商民主贯穿履行职能全过程\n"
+    (folder / "a.txt").write_text(speech, encoding="utf-8")
+    embedder = CountingEmbedder()
+    manifest = build_index(folder, tmp_path / "index", embedder)
+    index = load_index(tmp_path / "index")
+    assert manifest["build"]["sentences_embedded"] == 0
+    first = np.array([0])
+    np.testing.assert_allclose(index.sentences.vectors(first), index.vectors.vectors(first), atol=1e-6)

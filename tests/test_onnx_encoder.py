@@ -108,3 +108,50 @@ def test_answering_a_question_never_imports_torch() -> None:
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"hits": 5, "torch": False, "st": False}
+
+
+@pytest.mark.parametrize("budget", [64, 512, 2048])
+def test_batches_group_texts_of_similar_length_within_the_token_budget(budget: int) -> None:
+    from qa.onnx_encoder import batches
+
+    lengths = [int(n) for n in np.random.default_rng(budget).integers(1, 600, size=300)]
+    groups = list(batches(lengths, budget))
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    for group in groups:
+        width = max(lengths[i] for i in group)
+        assert len(group) == 1 or len(group) * width <= budget
+    widths = [max(lengths[i] for i in group) for group in groups]
+    assert widths == sorted(widths)  # shortest first: each batch pads to a similar length
+
+
+def test_the_int8_model_has_its_own_fingerprint_and_close_vectors(onnx_embedder: OnnxEmbedder) -> None:
+    int8 = OnnxEmbedder.load_default("int8")
+    assert int8.precision == "int8" and int8.fingerprint == f"{onnx_embedder.fingerprint}-int8"
+    similarity = np.sum(int8.encode_documents(TEXTS) * onnx_embedder.encode_documents(TEXTS), axis=1)
+    assert similarity.min() > 0.95  # close, not equal: hence the separate fingerprint
+
+
+def test_an_index_built_at_int8_is_refused_by_the_fp32_model_and_served_by_int8(
+    tmp_path: Path, tiny_seeds: Path, onnx_embedder: OnnxEmbedder
+) -> None:
+    from qa.build import build_index
+    from qa.errors import StaleIndexError
+    from qa.index import load_index
+    from qa.search import Retriever
+
+    int8 = OnnxEmbedder.load_default("int8")
+    manifest = build_index(tiny_seeds, tmp_path / "index", int8)
+    assert manifest["model"]["precision"] == "int8"
+    with pytest.raises(StaleIndexError, match="int8"):
+        load_index(tmp_path / "index", onnx_embedder.fingerprint)
+    served = Retriever(tmp_path / "index")  # the model the manifest asks for
+    assert served.embedder.fingerprint == int8.fingerprint
+    assert served.search("履职能力", k=1)
+
+
+def test_an_unknown_precision_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.onnx_encoder import default_precision
+
+    monkeypatch.setenv("QA_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="QA_PRECISION must be one of fp32, int8"):
+        default_precision()

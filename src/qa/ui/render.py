@@ -25,7 +25,9 @@ NO_RESULT_HINT = (
 )
 NO_RESULT_FILTER_HINT = "也可以取消文档筛选，在全部讲话中检索。"  # only when a filter is set
 NOT_CHINESE_HINT = "问题里没有汉字。这些讲话是中文的，请用中文提问（CPPCC 等缩写可以保留）。"
-FEW_IN_FILTER = "所选文档中相关内容很少：下面的段落在全部文档中排不进前{rank}，取消文档筛选可看到更相关的段落。"
+FEW_IN_FILTER = (
+    "所选文档中相关内容很少：下面的段落在全部文档中排不进前{rank}，取消文档筛选可看到更相关的段落。"
+)
 DAMAGED = NOTICE
 FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配（无相同词语）", "both": "词语和语义均匹配"}
 

@@ -167,7 +167,7 @@ class ChatService:
 
     @staticmethod
     def among_the_best(retriever: Retriever, query: str, hit: Hit) -> bool:
-        """Whether ``hit`` (found within a document filter) ranks in the whole collection's ``FILTER_RANK``."""
+        """Whether ``hit`` (found within a document filter) is among the collection's ``FILTER_RANK`` best."""
         ranking = retriever.rank(query)
         best = ranking.ids[np.argsort(-ranking.fused, kind="stable")[:FILTER_RANK]]
         return hit.passage_id in {retriever.passages[int(row)].passage_id for row in best}
@@ -216,7 +216,9 @@ class ChatService:
             "corrected": found.corrected,
             "build_id": retriever.index.build_id,
             "message": "" if hits else found.message or render.NO_RESULT,
-            "few_in_filter": bool(chosen and hits and not self.among_the_best(retriever, query.text, hits[0])),
+            "few_in_filter": bool(
+                chosen and hits and not self.among_the_best(retriever, query.text, hits[0])
+            ),
             "passages": [
                 {
                     "rank": rank,
