@@ -123,61 +123,65 @@ def build_demo(service: ChatService) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         conversation = gr.State(Conversation())
         gr.Markdown(f"# {TITLE}\n{INTRO}", elem_id="qa-intro")
-        with gr.Row(elem_id="qa-main"):
-            with gr.Column(scale=3, min_width=0):
-                chatbot = gr.Chatbot(
-                    label="对话",
-                    height=None,
-                    autoscroll=False,
-                    elem_id="qa-chat",
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],
-                    buttons=[],
-                    placeholder="请在下方输入问题，或点击示例问题。",
-                    examples=[{"text": q} for q in EXAMPLES],
-                    feedback_options=("Like", "Dislike"),
+        with gr.Tabs(elem_id="qa-tabs"):  # noqa: SIM117 - the tools add tabs after this one
+            with gr.Tab("问答", id="chat", elem_id="qa-tab-chat"):
+                with gr.Row(elem_id="qa-main"):
+                    with gr.Column(scale=3, min_width=0):
+                        chatbot = gr.Chatbot(
+                            label="对话",
+                            height=None,
+                            autoscroll=False,
+                            elem_id="qa-chat",
+                            sanitize_html=True,
+                            allow_tags=False,
+                            latex_delimiters=[],
+                            buttons=[],
+                            placeholder="请在下方输入问题，或点击示例问题。",
+                            examples=[{"text": q} for q in EXAMPLES],
+                            feedback_options=("Like", "Dislike"),
+                        )
+                        with gr.Row(elem_id="qa-composer"):
+                            question = gr.Textbox(
+                                placeholder="输入问题，例如：怎样提高履职能力？",
+                                label="问题",
+                                show_label=False,
+                                lines=1,
+                                scale=6,
+                                elem_id="qa-question",
+                                autofocus=True,
+                            )
+                            ask = gr.Button("提问", variant="primary", scale=1, elem_id="qa-ask")
+                        clear = gr.Button("新对话", elem_id="qa-new", size="sm")
+                    with gr.Column(scale=1, min_width=280, elem_id="qa-side"):
+                        k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
+                        sources = gr.Dropdown(
+                            choices=service.document_choices(),
+                            multiselect=True,
+                            value=[],
+                            label="限定文档（留空为全部）",
+                            elem_id="qa-filter",
+                        )
+                        style = gr.Radio(
+                            list(STYLES),
+                            value="plain",
+                            label="引用格式",
+                            info="“复制引用”给出的格式（对新的回答生效）",
+                            elem_id="qa-cite-style",
+                        )
+                        with gr.Accordion("已索引文档", open=True):
+                            documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
+                        gr.Markdown(HELP)
+                # The reader: the whole document of a card, opened from its title (see ``page``).
+                with gr.Column(visible=False, elem_id="qa-reader") as reader_panel:
+                    with gr.Row(elem_id="qa-reader-bar"):
+                        close_reader = gr.Button("关闭全文", elem_id="qa-reader-close", size="sm", scale=0)
+                    reader_body = gr.HTML(elem_id="qa-reader-body")
+                reader_request = gr.Textbox(
+                    label="全文请求", show_label=False, visible="hidden", elem_id="qa-doc-request"
                 )
-                with gr.Row(elem_id="qa-composer"):
-                    question = gr.Textbox(
-                        placeholder="输入问题，例如：怎样提高履职能力？",
-                        label="问题",
-                        show_label=False,
-                        lines=1,
-                        scale=6,
-                        elem_id="qa-question",
-                        autofocus=True,
-                    )
-                    ask = gr.Button("提问", variant="primary", scale=1, elem_id="qa-ask")
-                clear = gr.Button("新对话", elem_id="qa-new", size="sm")
-            with gr.Column(scale=1, min_width=280, elem_id="qa-side"):
-                k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
-                sources = gr.Dropdown(
-                    choices=service.document_choices(),
-                    multiselect=True,
-                    value=[],
-                    label="限定文档（留空为全部）",
-                    elem_id="qa-filter",
-                )
-                style = gr.Radio(
-                    list(STYLES),
-                    value="plain",
-                    label="引用格式",
-                    info="“复制引用”给出的格式（对新的回答生效）",
-                    elem_id="qa-cite-style",
-                )
-                with gr.Accordion("已索引文档", open=True):
-                    documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
-                gr.Markdown(HELP)
-        # The reader: the whole document of a card, opened from its title (see ``page``).
-        with gr.Column(visible=False, elem_id="qa-reader") as reader_panel:
-            with gr.Row(elem_id="qa-reader-bar"):
-                close_reader = gr.Button("关闭全文", elem_id="qa-reader-close", size="sm", scale=0)
-            reader_body = gr.HTML(elem_id="qa-reader-body")
-        reader_request = gr.Textbox(
-            label="全文请求", show_label=False, visible="hidden", elem_id="qa-doc-request"
-        )
-        open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
+                open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
+
+            # The speechwriter's tools, one module each (qa/ui/tab_*.py), follow as tabs here.
 
         inputs = [question, k, sources, conversation, style]
         outputs = [conversation, chatbot, question]
