@@ -1,7 +1,9 @@
 """Start the chat page: ``python app.py [--host H] [--port P]`` (defaults 127.0.0.1:7860).
 
 Binding to an address other than loopback is a deliberate choice (``--host`` or ``QA_HOST``);
-without a login (``QA_AUTH`` / ``QA_AUTH_FILE``) it prints a warning.
+without a login (``QA_AUTH`` / ``QA_AUTH_FILE``) it prints a warning. The 文档管理 tab manages
+``QA_SEEDS_DIR`` and rebuilds ``QA_INDEX_DIR``, for the login named by ``QA_ADMIN`` (without
+logins, for whoever opens a page bound to 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import os
 import sys
 
 from qa.errors import QAError
-from qa.search import default_live_retriever
+from qa.search import default_index_dir, default_live_retriever, default_seeds_dir
 from qa.ui import ChatService, FeedbackLog, default_feedback_path
-from qa.ui.app import build_demo, credentials, exposure_warning, launch
+from qa.ui.admin import AdminAccess, DocumentManager
+from qa.ui.app import LOOPBACK, build_demo, credentials, exposure_warning, launch
 
 
 def main() -> int:
@@ -25,14 +28,17 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         logins = credentials(os.environ)
-        service = ChatService(default_live_retriever(), FeedbackLog(default_feedback_path()))
+        access = AdminAccess.of(os.environ, logins, local=args.host in LOOPBACK)
+        live = default_live_retriever()
+        service = ChatService(live, FeedbackLog(default_feedback_path()))
+        manager = DocumentManager(default_seeds_dir(), default_index_dir(), live)
     except QAError as exc:
         print(f"app.py: {exc}", file=sys.stderr)
         return 2
     if warning := exposure_warning(args.host, logins):
         print(warning, file=sys.stderr)
     service.warm_up()  # load the model once, before the first user waits
-    launch(build_demo(service), args.host, args.port, logins)
+    launch(build_demo(service, manager, access), args.host, args.port, logins)
     return 0
 
 

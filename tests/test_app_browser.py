@@ -35,18 +35,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The chat page running in its own process: (base URL, feedback file)."""
-    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
+    """``app.py`` running in its own process with ``env``; yields its base URL once it answers."""
     port = _free_port()
-    env = {**os.environ, "QA_FEEDBACK_FILE": str(feedback), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = tmp_path_factory.mktemp("app") / "app.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, str(REPO / "app.py"), "--port", str(port)],
-            cwd=REPO,
-            env=env,
+            cwd=cwd,
+            env={**env, "GRADIO_ANALYTICS_ENABLED": "False"},
             stdout=out,
             stderr=out,
         )
@@ -65,12 +62,23 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             process.kill()
             pytest.fail(f"app.py did not answer on {url} within 180 s:\n{log.read_text()}")
         time.sleep(0.5)
-    yield url, feedback
-    process.terminate()
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The chat page running in its own process: (base URL, feedback file)."""
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with serving({**os.environ, "QA_FEEDBACK_FILE": str(feedback)}, REPO, log) as url:
+        yield url, feedback
 
 
 @pytest.fixture(scope="module")
@@ -310,6 +318,7 @@ def test_a_huge_question_in_the_page_is_cut_and_answered(page) -> None:
 # Whatever the browser's language, Gradio's own labels must not show through. The one Latin
 # name left on the page is the embedding model's, in the index panel.
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+FORMAT_NAMES = re.compile(r"\b(Word|Markdown)\b")  # the export's file formats, named as everyone names them
 CONTRAST = """(selectors) => {
   const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
   const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
@@ -400,7 +409,7 @@ def test_page_is_chinese_whatever_the_browser_language(browser, app_server) -> N
         toast.wait_for(timeout=ANSWER_TIMEOUT_MS)
         page.wait_for_timeout(300)
         assert toast.inner_text().split()[0] == "提示"
-        text = page.evaluate("document.body.innerText").replace(model, "")
+        text = FORMAT_NAMES.sub("", page.evaluate("document.body.innerText").replace(model, ""))
         assert LATIN_WORD.findall(text) == []
         labels = page.evaluate(
             "[...document.querySelectorAll('[aria-label], [title]')].filter((el) => el.offsetParent)"
@@ -447,3 +456,195 @@ def test_card_title_opens_the_whole_document_on_the_cited_paragraph(browser, app
         page.wait_for_timeout(200)
         assert page.evaluate("document.activeElement.value") == passage_id, "focus goes back to the title"
         assert answer.locator(".qa-card").first.locator("details.qa-ctx").count() == 1, "查看上下文 stays"
+
+
+def export_download(page, button: str):  # type: ignore[no-untyped-def]
+    """Click an export button and return the file the browser saves (Playwright's ``Download``)."""
+    with page.expect_download(timeout=ANSWER_TIMEOUT_MS) as saved:
+        page.click(button)
+    return saved.value
+
+
+def test_ticked_cards_are_exported_as_word_and_markdown_with_their_citations(page, tmp_path: Path) -> None:
+    import docx
+
+    manifest = json.loads((REPO / "index" / "manifest.json").read_text(encoding="utf-8"))
+    build_id = f"{manifest['fingerprint']}@{manifest['created']}"
+    cards = ask(page, "政协委员怎样提高履职能力?").locator(".qa-card")
+    assert cards.count() == 3
+    ticked = [cards.nth(2), cards.nth(0)]  # ticked out of order: the export follows the answer
+    for card in ticked:
+        card.locator(".qa-pick-box").check()
+    screenshot(page, "chat-export.png", tmp_path)
+    lines = [
+        [line.strip() for line in card.locator(".qa-text").inner_text().splitlines() if line.strip()]
+        for card in reversed(ticked)
+    ]
+    citations = [card.locator(".qa-cite pre").text_content().strip() for card in reversed(ticked)]
+    titles = [card.locator(".qa-open-doc").inner_text().strip("《》") for card in reversed(ticked)]
+    left_out = cards.nth(1).locator(".qa-text").inner_text().splitlines()[0].strip()
+    assert all(citation.startswith("《") for citation in citations), "the cards cite in the plain style"
+
+    word = export_download(page, "#qa-export-docx")
+    assert re.fullmatch(r"政协讲话问答-导出-\d{8}-\d{4}\.docx", word.suggested_filename)
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(word.path()).paragraphs]
+    texts = [text for _, text in paragraphs]
+    assert paragraphs[0][0] == "Title" and "政协委员怎样提高履职能力" in texts[0]
+    assert any(re.fullmatch(r"导出时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", text) for text in texts)
+    assert f"索引版本：{build_id}" in texts
+    assert ("Heading 1", texts[0]) in paragraphs, "the passages stand under their question"
+    at = [texts.index("\n".join(passage)) for passage in lines]
+    assert at[0] < at[1], "in the order of the answer"
+    for start, citation in zip(at, citations, strict=True):
+        assert texts[start + 1] == f"引用：{citation}"
+    assert not any(left_out in text for text in texts), "an unticked card is not exported"
+
+    page.locator("#qa-cite-style").get_by_text("GB/T 7714").click()
+    markdown = export_download(page, "#qa-export-md")
+    assert re.fullmatch(r"政协讲话问答-导出-\d{8}-\d{4}\.md", markdown.suggested_filename)
+    out = Path(markdown.path()).read_text(encoding="utf-8")
+    assert out.startswith("# 政协委员怎样提高履职能力") and build_id in out and "导出时间：" in out
+    unescaped = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out)
+    quoted = ["\n>\n".join(f"> {line}" for line in passage) for passage in lines]
+    assert quoted[0] in unescaped and quoted[1] in unescaped
+    assert unescaped.index(quoted[0]) < unescaped.index(quoted[1])
+    for title in titles:  # the style chosen now, not the cards' own
+        assert f"{title}[Z]. [出版地不详]: [出版者不详]" in unescaped
+    assert not any(citation in unescaped for citation in citations)
+    assert left_out not in unescaped
+
+
+def test_exporting_with_no_card_ticked_says_so_and_saves_nothing(page) -> None:
+    box = ask(page, "政协委员怎样提高履职能力?").locator(".qa-card").first.locator(".qa-pick-box")
+    box.check()
+    assert export_download(page, "#qa-export-md").suggested_filename.endswith(".md")
+    box.uncheck()  # the file made a moment ago is not saved again
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    page.click("#qa-export-docx")
+    page.get_by_text("尚未选择段落").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert downloads == []
+
+
+def trace(page, phrase: str):  # type: ignore[no-untyped-def]
+    """Open the 提法溯源 tab, trace ``phrase`` and return the locator of its result."""
+    page.get_by_role("tab", name="提法溯源").click()
+    page.fill("#qa-trace-phrase textarea", phrase)
+    page.click("#qa-trace-go")
+    result = page.locator("#qa-trace-result .qa-trace")
+    result.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return result
+
+
+def test_tracing_a_formulation_lists_every_use_in_date_order_with_counts(page, tmp_path: Path) -> None:
+    result = trace(page, "两个确立")
+    uses = result.locator(".qa-trace-uses .qa-trace-occ")
+    assert uses.count() == 4
+    for i in range(uses.count()):
+        assert uses.nth(i).locator(".qa-kwic mark").inner_text() == "两个确立"
+        assert len(uses.nth(i).locator(".qa-kwic").inner_text()) > len("两个确立") + 20, "with its context"
+    shown = result.locator(".qa-trace-date").all_inner_texts()
+    dates = [tuple(int(n) for n in re.findall(r"\d+", text)) for text in shown]
+    assert dates == sorted(dates), "in date order"
+    summary = result.locator(".qa-trace-summary").inner_text()
+    assert "共出现4处，见于3篇文档" in summary
+    assert "首次使用：2023年12月9日" in summary and "最近使用：2025年3月12日" in summary
+    years = result.locator(".qa-trace-years tbody tr").all_inner_texts()
+    assert [row.split()[:2] for row in years] == [["2023年", "1"], ["2024年", "1"], ["2025年", "2"]]
+    assert result.locator(".qa-trace-docs tbody tr").count() == 3
+    screenshot(page, "trace.png", tmp_path)
+
+
+def test_a_traced_variant_is_listed_apart_and_a_use_opens_the_reader_on_its_passage(page) -> None:
+    result = trace(page, "有事好商量、众人的事情由众人商量")
+    exact = result.locator(".qa-trace-uses .qa-trace-occ")
+    assert exact.count() == 1
+    assert exact.first.locator("mark").inner_text() == "有事好商量、众人的事情由众人商量"
+    variants = result.locator(".qa-trace-variant-uses .qa-trace-occ")
+    assert variants.count() == 1
+    assert "变体·减字" in variants.first.inner_text()
+    assert variants.first.locator("mark").inner_text() == "有事好商量,众人的事由众人商量"
+    assert "变体·减字" in result.locator(".qa-trace-wordings").inner_text()
+    opener = variants.first.locator(".qa-trace-open")
+    passage_id = opener.get_attribute("value")
+    opener.click()
+    hit = page.locator("#qa-reader .qa-doc-hit")
+    hit.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert hit.get_attribute("data-passage-id") == passage_id
+    assert hit.locator("mark", has_text="有事好商量,众人的事由众人商量").count() == 1, "the use is marked"
+    assert in_view(page, "#qa-reader .qa-doc-hit"), "the reader shows the passage"
+    page.keyboard.press("Escape")
+    page.locator("#qa-reader").wait_for(state="detached", timeout=ANSWER_TIMEOUT_MS)
+    exact.first.locator(".qa-trace-open").click()  # the reader opens again, on the other use
+    hit.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    other = exact.first.locator(".qa-trace-open").get_attribute("value")
+    assert other != passage_id and hit.get_attribute("data-passage-id") == other
+
+
+def test_draft_check_colours_each_sentence_by_class_and_shows_its_source(page, tmp_path: Path) -> None:
+    from qa.passages import sentences_of
+
+    seed = (REPO / "seeds" / "003_e9d8012ddcf1e712.txt").read_text(encoding="utf-8")
+    copied = next(s for s in sentences_of(seed) if "主要方式是搭台" in s)
+    reworded = "市一级政协的主要任务是开展协商，主要办法是搭建平台。"
+    unrelated = "气象部门预计本周末将有一次明显降温过程，最低气温零下五度。"
+    page.get_by_role("tab", name="查重与提法核对").click()
+    legend = page.locator("#qa-draft-result .qa-draft-legend")
+    assert [t.strip() for t in legend.locator(".qa-draft-swatch").all_inner_texts()] == ["重复", "相近", "新"]
+    page.fill("#qa-draft-input textarea", f"{copied}\n{reworded}<b>\n{unrelated}")  # <b>: too short to check
+    page.click("#qa-draft-check")
+    text = page.locator("#qa-draft-result .qa-draft-text")
+    text.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert text.locator(".qa-draft-s").count() == 3
+    for kind, sentence in (("repeat", copied), ("close", reworded), ("new", unrelated)):
+        assert text.locator(f".qa-draft-{kind}").count() == 1
+        assert text.locator(f".qa-draft-{kind}").inner_text().strip() == sentence
+    assert "<b>" in text.inner_text() and text.locator("b").count() == 0, "the draft is shown as text"
+    popup = text.locator(".qa-draft-repeat .qa-draft-pop")
+    assert not popup.is_visible()
+    text.locator(".qa-draft-repeat").click()
+    assert popup.is_visible(), "clicking a sentence shows its source"
+    assert "《座谈发言" in popup.inner_text() and "表述相同" in popup.inner_text()
+    text.locator(".qa-draft-new").hover()
+    assert "最接近的已有表述" in text.locator(".qa-draft-new .qa-draft-pop").inner_text()
+    assert not popup.is_visible(), "one source at a time: the one under the pointer"
+    summary = page.locator("#qa-draft-result .qa-draft-summary").inner_text()
+    assert "共核对 3 句" in summary and "借用最多的讲话" in summary and "《座谈发言" in summary
+    ratios = page.evaluate(
+        CONTRAST, [f"#qa-draft-result .qa-draft-text .qa-draft-{k}" for k in ("repeat", "close", "new")]
+    )
+    assert all(ratio is not None and ratio >= 4.5 for ratio in ratios.values()), ratios
+    screenshot(page, "draft-check.png", tmp_path)
+
+    markdown = export_download(page, "#qa-draft-md")
+    assert re.fullmatch(r"政协讲话问答-查重-\d{8}-\d{4}\.md", markdown.suggested_filename)
+    out = Path(markdown.path()).read_text(encoding="utf-8")
+    assert out.startswith("# 查重与提法核对") and "第1句（重复）" in out and "第3句（新）" in out
+
+
+def test_an_empty_draft_is_refused_on_the_page(page) -> None:
+    page.get_by_role("tab", name="查重与提法核对").click()
+    page.click("#qa-draft-check")
+    page.locator("#qa-draft-result .qa-draft-error", has_text="稿件为空").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert not page.locator("#qa-draft-docx").is_visible(), "nothing to export"
+
+
+def test_an_example_traces_at_once_and_the_trace_is_exported_as_word_and_markdown(page) -> None:
+    import docx
+
+    page.get_by_role("tab", name="提法溯源").click()
+    page.locator("#qa-tab-trace").get_by_text("专门协商机构", exact=True).click()
+    result = page.locator("#qa-trace-result .qa-trace")
+    result.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    uses = result.locator(".qa-trace-uses .qa-trace-occ").count()
+    assert uses > 1 and f"共出现{uses}处" in result.locator(".qa-trace-summary").inner_text()
+    word = export_download(page, "#qa-trace-docx")
+    assert re.fullmatch(r"提法溯源-\d{8}-\d{4}\.docx", word.suggested_filename)
+    texts = [p.text for p in docx.Document(word.path()).paragraphs]
+    assert texts[0] == "提法溯源：“专门协商机构”"
+    quoted = [t for t in texts if "专门协商机构" in t and not t.startswith(("提法溯源", "“专门协商机构”"))]
+    assert len([t for t in quoted if not t.startswith("引用：")]) >= uses, "every use with its sentence"
+    markdown = Path(export_download(page, "#qa-trace-md").path()).read_text(encoding="utf-8")
+    assert markdown.startswith("# 提法溯源") and markdown.count("引用：") >= uses

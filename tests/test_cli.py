@@ -119,3 +119,30 @@ def test_build_summary_names_skipped_files_and_documents_cleaning_cut_by_more_th
     assert "skipped broken.txt: broken.txt: looks like a binary file" in out
     assert "c.txt: cleaning kept 30 of 147 characters (site-furniture 66, short-furniture 51)" in out
     assert "a.txt: cleaning kept" not in out and "b.txt: cleaning kept" not in out  # they lost under a fifth
+
+
+def test_search_trace_and_check_export_what_they_print_as_word_and_markdown(tmp_path: Path) -> None:
+    from docx import Document
+
+    assert main(["search", "政协委员怎样提高履职能力", "-k", "2", "--export", str(tmp_path / "s.md")]) == 0
+    searched = (tmp_path / "s.md").read_text(encoding="utf-8")
+    assert searched.startswith("# 检索结果：政协委员怎样提高履职能力")
+    assert "> 要提高履职能力。广大政协委员" in searched
+    assert "引用：《2022年在市委政协工作会议上讲话》（2022年）" in searched
+
+    assert main(["trace", "两个确立", "--export", str(tmp_path / "t.docx")]) == 0
+    traced = "\n".join(p.text for p in Document(str(tmp_path / "t.docx")).paragraphs)
+    assert "提法溯源：两个确立" in traced and "两个确立" in traced.split("\n", 1)[1]
+
+    draft = tmp_path / "draft.txt"
+    draft.write_text("要坚持团结和民主两大主题。今天天气很好，我们去公园散步。", encoding="utf-8")
+    assert main(["check", str(draft), "--export", str(tmp_path / "c.docx")]) == 0
+    checked = "\n".join(p.text for p in Document(str(tmp_path / "c.docx")).paragraphs)
+    assert "今天天气很好" in checked and "查重与提法核对" in checked
+
+
+def test_an_export_to_another_format_exits_2_naming_the_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "凝聚共识", "--export", str(tmp_path / "out.pdf")]) == 2
+    assert ".docx or .md" in capsys.readouterr().err

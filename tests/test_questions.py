@@ -243,3 +243,20 @@ def test_no_question_typed_correctly_is_changed(retriever) -> None:
 def test_a_quoted_phrase_is_never_corrected(retriever) -> None:
     assert retriever.index.lexical.transposition_fix("“怎增样强”履职意识") is None
     assert retriever.answer("“怎增样强”履职意识").corrected == ""
+
+
+def test_fold_by_table_is_folding_each_character_alone() -> None:
+    """``fold`` translates by a table (speed); it must equal its definition, character by character."""
+    import unicodedata
+
+    from qa.normalise import simplified
+
+    def one_by_one(text: str) -> str:
+        chars = (unicodedata.normalize("NFKC", char).lower() for char in text)
+        return simplified("".join(f if len(f) == 1 else c for f, c in zip(chars, text, strict=True)))
+
+    for start in range(0, 0x110000, 0x1000):
+        block = "".join(chr(c) for c in range(start, start + 0x1000) if not 0xD800 <= c <= 0xDFFF)
+        assert fold(block) == one_by_one(block), hex(start)
+    for passage in load_index(Path(__file__).parents[1] / "index").passages:
+        assert fold(passage.text) == one_by_one(passage.text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from qa.build import build_index
+from qa.draft import DraftCheck, SentenceCheck, check_draft
 from qa.errors import (
     BuildInProgressError,
     DocumentError,
@@ -21,20 +22,27 @@ from qa.errors import (
 )
 from qa.gate import GateSettings
 from qa.search import Answer, Hit, Retriever, search
+from qa.trace import Occurrence, Trace, trace
 
 __all__ = [
     "Answer",
     "BuildInProgressError",
     "DocumentError",
+    "DraftCheck",
     "GateSettings",
     "Hit",
     "IndexCorruptError",
     "IndexNotFoundError",
     "ModelError",
+    "Occurrence",
     "QAError",
     "Retriever",
+    "SentenceCheck",
     "StaleIndexError",
+    "Trace",
     "__version__",
     "build_index",
+    "check_draft",
     "search",
+    "trace",
 ]

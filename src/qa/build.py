@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,12 @@ PIPELINE_VERSION = 2
 # Sentence vectors double the embedding work and take ~7x the passages' memory; above
 # this many passages only passage vectors are kept (dense score = passage cosine).
 SENTENCE_VECTORS_LIMIT = 20_000
+# With a progress callback, texts are embedded this many at a time so it hears of each slice.
+PROGRESS_SLICE = 128
+
+Progress = Callable[[str, int, int], None]
+"""A build's progress: the stage ("reading", "passages", "sentences", "tokenising", "writing")
+and, while embedding, the texts embedded so far and the texts to embed (0, 0 otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -88,18 +95,20 @@ def build_index(
     settings: BuildSettings | None = None,
     progress: bool = False,
     full: bool = False,
+    on_progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Index the documents in ``seeds`` and atomically replace ``index_dir``; returns the manifest.
 
     Work already done by the previous index in ``index_dir`` is reused unless ``full``.
-    Unreadable documents are listed under ``skipped`` in the manifest.
+    Unreadable documents are listed under ``skipped`` in the manifest. ``on_progress`` is
+    told each stage and, while embedding, how many texts are done (``Progress``).
     """
     index_dir = index_dir.resolve()
     with exclusive(index_dir):
         remove_leftovers(index_dir)
         settings = settings or BuildSettings()
         previous = None if full else _previous(index_dir, embedder, settings)
-        return _build_locked(seeds, index_dir, embedder, settings, previous, progress)
+        return _build_locked(seeds, index_dir, embedder, settings, previous, progress, on_progress)
 
 
 @dataclass
@@ -135,9 +144,12 @@ def _build_locked(
     settings: BuildSettings,
     previous: _Previous | None,
     progress: bool,
+    on_progress: Progress | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     stats = BuildStats()
+    tell = on_progress or (lambda stage, done, total: None)
+    tell("reading", 0, 0)
     known = previous.index.manifest["documents"] if previous and previous.reuse_passages else {}
     report = read_folder(
         seeds,
@@ -196,7 +208,12 @@ def _build_locked(
     old = previous.index if previous and same_pipeline else None
     old_texts = _old_index_texts(old, settings.chunking)
     vectors, stats.passages_embedded = _embed_reusing(
-        texts, old_texts, old.vectors if old else None, embedder, progress and "passages"
+        texts,
+        old_texts,
+        old.vectors if old else None,
+        embedder,
+        progress and "passages",
+        on_progress=on_progress and (lambda done, total: tell("passages", done, total)),
     )
     # A sentence that is its passage's whole text has the passage's vector (same prompt, same text).
     passage_rows = {text: row for row, text in enumerate(texts)}
@@ -214,12 +231,14 @@ def _build_locked(
         embedder,
         progress and "sentences",
         (passage_rows, passage_store),
+        on_progress and (lambda done, total: tell("sentences", done, total)),
     )
     stats.sentences_reused = len(sentence_texts) - stats.sentences_embedded
     sentence_kind = choose_kind(len(sentence_texts), settings.hnsw_threshold)
     sentence_store = FaissStore.build(sentence_vectors, embedder.dim, sentence_kind)
     del sentence_vectors, old_sentences
 
+    tell("tokenising", 0, 0)
     terms = quoted_terms(p.text for p in passages)
     user_dictionary = default_user_dictionary()
     tokenizer = make_tokenizer(settings.lexical, terms, user_dictionary)
@@ -227,6 +246,7 @@ def _build_locked(
     del old_texts
     lexical = LexicalIndex.from_tokens(tokens, tokenizer)
 
+    tell("writing", 0, 0)
     with staged_folder(index_dir) as scratch:
         layout = IndexLayout(scratch)
         offsets = write_passages(layout.passages, passages)
@@ -283,12 +303,14 @@ def _embed_reusing(
     embedder: Embedder,
     progress: bool | str,
     also: tuple[dict[str, int], VectorStore] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors of ``texts`` and how many were embedded.
 
     A text is copied from ``old_store`` (the previous index) or from ``also`` (rows of a
     store just built) when the same text is there; the rest are embedded, each distinct
-    text once (formulaic speeches repeat whole sentences).
+    text once (formulaic speeches repeat whole sentences). ``on_progress`` hears (embedded,
+    to embed) before the first and after every ``PROGRESS_SLICE`` texts.
     """
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     missing: dict[str, list[int]] = {}
@@ -305,8 +327,18 @@ def _embed_reusing(
         if pairs:
             new_rows, old_ids = map(np.asarray, zip(*pairs, strict=True))
             vectors[new_rows] = store.vectors(old_ids)
-    if missing:
-        embedded = embedder.encode_documents([simplified(text) for text in missing], progress=progress)
+    wanted = [simplified(text) for text in missing]
+    if on_progress is not None:
+        on_progress(0, len(wanted))
+    if wanted:
+        if on_progress is None:
+            embedded = embedder.encode_documents(wanted, progress=progress)
+        else:
+            parts = []
+            for first in range(0, len(wanted), PROGRESS_SLICE):
+                parts.append(embedder.encode_documents(wanted[first : first + PROGRESS_SLICE]))
+                on_progress(min(first + PROGRESS_SLICE, len(wanted)), len(wanted))
+            embedded = np.concatenate(parts)
         for vector, rows in zip(embedded, missing.values(), strict=True):
             vectors[rows] = vector
     return vectors, len(missing)

@@ -1,4 +1,5 @@
-"""Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa inspect``, ``qa status``."""
+"""Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa inspect``, ``qa status``, ``qa check``,
+``qa trace``; ``qa add`` and ``qa remove`` manage the documents folder."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from qa.errors import QAError
 
 if TYPE_CHECKING:
+    from qa.draft import DraftCheck
     from qa.embed import Embedder
     from qa.onnx_encoder import Precision
+    from qa.trace import Occurrence, Trace
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--model", type=Path)
     search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
+    search.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="also write the passages with their citations to FILE (.docx or .md)",
+    )
+    search.add_argument(
+        "--style", choices=["plain", "gbt7714"], default="plain", help="citation style of the export"
+    )
 
     evaluate = sub.add_parser("eval", help="hit@k / MRR / rejection of the three rankers on the eval set")
     evaluate.add_argument("--index", type=Path, default=default_index_dir())
@@ -61,9 +74,50 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    trace = sub.add_parser(
+        "trace", help="every use of a formulation (提法) in date order, its variants and counts"
+    )
+    trace.add_argument("phrase")
+    trace.add_argument("--index", type=Path, default=default_index_dir())
+    trace.add_argument("-k", type=int, default=None, help="list at most this many uses (counts cover all)")
+    trace.add_argument("--json", action="store_true", help="print the Trace as JSON")
+    trace.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="also write the uses and variants with their citations to FILE (.docx or .md)",
+    )
+
+    check = sub.add_parser(
+        "check", help="查重与提法核对: class each sentence of a draft as repeated, close or new, with sources"
+    )
+    check.add_argument("file", help="the draft: .txt, .docx, .md (or .html, .pdf); - reads standard input")
+    check.add_argument("--index", type=Path, default=default_index_dir())
+    check.add_argument("--json", action="store_true", help="print the DraftCheck as JSON")
+    check.add_argument(
+        "--export",
+        type=Path,
+        metavar="FILE",
+        help="also write each sentence with its class and closest source to FILE (.docx or .md)",
+    )
+
     status = sub.add_parser("status", help="say whether the index matches the documents")
     status.add_argument("--seeds", type=Path, default=default_seeds_dir())
     status.add_argument("--index", type=Path, default=default_index_dir())
+
+    add = sub.add_parser(
+        "add", help="copy documents into the documents folder if they can be read; then `qa build`"
+    )
+    add.add_argument("files", nargs="+", type=Path)
+    add.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
+    add.add_argument(
+        "--index", type=Path, default=default_index_dir(), help="index folder (for the cleaning)"
+    )
+    add.add_argument("--replace", action="store_true", help="replace a document of the same name")
+
+    remove = sub.add_parser("remove", help="delete documents from the documents folder; then `qa build`")
+    remove.add_argument("names", nargs="+", help="names as `qa build` lists them (relative to the folder)")
+    remove.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
     return parser
 
 
@@ -203,8 +257,14 @@ def _search(args: argparse.Namespace) -> int:
     from qa.search import Retriever
 
     embedder = _embedder(args.model) if args.model else None
-    found = Retriever(args.index, embedder=embedder).answer(args.question, k=args.k, mode=args.mode)
+    retriever = Retriever(args.index, embedder=embedder)
+    found = retriever.answer(args.question, k=args.k, mode=args.mode)
     hits = found.hits
+    if args.export:
+        from qa.ui.sections import hits_section
+
+        section = hits_section(args.question, hits, args.style)
+        _export(args.export, f"检索结果：{args.question}", [section], retriever.index.build_id)
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
@@ -221,6 +281,20 @@ def _search(args: argparse.Namespace) -> int:
             print(f"    matched: {', '.join(hit.matched_terms)}")
         print()
     return 0
+
+
+def _export(path: Path, title: str, sections: list[Any], build_id: str) -> None:
+    """Write ``sections`` as a Word file or Markdown, by ``path``'s suffix (``ValueError`` for another)."""
+    from qa.export import to_docx, to_markdown
+
+    suffix = path.suffix.lower()
+    if suffix not in {".docx", ".md"}:
+        raise ValueError(f"--export writes .docx or .md files, not {path.name!r}")
+    if suffix == ".docx":
+        path.write_bytes(to_docx(title, sections, build_id))
+    else:
+        path.write_text(to_markdown(title, sections, build_id), encoding="utf-8")
+    print(f"Exported to {path}", file=sys.stderr)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -252,6 +326,140 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    from qa.index import load_index
+    from qa.trace import trace_index
+
+    found = trace_index(load_index(args.index), args.phrase, args.k)  # no model: tracing reads no vectors
+    if args.export:
+        from qa.search import Retriever
+        from qa.ui.trace_view import trace_sections
+
+        retriever = Retriever(args.index)
+        title = f"提法溯源：{found.phrase}"
+        _export(args.export, title, trace_sections(found, retriever), retriever.index.build_id)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_trace(found))
+    return 0
+
+
+def format_trace(found: Trace) -> str:
+    """A trace as text: the summary, a KWIC table of the uses, the variants apart, then the counts."""
+    from qa.trace import CONTEXT_CHARS
+
+    def when(date: str | None) -> str:
+        return date or "(undated)"
+
+    def row(o: Occurrence) -> str:
+        place = f"{o.section} (heading)" if o.in_heading else f"para {o.paragraph}"
+        left = " " * max(CONTEXT_CHARS + 1 - _width(o.left), 0) + o.left
+        return f"  {when(o.doc_date):<11} {left}[{o.match}]{o.right}  《{o.doc_title}》 {place}"
+
+    documents = sum(1 for d in found.per_document if d.occurrences)
+    uses = f"{found.total} use{'' if found.total == 1 else 's'}"
+    lines = [f"“{found.phrase}”: {uses} in {documents} document{'' if documents == 1 else 's'}"]
+    if found.first and found.latest:
+        lines[0] += (
+            f"; first {found.first.doc_date} 《{found.first.doc_title}》,"
+            f" latest {found.latest.doc_date} 《{found.latest.doc_title}》"
+        )
+    if found.message:
+        lines.append(found.message)
+    lines += [row(o) for o in found.occurrences]
+    if found.total > len(found.occurrences):
+        lines.append(f"  … {found.total - len(found.occurrences)} more (-k)")
+    if found.total_variants:
+        lines.append(f"\nVariants, not the phrase ({found.total_variants}; up to {found.max_edits} edits):")
+        lines += [
+            f"  {v.kind:<11} {v.wording}: {v.count} in {v.documents} documents, "
+            f"{when(v.first)} – {when(v.latest)}"
+            for v in found.variant_forms
+        ]
+        lines += [row(o) + f"  <{o.kind}>" for o in found.variants]
+    if found.per_document:
+        lines.append("\nPer document (uses, variants):")
+        lines += [
+            f"  {when(d.date):<11} {d.occurrences:>4} {d.variants:>4}  《{d.title}》"
+            for d in found.per_document
+        ]
+        lines.append("Per year (uses, variants):")
+        lines += [f"  {when(y.year):<11} {y.occurrences:>4} {y.variants:>4}" for y in found.per_year]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from qa.draft import check_draft
+    from qa.search import Retriever
+
+    if args.file == "-":
+        text, name = sys.stdin.read(), "<stdin>"
+    else:
+        from qa.ingest.formats import extract
+
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"qa check: cannot read {path} ({exc.strerror or exc}).", file=sys.stderr)
+            return 2
+        text, name = extract(data, path.suffix, path.name).text, path.name
+    retriever = Retriever(args.index)
+    found = check_draft(text, retriever)
+    if args.export:
+        from qa.ui.tab_draft import export_sections
+
+        title = f"查重与提法核对：{name}"
+        _export(args.export, title, export_sections(found, retriever), retriever.index.build_id)
+    if args.json:
+        print(json.dumps(draft_json(found), ensure_ascii=False, indent=2))
+    else:
+        print(format_draft_check(found, name))
+    return 0
+
+
+def draft_json(found: DraftCheck) -> dict[str, Any]:
+    """A draft check as JSON-ready data: the record's fields, each sentence's label and the new share."""
+    record = asdict(found)
+    record["new_share"] = found.new_share
+    for sentence, data in zip(found.sentences, record["sentences"], strict=True):
+        data["label"] = sentence.label
+    return record
+
+
+def format_draft_check(found: DraftCheck, name: str) -> str:
+    """A draft check as text: the shares, the documents drawn on, each sentence with its closest source."""
+    lines = [
+        f"{name}: {len(found.sentences)} sentences, {found.characters} characters; by characters "
+        f"重复 {found.repeated_share:.0%}, 相近 {found.close_share:.0%}, 新 {found.new_share:.0%} "
+        f"(相近: cosine >= {found.threshold})"
+    ]
+    if found.top_documents:
+        lines.append("Draws most on:")
+        lines += [
+            f"  《{d.title}》 {d.date or '(undated)'}: 重复 {d.repeated_chars}, "
+            f"相近 {d.close_chars} characters ({d.sentences} sentence{'s' if d.sentences != 1 else ''})"
+            for d in found.top_documents
+        ]
+    for number, sentence in enumerate(found.sentences, 1):
+        lines.append(f"\n[{number}] {sentence.label}  {sentence.sentence}")
+        if sentence.matches:
+            best = sentence.matches[0]
+            lead = "nearest" if sentence.kind == "new" else "source"
+            same = ", same wording" if best.same_wording else ""
+            place = (f"《{best.doc_title}》", best.doc_date, best.section, f"第{best.paragraph}段")
+            where = " · ".join(x for x in place if x)
+            lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
+            lines.append(f"    {best.sentence}")
+    return "\n".join(lines)
+
+
 def _status(args: argparse.Namespace) -> int:
     from qa.index import read_manifest, stale_reasons
 
@@ -268,4 +476,56 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "search": _search, "eval": _eval, "inspect": _inspect, "status": _status}
+def _add(args: argparse.Namespace) -> int:
+    from qa.errors import AdminError
+    from qa.ui.admin import DocumentManager
+
+    manager = DocumentManager(args.seeds, args.index)
+    failed = 0
+    for file in args.files:
+        try:
+            done = manager.upload(file.name, file, overwrite=args.replace)
+        except AdminError as exc:
+            print(f"qa add: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(
+            f"{'Replaced' if done.replaced else 'Added'} {args.seeds / done.source}: 《{done.title}》, "
+            f"{done.paragraphs} paragraphs, {done.kept_share:.0%} of the characters kept."
+        )
+    if failed < len(args.files):
+        print("Run `qa build` to index the changes.")
+    return 2 if failed else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from qa.errors import AdminError
+    from qa.search import default_index_dir
+    from qa.ui.admin import DocumentManager
+
+    manager = DocumentManager(args.seeds, default_index_dir())
+    failed = 0
+    for name in args.names:
+        try:
+            manager.remove(name)
+        except AdminError as exc:
+            print(f"qa remove: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"Removed {args.seeds / name}.")
+    if failed < len(args.names):
+        print("Run `qa build` to take the removals out of the index.")
+    return 2 if failed else 0
+
+
+_COMMANDS = {
+    "build": _build,
+    "search": _search,
+    "eval": _eval,
+    "inspect": _inspect,
+    "status": _status,
+    "check": _check,
+    "trace": _trace,
+    "add": _add,
+    "remove": _remove,
+}

@@ -29,3 +29,10 @@ class ModelError(QAError):
 
 class BuildInProgressError(QAError):
     """Another process is building the same index."""
+
+
+class AdminError(QAError):
+    """A document management action (upload, removal, rebuild) was refused; nothing changed.
+
+    The message is Chinese: the page and ``qa add`` / ``qa remove`` show it as it is.
+    """

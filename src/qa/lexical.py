@@ -84,6 +84,11 @@ def phrase_tokens(phrase: str) -> list[str]:
     return tokens + [_BIGRAM_MARK + word for word in _LATIN.findall(form) if len(word) > 1]
 
 
+def pair_token(pair: str) -> str:
+    """The token of two adjacent Chinese characters (already in ``match_form``), as ``rows_with`` finds it."""
+    return _BIGRAM_MARK + pair
+
+
 def quoted_phrases(query: str) -> list[str]:
     """Phrases the user put in quotes (in ``match_form``); they must match literally."""
     return [phrase for p in _QUOTED.findall(query) if (phrase := match_form(p).strip())]

@@ -48,6 +48,7 @@ _DIGITS = {
 }
 # What a numeral counts or numbers: 届, 次 (会议), 条 (法规), 个, 年 … (not 一些, 一般, 统一).
 _COUNTED = "届|次|条|款|项|章|节|批|期|轮|个|位|名|家|件|号|年|周年|月|日|天|岁|倍|百分点|万|亿|部分"
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _NUMERAL = re.compile(rf"[零〇○一二两三四五六七八九十百千]+(?=(?:{_COUNTED}))")
 
 
@@ -70,11 +71,28 @@ def simplified(text: str) -> str:
 
 def fold(text: str) -> str:
     """``text`` with full-width forms, case and traditional characters folded, at the same length."""
-    chars = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char).lower()
-        chars.append(folded if len(folded) == 1 else char)
-    return simplified("".join(chars))
+    folded = text.translate(_fold_table())
+    if not folded.isascii() and _ASTRAL.search(folded):  # beyond the table: one character at a time
+        folded = "".join(_fold_char(char) for char in folded)
+    return simplified(folded)
+
+
+def _fold_char(char: str) -> str:
+    """``char``'s NFKC form in lower case when that is one character, else ``char``."""
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return folded if len(folded) == 1 else char
+
+
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    # ``_fold_char`` of every character of the Basic Multilingual Plane that it changes, for
+    # ``str.translate``: a passage is folded at C speed instead of a call per character.
+    table = {}
+    for code in range(0x10000):
+        char = chr(code)
+        if (folded := _fold_char(char)) != char:
+            table[code] = folded
+    return table
 
 
 def numeral_value(numeral: str) -> int | None:
@@ -110,6 +128,8 @@ def _rewrite(
     text: str, origin: list[int], pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
 ) -> tuple[str, list[int]]:
     """Replace each match of ``pattern``; a replacement's characters come from the match's first."""
+    if pattern.search(text) is None:
+        return text, origin
     out: list[str] = []
     positions: list[int] = []
     last = 0

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from qa.errors import QAError
-from qa.ui import page, reader, render
+from qa.ui import page, reader, render, tab_admin, tab_draft
+from qa.ui.admin import AdminAccess, DocumentManager
 from qa.ui.citation import STYLES, CitationStyle
 from qa.ui.conversation import Conversation, Message
+from qa.ui.sections import NOTHING_CHOSEN, Kind, export_chat, save
 from qa.ui.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService, question_for
+from qa.ui.tab_trace import trace_tab
 
 TITLE = "政协讲话问答"
 INTRO = (
@@ -39,12 +43,18 @@ SCROLL_TO_ANSWER = """() => { setTimeout(() => {
   if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
   else window.scrollBy(0, answer.getBoundingClientRect().top - 16);
 }, 150); }"""
+EXPORT_DIR = Path(tempfile.gettempdir()) / "qa-exports"  # Gradio serves the files from its own cache
 CONCURRENCY_LIMIT = 2  # searches are CPU-bound; the machine has 2 cores
 QUEUE_SIZE = 256  # beyond this, new requests are refused at once ("queue is full, retry")
 
 
-def build_demo(service: ChatService) -> gr.Blocks:
-    """The chat page over ``service``, with the ``search`` API endpoint."""
+def build_demo(
+    service: ChatService, manager: DocumentManager | None = None, access: AdminAccess | None = None
+) -> gr.Blocks:
+    """The chat page over ``service``, with the ``search`` API endpoint.
+
+    With ``manager``, the 文档管理 tab manages its documents, shown to whom ``access`` allows.
+    """
 
     def respond(
         question: str,
@@ -114,6 +124,22 @@ def build_demo(service: ChatService) -> gr.Blocks:
         except (ValueError, QAError) as exc:
             raise gr.Error(str(exc)) from exc
 
+    def exporter(kind: Kind) -> Callable[[str, Conversation, CitationStyle], Any]:
+        def export(selection: str, conversation: Conversation, style: CitationStyle) -> Any:
+            try:
+                build_id = service.retriever.index.build_id
+            except QAError:
+                build_id = ""  # the answers name the index that answered them
+            made = export_chat(conversation, selection, style, kind, build_id)
+            if made is None:
+                gr.Warning(NOTHING_CHOSEN, title="注意")
+                return gr.DownloadButton(value=None, visible=False)
+            path = save(made, EXPORT_DIR)
+            again = "再次下载（Word 文档）" if kind == "docx" else "再次下载（Markdown 文件）"
+            return gr.DownloadButton(value=str(path), label=again, visible=True)
+
+        return export
+
     def open_document(request: str, conversation: Conversation) -> tuple[Any, str]:
         passage_id, _, answer = request.partition("\n")
         number = int(answer) if answer.lstrip("-").isdigit() else None
@@ -123,8 +149,18 @@ def build_demo(service: ChatService) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         conversation = gr.State(Conversation())
         gr.Markdown(f"# {TITLE}\n{INTRO}", elem_id="qa-intro")
-        with gr.Tabs(elem_id="qa-tabs"):  # noqa: SIM117 - the tools add tabs after this one
-            with gr.Tab("问答", id="chat", elem_id="qa-tab-chat"):
+        # The reader: the whole document of a passage, opened from a card's title (see ``page``) or
+        # from a tool's result; outside the tabs (a hidden tab hides what it holds), so every tab can.
+        with gr.Column(visible=False, elem_id="qa-reader") as reader_panel:
+            with gr.Row(elem_id="qa-reader-bar"):
+                close_reader = gr.Button("关闭全文", elem_id="qa-reader-close", size="sm", scale=0)
+            reader_body = gr.HTML(elem_id="qa-reader-body")
+        reader_request = gr.Textbox(
+            label="全文请求", show_label=False, visible="hidden", elem_id="qa-doc-request"
+        )
+        open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
+        with gr.Tabs(elem_id="qa-tabs"):
+            with gr.Tab("问答", id="chat", elem_id="qa-tab-chat"):  # noqa: SIM117 - the tab, then its layout
                 with gr.Row(elem_id="qa-main"):
                     with gr.Column(scale=3, min_width=0):
                         chatbot = gr.Chatbot(
@@ -168,20 +204,38 @@ def build_demo(service: ChatService) -> gr.Blocks:
                             info="“复制引用”给出的格式（对新的回答生效）",
                             elem_id="qa-cite-style",
                         )
+                        # Export of the ticked cards (``qa.ui.sections``), cited in the style above.
+                        with gr.Column(elem_id="qa-export", variant="panel"):
+                            gr.HTML(page.EXPORT_LABEL, padding=False)
+                            with gr.Row(equal_height=True):
+                                export_docx = gr.Button(
+                                    "Word", size="sm", min_width=0, elem_id="qa-export-docx"
+                                )
+                                export_md = gr.Button(
+                                    "Markdown", size="sm", min_width=0, elem_id="qa-export-md"
+                                )
+                            export_file = gr.DownloadButton(
+                                "下载", visible=False, size="sm", elem_id="qa-export-file"
+                            )
+                        export_selection = gr.Textbox(
+                            label="所选段落",
+                            show_label=False,
+                            visible="hidden",
+                            elem_id="qa-export-selection",
+                        )
                         with gr.Accordion("已索引文档", open=True):
                             documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
                         gr.Markdown(HELP)
-                # The reader: the whole document of a card, opened from its title (see ``page``).
-                with gr.Column(visible=False, elem_id="qa-reader") as reader_panel:
-                    with gr.Row(elem_id="qa-reader-bar"):
-                        close_reader = gr.Button("关闭全文", elem_id="qa-reader-close", size="sm", scale=0)
-                    reader_body = gr.HTML(elem_id="qa-reader-body")
-                reader_request = gr.Textbox(
-                    label="全文请求", show_label=False, visible="hidden", elem_id="qa-doc-request"
-                )
-                open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
 
             # The speechwriter's tools, one module each (qa/ui/tab_*.py), follow as tabs here.
+            with gr.Tab("提法溯源", id="trace", elem_id="qa-tab-trace"):
+                trace_tab(service, reader_panel, reader_body)
+            with gr.Tab("查重与提法核对", id="draft", elem_id="qa-tab-draft"):
+                tab_draft.draft_tab(service)
+            if manager is not None:  # shown by the page's load event to the administrator only
+                with gr.Tab("文档管理", id="admin", visible=False, elem_id="qa-admin") as admin_tab:
+                    rebuilt = tab_admin.build(demo, admin_tab, manager, access or AdminAccess())
+                rebuilt.change(refresh_documents, None, [sources, documents], api_visibility="private")
 
         inputs = [question, k, sources, conversation, style]
         outputs = [conversation, chatbot, question]
@@ -208,6 +262,14 @@ def build_demo(service: ChatService) -> gr.Blocks:
         close_reader.click(
             lambda: gr.Column(visible=False), None, [reader_panel], api_visibility="private"
         ).then(None, None, None, js=page.REFOCUS_OPENER, api_visibility="private")
+        for button, export in ((export_docx, exporter("docx")), (export_md, exporter("md"))):
+            button.click(
+                export,
+                [export_selection, conversation, style],
+                [export_file],
+                js=page.EXPORT_REQUEST,
+                api_visibility="private",
+            ).then(None, [export_file], None, js=page.DOWNLOAD_EXPORT, api_visibility="private")
         clear.click(new_conversation, None, outputs, api_visibility="private")
         chatbot.clear(new_conversation, None, outputs, api_visibility="private")
         gr.api(api_search, api_name="search")
@@ -265,7 +327,7 @@ def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] 
         server_port=port,
         share=False,
         auth=logins or None,
-        css=render.CSS + reader.CSS + page.CSS,
+        css=render.CSS + reader.CSS + page.CSS + tab_admin.CSS + tab_draft.CSS,
         js=page.PAGE_JS,
         head=page.HEAD,
         footer_links=[],  # the API stays (README, ``gradio_client``); the page shows no English footer

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from qa.lexical import default_stopwords, longest_terms
+from qa.search import Hit
 
 # Words that say what is asked about a topic, not which topic: "有哪些要求", "这些措施怎么落实?",
 # "原文是怎么说的?". The tokenizer's stopwords (怎么, 如何, 哪些, 具体, 方面, 做…) are gone already.
@@ -137,6 +138,7 @@ class Turn:
     sources: tuple[str, ...] = ()
     build_id: str = ""  # the index that answered, for ratings recorded after a rebuild
     follow_up: bool = False  # searched together with the conversation's topic
+    hits: tuple[Hit, ...] = ()  # the passages shown, as shown (for exporting the ticked cards)
 
 
 @dataclass

@@ -27,6 +27,11 @@ LABELS = {
     "chatbot conversation": "对话",
     "Gradio footer navigation": "页脚",
     "Close": "关闭",
+    # the file upload of the 文档管理 tab ("common.upload" is a translation key Gradio leaves unresolved)
+    "Click to upload or drop files": "点击上传或拖放文件",
+    "File upload": "选择文件",
+    "common.upload": "上传",
+    "Remove": "移除",
 }
 # Gradio's English texts: the titles of its notices (their level, capitalised, whatever
 # ``title`` says) and what its status trackers say, often only to screen readers.
@@ -43,6 +48,9 @@ TEXTS = {
     "Loading...": "加载中……",
     "processing": "处理中",
     "from cache": "来自缓存",
+    "Drop File Here": "拖放文件到此处",
+    "- or -": "或",
+    "Click to Upload": "点击上传",
 }
 # Labels that start like this; the chat's message labels repeat the whole message as markup.
 LABEL_PREFIXES = {
@@ -150,6 +158,34 @@ SHOW_CITED = """() => {
   show();
 }"""
 
+# Exporting: the event's script hands over the ticked cards (their "选入导出" boxes) as JSON
+# ``[[answer, passage_id], …]``, ``answer`` counted from 0 like the reader's request
+# (``qa.ui.sections.parse_selection``). The inputs are (selection, conversation, style).
+EXPORT_REQUEST = """(selection, conversation, style) => {
+  const answers = [...document.querySelectorAll('#qa-chat .qa-answer')];
+  const ticked = [...document.querySelectorAll('#qa-chat .qa-pick-box:checked')];
+  const picked = ticked.map((box) => [answers.indexOf(box.closest('.qa-answer')), box.value]);
+  return [JSON.stringify(picked), conversation, style];
+}"""
+
+# Above the export buttons; "导出所选段落" is styled like the labels of the controls above it.
+EXPORT_LABEL = (
+    '<div class="qa-export-label"><span>导出所选段落</span>'
+    "<p>勾选回答中段落右上角的“选入导出”，按上面的引用格式导出为 Word 或 Markdown 文件。</p></div>"
+)
+
+# Once the export is made, the browser saves it at once: the event's input is the download
+# button's file (nothing when no card was ticked).
+DOWNLOAD_EXPORT = """(file) => {
+  if (!file || !file.url) return;
+  const link = document.createElement('a');
+  link.href = file.url;
+  link.download = file.orig_name || '';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}"""
+
 # Closing the reader gives the focus back to the title that opened it.
 REFOCUS_OPENER = """() => { setTimeout(() => window.qaReaderOpener?.focus(), 50); }"""
 
@@ -174,6 +210,9 @@ CSS = """
   height: auto; background: none; }
 /* An answer takes the chat's whole width (Gradio keeps 60 px free beside every message). */
 #qa-chat .message-row.bot-row { max-width: 100% !important; }
+#qa-export { gap: 6px; }
+.qa-export-label span { color: var(--block-label-text-color); font-size: var(--block-label-text-size); }
+.qa-export-label p { margin: 2px 0 0; font-size: var(--block-info-text-size); color: var(--qa-note-color); }
 @media (max-width: 760px) {
   #qa-main { flex-direction: column; gap: 12px; }
   #qa-main > div { min-width: 0 !important; width: 100% !important; flex: 1 1 auto !important; }

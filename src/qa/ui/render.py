@@ -145,14 +145,31 @@ def citation(hit: Hit, style: CitationStyle = "plain") -> str:
     return cite(hit, style)
 
 
-def damage_notice(hit: Hit) -> str:
-    """The warning on a passage published with words removed (``qa.damage``), else ""."""
+def damage_text(hit: Hit) -> str:
+    """The warning on a passage published with words removed (``qa.damage``) as plain text, else ""."""
     if not hit.damaged:
         return ""
     gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
     more = "等" if len(hit.suspected_gaps) > 3 else ""
-    where = f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）"
-    return f'<div class="qa-damaged" role="note">{escape(DAMAGED + where)}</div>'
+    return DAMAGED + (f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）")
+
+
+def damage_notice(hit: Hit) -> str:
+    """The warning on a passage published with words removed (``qa.damage``) as HTML, else ""."""
+    text = damage_text(hit)
+    return f'<div class="qa-damaged" role="note">{escape(text)}</div>' if text else ""
+
+
+def pick_box(hit: Hit) -> str:
+    """The card's checkbox choosing it for the export (``qa.ui.page`` collects the ticked ones).
+
+    The passage id travels in the box's ``value``, like the title button's: ``data-`` attributes
+    do not survive the chat's sanitizer.
+    """
+    return (
+        '<label class="qa-pick" title="勾选后，用“导出所选段落”连同引用一起保存">'
+        f'<input type="checkbox" class="qa-pick-box" value="{escape(hit.passage_id)}"> 选入导出</label>'
+    )
 
 
 def explanation(hit: Hit) -> str:
@@ -194,6 +211,7 @@ def card(
     body = highlight(hit.text, longest_terms(hit.matched_terms), emphasis(hit.text, hit.best_sentences))
     return (
         f'<div class="qa-card" data-passage-id="{escape(hit.passage_id)}">'
+        f"{pick_box(hit)}"
         f'<div class="qa-rank">{rank}{seen}</div>'
         f"{damage_notice(hit)}"
         f'<div class="qa-text">{body}</div>'
@@ -246,6 +264,11 @@ CSS = """
 .qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
   margin: 8px 0; background: var(--background-fill-primary); }
 .qa-rank { font-weight: 700; color: var(--color-accent); margin-bottom: 4px; }
+.qa-pick { float: right; margin-left: 8px; font-weight: 400; font-size: 0.85em; color: var(--body-text-color);
+  cursor: pointer; display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
+/* The browser's own checkbox: Gradio's styling draws a checked box white on transparent. */
+.qa-pick input[type="checkbox"] { appearance: auto !important; background: none !important; margin: 0;
+  width: 16px; height: 16px; cursor: pointer; accent-color: var(--color-accent); }
 .qa-seen { font-weight: 400; font-size: 0.8em; color: var(--qa-note-color); margin-left: 6px; }
 .qa-text { line-height: 1.75; }
 .qa-text mark, .qa-why mark { background: #fff3a3; color: inherit; padding: 0 1px; border-radius: 2px; }

@@ -158,7 +158,9 @@ class ChatService:
             reply["options"] = [{"label": ASK_ALONE, "value": ASK_ALONE}]
         messages = [*conversation.messages, {"role": "user", "content": render.user_message(cleaned)}, reply]
         ids = tuple(h.passage_id for h in hits)
-        turn = Turn(cleaned, query.text, ids, k, tuple(chosen), retriever.index.build_id, query.follow_up)
+        turn = Turn(
+            cleaned, query.text, ids, k, tuple(chosen), retriever.index.build_id, query.follow_up, tuple(hits)
+        )
         return Conversation(
             messages=messages,
             topic=query.topic if hits else conversation.topic,
