@@ -45,12 +45,12 @@ def test_k_outside_one_to_ten_is_refused(service: ChatService, k: int) -> None:
         service.respond(FLAGSHIP, k, None, Conversation())
 
 
-def test_out_of_domain_question_gets_the_no_result_message_and_keeps_the_topic(service: ChatService) -> None:
+def test_an_out_of_domain_question_gets_no_result_and_becomes_the_topic(service: ChatService) -> None:
     first = service.respond(FLAGSHIP, 3, None, Conversation())
     second = service.respond("红烧肉怎么做?", 3, None, first)
     reply = second.messages[-1]["content"]
     assert NO_RESULT in reply and "qa-card" not in reply
-    assert second.topic == first.topic == FLAGSHIP
+    assert second.topic == "红烧肉怎么做?", "the newest question with a topic, answered or not"
 
 
 def test_a_quoted_phrase_no_passage_contains_is_named_on_the_page_and_in_the_api(
@@ -269,3 +269,15 @@ def test_a_question_without_chinese_that_finds_nothing_is_asked_for_in_chinese(s
     assert "问题里没有汉字" in content and NO_RESULT_HINT not in content
     chinese = service.respond("红烧肉怎么做?", 3, [], Conversation()).messages[-1]["content"]
     assert "问题里没有汉字" not in chinese and html.escape(NO_RESULT_HINT, quote=False) in chinese
+
+
+def test_a_follow_up_never_reaches_back_past_an_unanswered_question_with_its_own_topic(
+    service: ChatService,
+) -> None:
+    conversation = service.respond(FLAGSHIP, 3, None, Conversation())
+    conversation = service.respond("红烧肉怎么做?", 3, None, conversation)
+    assert "qa-card" not in conversation.messages[-1]["content"]
+    after = service.respond("那具体要怎么做?", 3, None, conversation)
+    last = after.turns[len(after.messages) - 1]
+    assert FLAGSHIP not in last.query and "红烧肉" in last.query
+    assert "qa-card" not in after.messages[-1]["content"]

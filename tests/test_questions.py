@@ -66,7 +66,7 @@ def test_match_form_offsets_point_back_at_the_written_characters() -> None:
     text = "在十四届 全国政协"
     form, origin = match_form_with_offsets(text)
     assert form == "在14届全国政协"
-    assert [text[i] for i in origin] == ["在", "十", "十", "届", "全", "国", "政", "协"]
+    assert [text[i] for i in origin] == ["在", "十", "四", "届", "全", "国", "政", "协"]
 
 
 @pytest.mark.parametrize(
@@ -260,3 +260,9 @@ def test_fold_by_table_is_folding_each_character_alone() -> None:
         assert fold(block) == one_by_one(block), hex(start)
     for passage in load_index(Path(__file__).parents[1] / "index").passages:
         assert fold(passage.text) == one_by_one(passage.text)
+
+
+def test_a_digit_term_marks_the_whole_chinese_numeral_it_stands_for() -> None:
+    text = "十四届三次会议提交了提案"
+    assert [text[s.start : s.end] for s in term_spans(text, ["14"])] == ["十四"]
+    assert [text[s.start : s.end] for s in term_spans("党的二十大以来", ["20"])] == []  # 二十大 is no count

@@ -127,7 +127,11 @@ def _digits(match: re.Match[str]) -> str:
 def _rewrite(
     text: str, origin: list[int], pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
 ) -> tuple[str, list[int]]:
-    """Replace each match of ``pattern``; a replacement's characters come from the match's first."""
+    """Replace each match of ``pattern``.
+
+    A replacement's last character comes from the match's last character and the others from its
+    first, so a span of the replacement maps back onto the whole match ("14" onto "十四").
+    """
     if pattern.search(text) is None:
         return text, origin
     out: list[str] = []
@@ -138,7 +142,8 @@ def _rewrite(
         positions.extend(origin[last : match.start()])
         replacement = replace(match)
         out.append(replacement)
-        positions.extend([origin[match.start()]] * len(replacement))
+        if replacement:
+            positions.extend([origin[match.start()]] * (len(replacement) - 1) + [origin[match.end() - 1]])
         last = match.end()
     out.append(text[last:])
     positions.extend(origin[last:])

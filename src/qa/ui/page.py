@@ -36,6 +36,7 @@ LABELS = {
 # Gradio's English texts: the titles of its notices (their level, capitalised, whatever
 # ``title`` says) and what its status trackers say, often only to screen readers.
 TEXTS = {
+    "common.complete": "完成",  # an untranslated i18n key Gradio announces to screen readers
     "Info": "提示",
     "Warning": "注意",
     "Error": "出错了",

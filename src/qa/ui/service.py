@@ -18,7 +18,7 @@ from qa.live import LiveRetriever
 from qa.search import MAX_QUERY_CHARS, Answer, Hit, Retriever, clean_query
 from qa.ui import reader, render
 from qa.ui.citation import CitationStyle
-from qa.ui.conversation import Conversation, Message, Query, Turn, build_query
+from qa.ui.conversation import Conversation, Message, Query, Turn, build_query, topic_words
 from qa.ui.feedback import FeedbackLog, FeedbackRecord
 
 log = logging.getLogger(__name__)
@@ -161,9 +161,13 @@ class ChatService:
         turn = Turn(
             cleaned, query.text, ids, k, tuple(chosen), retriever.index.build_id, query.follow_up, tuple(hits)
         )
+        # A follow-up leans on the newest question that named a topic, answered or not ("红烧肉怎么做?"
+        # then "那具体要怎么做?" must not reach back past it); one that names none keeps the topic.
+        words = retriever.index.lexical.tokenizer.words(cleaned)
+        names_topic = not query.follow_up and bool(topic_words(words))
         return Conversation(
             messages=messages,
-            topic=query.topic if hits else conversation.topic,
+            topic=query.topic if hits or names_topic else conversation.topic,
             turns={**conversation.turns, len(messages) - 1: turn},
         )
 
