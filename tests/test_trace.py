@@ -276,6 +276,8 @@ def test_the_page_escapes_document_text_and_names_each_use_with_its_passage(tiny
     assert page.count('class="qa-trace-open"') == found.total + found.total_variants
     assert "首次使用：2021年3月1日" in page and "最近使用：2023年5月6日" in page
     assert "变体·改字" in page
+    body = next(o for o in found.occurrences if not o.in_heading)
+    assert f"全文第{body.paragraph}段" in page  # numbered in the whole document, as the reader numbers it
 
 
 def test_the_reader_opens_on_the_use_with_the_phrase_marked(tiny: Path) -> None:

@@ -77,7 +77,8 @@ def _place(o: Occurrence) -> str:
     section = o.section or ""
     if len(section) > 24:
         section = section[:24] + "……"
-    return " · ".join(p for p in (section, f"第{o.paragraph}段") if p)
+    # Counted in the whole document, as the reader counts; citations count within the section.
+    return " · ".join(p for p in (section, f"全文第{o.paragraph}段") if p)
 
 
 def occurrence_item(o: Occurrence) -> str:
