@@ -16,8 +16,6 @@ import pytest
 from conftest import INDEX, SEEDS
 from test_app_browser import (
     ANSWER_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     LATIN_WORD,
     ask,
@@ -58,17 +56,6 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     with serving(env, root, root / "app.log") as url:
         yield url, seeds
     assert (_folder(SEEDS), _folder(INDEX)) == repo_before, "the repository's seeds and index are untouched"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make browser` (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def logged_in(browser, url: str, login: tuple[str, str]):  # type: ignore[no-untyped-def]
