@@ -46,12 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--model", type=Path)
     search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
-    search.add_argument(
-        "--export",
-        type=Path,
-        metavar="FILE",
-        help="also write the passages with their citations to FILE (.docx or .md)",
-    )
+    _add_export(search, "the passages with their citations")
     search.add_argument(
         "--style", choices=["plain", "gbt7714"], default="plain", help="citation style of the export"
     )
@@ -78,12 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--index", type=Path, default=default_index_dir())
     trace.add_argument("-k", type=int, default=None, help="list at most this many uses (counts cover all)")
     trace.add_argument("--json", action="store_true", help="print the Trace as JSON")
-    trace.add_argument(
-        "--export",
-        type=Path,
-        metavar="FILE",
-        help="also write the uses and variants with their citations to FILE (.docx or .md)",
-    )
+    _add_export(trace, "the uses and variants with their citations")
 
     check = sub.add_parser(
         "check", help="查重与提法核对: class each sentence of a draft as repeated, close or new, with sources"
@@ -91,12 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="the draft: .txt, .docx, .md (or .html, .pdf); - reads standard input")
     check.add_argument("--index", type=Path, default=default_index_dir())
     check.add_argument("--json", action="store_true", help="print the DraftCheck as JSON")
-    check.add_argument(
-        "--export",
-        type=Path,
-        metavar="FILE",
-        help="also write each sentence with its class and closest source to FILE (.docx or .md)",
-    )
+    _add_export(check, "each sentence with its class and closest source")
 
     status = sub.add_parser("status", help="say whether the index matches the documents")
     status.add_argument("--seeds", type=Path, default=default_seeds_dir())
@@ -116,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("names", nargs="+", help="names as `qa build` lists them (relative to the folder)")
     remove.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
     return parser
+
+
+def _add_export(command: argparse.ArgumentParser, what: str) -> None:
+    """The ``--export FILE`` option of a command that writes ``what`` (see ``_export``)."""
+    command.add_argument(
+        "--export", type=Path, metavar="FILE", help=f"also write {what} to FILE (.docx or .md)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
