@@ -14,9 +14,10 @@ import os
 import sys
 
 from qa.errors import QAError
-from qa.search import default_index_dir, default_live_retriever, default_seeds_dir
+from qa.retrieve.defaults import default_index_dir, default_live_retriever, default_seeds_dir
+from qa.tools.documents import DocumentManager
 from qa.ui import ChatService, FeedbackLog, default_feedback_path
-from qa.ui.admin import AdminAccess, DocumentManager
+from qa.ui.admin.access import AdminAccess
 from qa.ui.app import LOOPBACK, build_demo, credentials, exposure_warning, launch
 
 

@@ -24,11 +24,13 @@ sys.path.insert(0, str(BENCH))
 
 from naive_baseline import Scores, first_hit, load_cmrc_questions  # noqa: E402
 
-from qa.build import BuildSettings, build_index  # noqa: E402
-from qa.evaluate import default_questions_path, evaluate, load_questions  # noqa: E402
-from qa.onnx_encoder import OnnxEmbedder  # noqa: E402
-from qa.passages import ChunkSettings  # noqa: E402
-from qa.search import Retriever, default_seeds_dir  # noqa: E402
+from qa.build.builder import build_index  # noqa: E402
+from qa.build.settings import BuildSettings  # noqa: E402
+from qa.model.onnx_encoder import OnnxEmbedder  # noqa: E402
+from qa.passages.cutting import ChunkSettings  # noqa: E402
+from qa.retrieve.defaults import default_seeds_dir  # noqa: E402
+from qa.retrieve.evaluate import default_questions_path, evaluate, load_questions  # noqa: E402
+from qa.retrieve.retriever import Retriever  # noqa: E402
 
 CMRC = BENCH.parents[1] / "shared" / "corpora" / "cmrc2018"
 VARIANTS = {

@@ -21,7 +21,7 @@ that process's):
 5. *distinct texts*: a sentence embedded once however often it recurs, and not at all when
    it is its passage's whole text (counted over the whole collection, the sample's sentence
    time scaled by the share left);
-6. *int8*: the dynamically quantised model (``qa.onnx_encoder.quantise_onnx``).
+6. *int8*: the dynamically quantised model (``qa.model.onnx_export.quantise_onnx``).
 
 Columns: passages/s and sentences/s (each on its own), **passages/s including their
 sentences** (the build's rate), padded tokens as a share of real ones, peak RSS, and the
@@ -59,8 +59,8 @@ BUDGETS = (1024, 2048, 4096, 8192)
 def collection() -> tuple[list[str], list[list[str]]]:
     """The reports' passage texts as embedded, and each passage's sentences."""
     from qa.ingest.documents import read_folder
-    from qa.normalise import simplified
-    from qa.passages import ChunkSettings, make_passages, sentences_of
+    from qa.passages.cutting import ChunkSettings, make_passages, sentences_of
+    from qa.text.normalise import simplified
 
     settings = ChunkSettings()
     report = read_folder(CORPORA / "gov-work-reports")
@@ -82,8 +82,10 @@ def run_lever(lever: str, sample: int, budget: int | None = None) -> dict[str, A
     """Embed the sample with one lever (and those above it); measured in this process."""
     import onnxruntime
 
-    from qa.embed import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_default_model, model_fingerprint
-    from qa.onnx_encoder import ONNX_FILE, TOKENS_PER_BATCH, OnnxEmbedder, batches, usable_cores
+    from qa.model.default import ensure_default_model, model_fingerprint
+    from qa.model.embedder import DEFAULT_MODEL_NAME, E5_PROMPTS
+    from qa.model.onnx_encoder import TOKENS_PER_BATCH, OnnxEmbedder, batches, usable_cores
+    from qa.model.onnx_export import ONNX_FILE
 
     texts, sentences = collection()
     rows = np.random.default_rng(0).choice(len(texts), size=min(sample, len(texts)), replace=False)
@@ -205,8 +207,10 @@ def quality(cmrc_dir: Path | None, seeds_gov_dir: Path | None) -> None:
     sys.path.insert(0, str(BENCH))
     from gate import ask, cmrc_index, report, seeds_gov_index  # type: ignore[import-not-found]
 
-    from qa.build import build_index
-    from qa.evaluate import (
+    from qa.build.builder import build_index
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve.defaults import default_index_dir, default_seeds_dir
+    from qa.retrieve.evaluate import (
         default_questions_path,
         evaluate,
         evaluate_variants,
@@ -214,8 +218,7 @@ def quality(cmrc_dir: Path | None, seeds_gov_dir: Path | None) -> None:
         format_variants,
         load_questions,
     )
-    from qa.onnx_encoder import OnnxEmbedder
-    from qa.search import Retriever, default_index_dir, default_seeds_dir
+    from qa.retrieve.retriever import Retriever
 
     questions = load_questions(default_questions_path())
     for precision in ("fp32", "int8"):

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from qa.evaluate import default_questions_path, load_questions
-from qa.search import default_retriever
+from qa.retrieve.defaults import default_retriever
+from qa.retrieve.evaluate import default_questions_path, load_questions
 from qa.ui import ChatService, Conversation, FeedbackLog
 
 

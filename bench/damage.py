@@ -1,4 +1,4 @@
-"""How many passages ``qa.damage`` flags: on the seeds (002 was published with words removed)
+"""How many passages ``qa.passages.damage`` flags: on the seeds (002 was published with words removed)
 and on clean corpora (the 72 government work reports, CMRC 2018's Wikipedia passages).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/damage.py              # counts and flagged documents
@@ -26,10 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.damage import FORMULAS, find_gaps, gapped_forms, missing_words
 from qa.ingest import read_folder
-from qa.normalise import fold
-from qa.passages import Passage, make_passages
+from qa.passages.cutting import Passage, make_passages
+from qa.passages.damage import FORMULAS, find_gaps, gapped_forms, missing_words
+from qa.text.normalise import fold
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"

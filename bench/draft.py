@@ -21,9 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
-from qa.draft import MAX_DRAFT_CHARS, check_draft, split_draft
-from qa.passages import sentences_of
-from qa.search import Retriever, default_index_dir
+from qa.passages.cutting import sentences_of
+from qa.retrieve.defaults import default_index_dir
+from qa.retrieve.retriever import Retriever
+from qa.tools.draft import MAX_DRAFT_CHARS, check_draft, split_draft
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = (
@@ -69,7 +70,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--index", type=Path, default=default_index_dir())
     args = parser.parse_args()
-    from qa.ui.tab_draft import render_check
+    from qa.ui.draft.tab import render_check
 
     started = time.perf_counter()
     retriever = Retriever(args.index)

@@ -25,8 +25,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 LOAD = {
-    "torch": "from qa.embed import SentenceTransformerEmbedder as E; e = E.load()",
-    "onnx": "from qa.onnx_encoder import OnnxEmbedder as E; e = E.load_default()",
+    "torch": "from qa.model.sentence_transformer import SentenceTransformerEmbedder as E; e = E.load()",
+    "onnx": "from qa.model.onnx_encoder import OnnxEmbedder as E; e = E.load_default()",
 }
 
 
@@ -38,8 +38,8 @@ def cold_load_seconds(runtime: str) -> float:
 
 
 def workload() -> tuple[list[str], list[str]]:
-    from qa.evaluate import default_questions_path, load_questions
-    from qa.index import load_index
+    from qa.index.load import load_index
+    from qa.retrieve.evaluate import default_questions_path, load_questions
 
     questions = [q.question for q in load_questions(default_questions_path())][:100]
     passages = [p.text for p in load_index(REPO / "index").passages]
@@ -62,8 +62,9 @@ def main() -> None:
     import onnxruntime
     import torch
 
-    from qa.embed import SentenceTransformerEmbedder
-    from qa.onnx_encoder import ONNX_FILE, OnnxEmbedder
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.model.onnx_export import ONNX_FILE
+    from qa.model.sentence_transformer import SentenceTransformerEmbedder
 
     questions, passages = workload()
     st = SentenceTransformerEmbedder.load()

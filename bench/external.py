@@ -33,7 +33,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -43,17 +42,10 @@ sys.path.insert(0, str(BENCH))
 
 from naive_baseline import Scores, first_hit, load_cmrc_questions, naive_index, nfkc  # noqa: E402
 
+from qa.ingest import read_folder  # noqa: E402
+
 CORPORA = BENCH.parents[1] / "shared" / "corpora"
 K = 10
-
-
-def documents_module() -> ModuleType:
-    """``qa.documents`` (where ``read_folder`` lives today; ``qa.ingest.documents`` after the move)."""
-    try:
-        import qa.documents as module
-    except ModuleNotFoundError:
-        import qa.ingest.documents as module  # type: ignore[no-redef]
-    return module
 
 
 def decode(data: bytes) -> str:
@@ -111,7 +103,7 @@ def ingest(folder: Path) -> Ingestion:
     """Read ``folder`` with the product and count the characters it kept."""
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and not hidden(p.relative_to(folder)))
     started = time.perf_counter()
-    report = documents_module().read_folder(folder)
+    report = read_folder(folder)
     seconds = time.perf_counter() - started
     texts = {p.relative_to(folder).as_posix(): decode(p.read_bytes()) for p in paths}
     chars = {source: visible_chars(text) for source, text in texts.items()}
@@ -188,7 +180,7 @@ def coverage(texts: list[str], questions: list[dict[str, Any]]) -> float:
 
 def passage_texts(documents: list[Any]) -> list[str]:
     """The texts of the passages the product cuts from ``documents``."""
-    from qa.passages import make_passages
+    from qa.passages.cutting import make_passages
 
     return [p.text for doc in documents for p in make_passages(doc)]
 
@@ -208,9 +200,10 @@ class Row:
 
 def built_index(docs: Path, index: Path | None, scratch: Path) -> tuple[Path, float, bool]:
     """An index of ``docs``: reused from ``index`` when fresh, else built; (folder, seconds, reused)."""
-    from qa.build import build_index
-    from qa.index import read_manifest, stale_reasons
-    from qa.onnx_encoder import OnnxEmbedder
+    from qa.build.builder import build_index
+    from qa.index.layout import read_manifest
+    from qa.index.load import stale_reasons
+    from qa.model.onnx_encoder import OnnxEmbedder
 
     target = index or scratch / "index"
     if (target / "manifest.json").exists() and not stale_reasons(target, docs):
@@ -225,8 +218,8 @@ def product_rows(
     index_dir: Path, build_seconds: float, questions: list[dict[str, Any]]
 ) -> tuple[Row, Row, float]:
     """The product with its relevance gate and without; plus seconds per question."""
-    from qa.index import read_manifest
-    from qa.search import Retriever
+    from qa.index.layout import read_manifest
+    from qa.retrieve.retriever import Retriever
 
     manifest = read_manifest(index_dir)
     retriever = Retriever(index_dir)

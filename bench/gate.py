@@ -14,7 +14,7 @@
 For each: the background the build measured, hit@1 (first passage right; an empty answer is
 a miss), the share of in-domain questions rejected (and of those whose first passage was
 right: what the gate cost) and of out-of-domain ones rejected, for
-the gate (``qa.gate``) and, beside it, the old fixed thresholds (BM25 >= 5.1 or e5 >= 0.872).
+the gate (``qa.retrieve.gate``) and, beside it, the old fixed thresholds (BM25 >= 5.1 or e5 >= 0.872).
 ``--misses`` lists, for the first two, the in-domain questions whose first passage lacks the
 answer and the out-of-domain questions answered, with that passage: the README's judgements
 of which of them a report answers anyway were made by reading this list.
@@ -35,11 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.build import build_index
-from qa.evaluate import default_questions_path, load_questions
-from qa.normalise import match_form
-from qa.onnx_encoder import OnnxEmbedder
-from qa.search import Retriever, default_index_dir, default_seeds_dir
+from qa.build.builder import build_index
+from qa.model.onnx_encoder import OnnxEmbedder
+from qa.retrieve.defaults import default_index_dir, default_seeds_dir
+from qa.retrieve.evaluate import default_questions_path, load_questions
+from qa.retrieve.retriever import Retriever
+from qa.text.normalise import match_form
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 OLD_MIN_BM25, OLD_MIN_DENSE = 5.1, 0.872

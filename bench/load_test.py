@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlparse
 
-from qa.evaluate import default_questions_path, load_questions
+from qa.retrieve.evaluate import default_questions_path, load_questions
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 

@@ -59,7 +59,7 @@ def peak_rss_mb() -> float:
 
 def questions(count: int = QUESTIONS) -> list[str]:
     """The evaluation questions, topped up with sentence openings of the seeds: all distinct."""
-    from qa.evaluate import default_questions_path, load_questions
+    from qa.retrieve.evaluate import default_questions_path, load_questions
 
     asked = [q.question for q in load_questions(default_questions_path())]
     rng = random.Random(7)
@@ -69,7 +69,8 @@ def questions(count: int = QUESTIONS) -> list[str]:
 
 def stand_in_embedder() -> HashingEmbedder:
     """Hashing vectors under the real model's name and fingerprint (see the module docstring)."""
-    from qa.embed import DEFAULT_MODEL_NAME, ensure_default_model, model_fingerprint
+    from qa.model.default import ensure_default_model, model_fingerprint
+    from qa.model.embedder import DEFAULT_MODEL_NAME
 
     embedder = HashingEmbedder()
     embedder.name = DEFAULT_MODEL_NAME
@@ -78,9 +79,10 @@ def stand_in_embedder() -> HashingEmbedder:
 
 
 def run_build(seeds: str, index: str, real: bool, full: bool, hnsw_threshold: int | None) -> dict[str, Any]:
-    from qa.build import BuildSettings, build_index
-    from qa.onnx_encoder import OnnxEmbedder
-    from qa.store import HNSW_THRESHOLD
+    from qa.build.builder import build_index
+    from qa.build.settings import BuildSettings
+    from qa.index.store import HNSW_THRESHOLD
+    from qa.model.onnx_encoder import OnnxEmbedder
 
     embedder = OnnxEmbedder.load_default() if real else stand_in_embedder()
     settings = BuildSettings(hnsw_threshold=hnsw_threshold or HNSW_THRESHOLD)
@@ -99,7 +101,7 @@ def run_build(seeds: str, index: str, real: bool, full: bool, hnsw_threshold: in
 def run_serve(index: str, seeds: str, spawned: float) -> dict[str, Any]:
     os.environ["QA_INDEX_DIR"], os.environ["QA_SEEDS_DIR"] = index, seeds
     from qa import search
-    from qa.search import default_retriever
+    from qa.retrieve.defaults import default_retriever
 
     asked = questions()
     search(asked[0])
@@ -131,11 +133,12 @@ def run_serve(index: str, seeds: str, spawned: float) -> dict[str, Any]:
 
 def run_bm25_build(seeds: str, index: str) -> dict[str, Any]:
     """The baseline: read, cut and tokenise as the hybrid build does, then bm25s only."""
-    from qa.index import make_tokenizer
+    from qa.index.bm25 import LexicalIndex
+    from qa.index.layout import make_tokenizer
+    from qa.index.table import write_passages
     from qa.ingest import read_folder
-    from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary, quoted_terms
-    from qa.passages import ChunkSettings, make_passages
-    from qa.table import write_passages
+    from qa.passages.cutting import ChunkSettings, make_passages
+    from qa.text.tokens import LexicalSettings, default_user_dictionary, quoted_terms
 
     started = time.perf_counter()
     chunking = ChunkSettings()
@@ -158,9 +161,10 @@ def run_bm25_build(seeds: str, index: str) -> dict[str, Any]:
 def run_bm25_serve(index: str, spawned: float) -> dict[str, Any]:
     import numpy as np
 
-    from qa.index import make_tokenizer
-    from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary
-    from qa.table import PassageTable
+    from qa.index.bm25 import LexicalIndex
+    from qa.index.layout import make_tokenizer
+    from qa.index.table import PassageTable
+    from qa.text.tokens import LexicalSettings, default_user_dictionary
 
     folder = Path(index)
     lexical = LexicalIndex.load(
@@ -186,10 +190,10 @@ def run_bm25_serve(index: str, spawned: float) -> dict[str, Any]:
 
 def run_e5_rate(seeds: str) -> dict[str, Any]:
     """e5 (ONNX Runtime, as ``qa build``) texts per second on 512 synthetic passages and their sentences."""
-    from qa.build import _sentences
+    from qa.build.builder import _sentences
     from qa.ingest import read_folder
-    from qa.onnx_encoder import OnnxEmbedder
-    from qa.passages import ChunkSettings, make_passages
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.passages.cutting import ChunkSettings, make_passages
 
     chunking = ChunkSettings()
     documents = read_folder(Path(seeds)).documents[:60]
@@ -335,7 +339,7 @@ def main() -> None:
         default=[1_000],
         help="sizes whose hybrid index is embedded by e5 itself",
     )
-    parser.add_argument("--hnsw-threshold", type=int, help="override qa.store.HNSW_THRESHOLD")
+    parser.add_argument("--hnsw-threshold", type=int, help="override qa.index.store.HNSW_THRESHOLD")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()

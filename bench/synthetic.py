@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from qa.ingest.documents import read_folder
-from qa.passages import sentences_of
+from qa.passages.cutting import sentences_of
 
 REPO = Path(__file__).resolve().parents[1]
 PASSAGE_CHARS = 420  # a paragraph of this size becomes one passage (max_chars is 450)

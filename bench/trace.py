@@ -1,4 +1,4 @@
-"""How fast formulation tracing (``qa.trace``) is: on the seeds, on real text and at 100k passages.
+"""How fast formulation tracing (``qa.tools.trace``) is: on the seeds, on real text and at 100k passages.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/trace.py              # seeds, gov reports if built, 100k
     HF_HUB_OFFLINE=1 .venv/bin/python bench/trace.py --sizes      # the seeds (and the reports) only
@@ -34,8 +34,8 @@ sys.path.insert(0, str(BENCH))
 
 from synthetic import PARAGRAPHS_PER_DOCUMENT, HashingEmbedder, write_corpus  # noqa: E402
 
-from qa.index import LoadedIndex, load_index  # noqa: E402
-from qa.trace import candidates, trace_index  # noqa: E402
+from qa.index.load import LoadedIndex, load_index  # noqa: E402
+from qa.tools.trace import candidates, trace_index  # noqa: E402
 
 PHRASES = (
     "两个确立",
@@ -52,7 +52,8 @@ ROW = "  {:<34} {:>9} {:>7} {:>8} {:>9} {:>10} {:>11}"
 
 def synthetic_index(passages: int, cache: Path) -> Path:
     """An index of about ``passages`` synthetic passages under ``cache``, built once."""
-    from qa.build import BuildSettings, build_index
+    from qa.build.builder import build_index
+    from qa.build.settings import BuildSettings
 
     folder = cache / f"synthetic-{passages}"
     index = folder / "index"

@@ -1,4 +1,4 @@
-"""Exact vs HNSW search by collection size: where the threshold in ``qa.store`` comes from.
+"""Exact vs HNSW search by collection size: where the threshold in ``qa.index.store`` comes from.
 
     .venv/bin/python bench/vector_store.py [--sizes 10000 50000 100000 200000]
 
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import PASSAGE_CHARS, HashingEmbedder, seed_sentences
 
-from qa.evaluate import default_questions_path, load_questions
-from qa.store import HNSW_EF_SEARCH, FaissStore
+from qa.index.store import HNSW_EF_SEARCH, FaissStore
+from qa.retrieve.evaluate import default_questions_path, load_questions
 
 
 def synthetic_passages(count: int, seed: int = 0) -> list[str]:

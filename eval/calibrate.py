@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python eval/calibrate.py [--index index] [--show]
 For every question it reads the gate's two quantities above the collection's background
-(``qa.gate``: word coverage and the best e5 score), then picks, among the margins that meet
+(``qa.retrieve.gate``: word coverage and the best e5 score), then picks, among the margins that meet
 the targets on the tuning half (at least 90% of out-of-domain questions rejected, at most 3%
 of in-domain ones), those that answer the most, and shows what they do on both halves. Check the result on other collections with
 ``bench/gate.py`` before changing ``GateSettings``.
@@ -15,9 +15,10 @@ import itertools
 from dataclasses import replace
 from pathlib import Path
 
-from qa.evaluate import default_questions_path, load_questions
-from qa.gate import GateSettings, is_relevant
-from qa.search import Retriever, default_index_dir
+from qa.retrieve.defaults import default_index_dir
+from qa.retrieve.evaluate import default_questions_path, load_questions
+from qa.retrieve.gate import GateSettings, is_relevant
+from qa.retrieve.retriever import Retriever
 
 DENSE_MARGINS = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04)
 COVERAGE_MARGINS = (0.1, 0.15, 0.2, 0.3, 0.4)

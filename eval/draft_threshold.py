@@ -1,4 +1,4 @@
-"""Choose the 相近 (close) cosine threshold of ``qa.draft`` on labelled sentences, and show how well it separates.
+"""Choose the 相近 (close) cosine threshold of ``qa.tools.draft`` on labelled sentences, and show how well it separates.
 
 ``eval/draft_sentences.tsv`` holds sentences labelled 重复 (a seed sentence copied, re-punctuated,
 edited a little, cut or joined), 相近 (a seed sentence reworded by hand) and 新 (CMRC 2018,
@@ -19,8 +19,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.draft import CLOSE_THRESHOLD, KIND_LABELS, SentenceChecker
-from qa.search import Retriever, default_index_dir
+from qa.retrieve.defaults import default_index_dir
+from qa.retrieve.retriever import Retriever
+from qa.tools.draft import CLOSE_THRESHOLD, KIND_LABELS, SentenceChecker
 
 HERE = Path(__file__).resolve().parent
 LABELS = tuple(KIND_LABELS.values())  # 重复, 相近, 新
@@ -121,7 +122,7 @@ def main() -> None:
     chosen = tied[len(tied) // 2]
     print(
         f"\nchosen on tune: {chosen:.3f} (best mean F1 {best:.3f}, tied {tied[0]:.3f}–{tied[-1]:.3f});"
-        f" qa.draft.CLOSE_THRESHOLD is {CLOSE_THRESHOLD}"
+        f" qa.tools.draft.CLOSE_THRESHOLD is {CLOSE_THRESHOLD}"
     )
     report(test, CLOSE_THRESHOLD, "test half at CLOSE_THRESHOLD")
     report(rows, CLOSE_THRESHOLD, "all sentences at CLOSE_THRESHOLD")

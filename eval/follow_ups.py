@@ -1,4 +1,4 @@
-"""Measure the follow-up rule (``qa.ui.conversation.build_query``) on the labelled pairs.
+"""Measure the follow-up rule (``qa.ui.chat.conversation.build_query``) on the labelled pairs.
 
 Run: HF_HUB_OFFLINE=1 .venv/bin/python eval/follow_ups.py [--index index] [--pairs eval/follow_ups.tsv]
 Each pair (previous question, next question, 1 when the next one should be searched together
@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.index import load_index
-from qa.search import clean_query, default_index_dir
-from qa.ui.conversation import build_query
+from qa.index.load import load_index
+from qa.retrieve.defaults import default_index_dir
+from qa.retrieve.query import clean_query
+from qa.ui.chat.conversation import build_query
 
 PAIRS = Path(__file__).resolve().parent / "follow_ups.tsv"
 

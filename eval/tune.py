@@ -14,12 +14,14 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from qa.build import BuildSettings, build_index
-from qa.embed import SentenceTransformerEmbedder
-from qa.evaluate import default_questions_path, evaluate, load_questions
-from qa.lexical import LexicalSettings
-from qa.passages import ChunkSettings
-from qa.search import FusionSettings, Retriever, default_seeds_dir
+from qa.build.builder import build_index
+from qa.build.settings import BuildSettings
+from qa.model.sentence_transformer import SentenceTransformerEmbedder
+from qa.passages.cutting import ChunkSettings
+from qa.retrieve.defaults import default_seeds_dir
+from qa.retrieve.evaluate import default_questions_path, evaluate, load_questions
+from qa.retrieve.retriever import FusionSettings, Retriever
+from qa.text.tokens import LexicalSettings
 
 
 def main() -> int:

@@ -52,10 +52,10 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def embedder():
     if os.environ.get("QA_PRECISION", "fp32") != "fp32":  # bench/build_speed.py --quality
-        from qa.onnx_encoder import OnnxEmbedder
+        from qa.model.onnx_encoder import OnnxEmbedder
 
         return OnnxEmbedder.load_default()
-    from qa.embed import SentenceTransformerEmbedder
+    from qa.model.sentence_transformer import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.load()
 
@@ -63,9 +63,9 @@ def embedder():
 @pytest.fixture(scope="session")
 def retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
     """The committed index; at another precision (``QA_PRECISION``), the seeds built at that one."""
-    from qa.build import build_index
-    from qa.index import read_manifest
-    from qa.search import Retriever
+    from qa.build.builder import build_index
+    from qa.index.layout import read_manifest
+    from qa.retrieve.retriever import Retriever
 
     index = INDEX
     if read_manifest(INDEX)["model"]["fingerprint"] != embedder.fingerprint:

@@ -10,16 +10,17 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
-from qa.atomic import exclusive
-from qa.build import build_index
-from qa.cli import main
+from qa.build.builder import build_index
+from qa.cli.main import main
 from qa.errors import AdminError, BuildInProgressError, QAError
-from qa.gate import GateSettings
-from qa.index import read_manifest
-from qa.live import LiveRetriever
-from qa.search import Retriever
-from qa.ui import tab_admin
-from qa.ui.admin import MAX_UPLOAD_BYTES, AdminAccess, DocumentManager, clean_name
+from qa.index.atomic import exclusive
+from qa.index.layout import read_manifest
+from qa.retrieve.gate import GateSettings
+from qa.retrieve.live import LiveRetriever
+from qa.retrieve.retriever import Retriever
+from qa.tools.documents import MAX_UPLOAD_BYTES, DocumentManager, clean_name
+from qa.ui.admin import tab as tab_admin
+from qa.ui.admin.access import AdminAccess
 
 NEW_SPEECH = (
     "在政协文史工作会议上的讲话\n"

@@ -571,7 +571,7 @@ def test_a_traced_variant_is_listed_apart_and_a_use_opens_the_reader_on_its_pass
 
 
 def test_draft_check_colours_each_sentence_by_class_and_shows_its_source(page, tmp_path: Path) -> None:
-    from qa.passages import sentences_of
+    from qa.passages.cutting import sentences_of
 
     seed = (REPO / "seeds" / "003_e9d8012ddcf1e712.txt").read_text(encoding="utf-8")
     copied = next(s for s in sentences_of(seed) if "主要方式是搭台" in s)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, FakeEmbedder
 
-from qa.build import build_index
-from qa.search import Hit, Retriever
+from qa.build.builder import build_index
+from qa.retrieve.hit import Hit
+from qa.retrieve.retriever import Retriever
 from qa.ui import render
 from qa.ui.citation import chinese_date, cite, full_width, section_label
 

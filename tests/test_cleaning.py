@@ -18,7 +18,7 @@ from qa.ingest.cleaning import (
     strip_repeated_title,
 )
 from qa.ingest.page import CleanDocument, clean_page
-from qa.tracked import TrackedText, source_lines
+from qa.ingest.tracked import TrackedText, source_lines
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from qa.cli.main import main
 
 
 def test_search_prints_ranked_passages_with_title_section_and_paragraph(
@@ -104,7 +104,7 @@ def test_inspect_of_an_unreadable_file_exits_2_naming_it(
 def test_build_summary_names_skipped_files_and_documents_cleaning_cut_by_more_than_a_fifth(
     tmp_path: Path, tiny_seeds: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    from qa import cli
+    from qa.cli import commands as cli
 
     (tiny_seeds / "broken.txt").write_bytes(b"\x89PNG\x00\x00binary")
     furniture = ["版权所有 某某市政协 ICP备12345678号", "首 页 | 政协要闻 | 主席讲话 | 提案工作"] * 3

@@ -10,9 +10,10 @@ from types import ModuleType
 import pytest
 from conftest import INDEX, REPO
 
-from qa.index import load_index
-from qa.lexical import ChineseTokenizer, LexicalIndex, LexicalSettings, default_user_dictionary, longest_terms
-from qa.ui.conversation import Conversation, Turn, build_query, is_asking_word, is_follow_up, topic_words
+from qa.index.bm25 import LexicalIndex
+from qa.index.load import load_index
+from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary, longest_terms
+from qa.ui.chat.conversation import Conversation, Turn, build_query, is_asking_word, is_follow_up, topic_words
 
 Words = Callable[[str], Sequence[str]]
 

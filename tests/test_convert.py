@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.convert import QUANT_BLOCK, dequantize_q4, read_packed_model
 from qa.errors import ModelError
+from qa.model.convert import QUANT_BLOCK, dequantize_q4, read_packed_model
 
 SAMPLES = [
     "政协委员怎样提高履职能力?",

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import INDEX, SEEDS, FakeEmbedder
 
-from qa.build import build_index
-from qa.damage import NOTICE, find_gaps, gapped_forms, missing_words, suspected_gaps
-from qa.passages import Passage
-from qa.search import Retriever
+from qa.build.builder import build_index
+from qa.passages.cutting import Passage
+from qa.passages.damage import NOTICE, find_gaps, gapped_forms, missing_words, suspected_gaps
+from qa.retrieve.retriever import Retriever
 from qa.ui import render
 
 DAMAGED = "002_918bf7343061484a.txt"

@@ -10,18 +10,11 @@ import pytest
 from conftest import INDEX, SEEDS
 
 import qa
-from qa.cli import main
-from qa.draft import (
-    MAX_DRAFT_CHARS,
-    DraftCheck,
-    DraftInputError,
-    check_draft,
-    clean_draft,
-    split_draft,
-)
-from qa.passages import sentences_of
-from qa.search import Retriever
-from qa.ui import tab_draft
+from qa.cli.main import main
+from qa.passages.cutting import sentences_of
+from qa.retrieve.retriever import Retriever
+from qa.tools.draft import MAX_DRAFT_CHARS, DraftCheck, DraftInputError, check_draft, clean_draft, split_draft
+from qa.ui.draft import tab as tab_draft
 
 SEED_003 = "003_e9d8012ddcf1e712.txt"
 # Seed 003 says 市级政协主要工作是协商,主要方式是搭台。
@@ -273,7 +266,7 @@ def test_an_index_without_sentence_vectors_is_checked_against_its_passages(retri
 
     import numpy as np
 
-    from qa.store import FaissStore
+    from qa.index.store import FaissStore
 
     dim = retriever.index.vectors.dim
     bare = copy.copy(retriever)

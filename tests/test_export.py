@@ -17,10 +17,11 @@ from conftest import FakeEmbedder
 from docx.oxml.ns import qn
 from markdown_it import MarkdownIt
 
-from qa.build import build_index
-from qa.export import ExportItem, ExportSection, escape_markdown, file_name, to_docx, to_markdown
-from qa.gate import GateSettings
-from qa.search import Hit, Retriever
+from qa.build.builder import build_index
+from qa.retrieve.gate import GateSettings
+from qa.retrieve.hit import Hit
+from qa.retrieve.retriever import Retriever
+from qa.tools.export import ExportItem, ExportSection, escape_markdown, file_name, to_docx, to_markdown
 from qa.ui import ChatService, Conversation, FeedbackLog, render
 from qa.ui.sections import ExportFile, export_chat, export_title, hits_section, parse_selection, save
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.ui.conversation import Turn
-from qa.ui.feedback import FeedbackLog, FeedbackRecord, default_feedback_path
+from qa.ui.chat.conversation import Turn
+from qa.ui.chat.feedback import FeedbackLog, FeedbackRecord, default_feedback_path
 
 
 def make_turn(question: str = "政协委员怎样提高履职能力?") -> Turn:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import build_index
+from qa.build.builder import build_index
 from qa.errors import DocumentError
 from qa.ingest import read_document, read_folder
-from qa.search import Retriever
+from qa.retrieve.retriever import Retriever
 
 CASES = Path(__file__).parent / "field_cases"
 

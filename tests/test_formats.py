@@ -20,7 +20,7 @@ from qa.ingest.decode import decode_html
 from qa.ingest.documents import Document, read_document, read_folder
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
 from qa.ingest.pdf import pdf_paragraphs
-from qa.passages import make_passages
+from qa.passages.cutting import make_passages
 
 TITLE = "在市政协十四届三次会议闭幕会上的讲话"
 HEADING_1 = "一、深刻认识新时代人民政协的使命任务"

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
-from qa.build import BuildSettings, build_index
-from qa.index import IndexLayout, load_index, read_manifest
-from qa.lexical import TokenTable
-from qa.passages import ChunkSettings
-from qa.search import Retriever
+from qa.build.builder import build_index
+from qa.build.settings import BuildSettings
+from qa.index.bm25 import TokenTable
+from qa.index.layout import IndexLayout, read_manifest
+from qa.index.load import load_index
+from qa.passages.cutting import ChunkSettings
+from qa.retrieve.retriever import Retriever
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -200,13 +202,15 @@ def test_above_the_threshold_passages_and_sentences_get_hnsw_indexes(
 def test_a_changed_user_dictionary_re_tokenises_everything_but_embeds_nothing(
     built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import qa.build
-    import qa.index
-    from qa.lexical import default_user_dictionary
+    import qa.build.builder
+    import qa.build.reuse
+    import qa.index.layout
+    import qa.index.load
+    from qa.text.tokens import default_user_dictionary
 
     seeds, index_dir = built
     extended = default_user_dictionary() + "\n委员之家 50 n\n"
-    for module in (qa.build, qa.index):
+    for module in (qa.build.builder, qa.build.reuse, qa.index.layout, qa.index.load):
         monkeypatch.setattr(module, "default_user_dictionary", lambda: extended)
     embedder = CountingEmbedder()
     manifest = build_index(seeds, index_dir, embedder)

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from conftest import INDEX, SEEDS
 
-from qa.build import build_index
+from qa.build.builder import build_index
 from qa.errors import IndexCorruptError, IndexNotFoundError, StaleIndexError
-from qa.index import IndexLayout, load_index, read_manifest
-from qa.search import Retriever
+from qa.index.layout import IndexLayout, read_manifest
+from qa.index.load import load_index
+from qa.retrieve.retriever import Retriever
 
 MANIFEST_FIELDS = {
     "format_version",

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import build_index
+from qa.build.builder import build_index
 from qa.ingest import read_document, read_folder
 from qa.ingest.formats import extract
 from qa.ingest.page import SUSPEND_SHARE, clean_page
-from qa.passages import make_passages
+from qa.passages.cutting import make_passages
 
 BODY = [
     "为做好2024年提案工作，现将有关事项通知如下。",

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import FakeEmbedder
 
-from qa.atomic import swap_into_place
-from qa.build import build_index
-from qa.gate import GateSettings
-from qa.index import IndexLayout, load_index
-from qa.live import LiveRetriever
-from qa.search import Retriever
+from qa.build.builder import build_index
+from qa.index.atomic import swap_into_place
+from qa.index.layout import IndexLayout
+from qa.index.load import load_index
+from qa.retrieve.gate import GateSettings
+from qa.retrieve.live import LiveRetriever
+from qa.retrieve.retriever import Retriever
 from qa.ui import ChatService, Conversation, FeedbackLog
 
 NEW_SPEECH = (

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from conftest import INDEX, REPO, SEEDS
 
-from qa.embed import QueryCache
 from qa.errors import ModelError
-from qa.onnx_encoder import OnnxEmbedder
+from qa.model.embedder import QueryCache
+from qa.model.onnx_encoder import OnnxEmbedder
 
 TEXTS = [
     "政协委员怎样提高履职能力?",
@@ -40,9 +40,9 @@ def test_onnx_queries_match_sentence_transformers(onnx_embedder: OnnxEmbedder, e
 def test_onnx_documents_match_sentence_transformers_in_any_batch_order(
     onnx_embedder: OnnxEmbedder, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import qa.onnx_encoder
+    import qa.model.onnx_encoder
 
-    monkeypatch.setattr(qa.onnx_encoder, "_SLAB", 7)  # several slabs, each in batches
+    monkeypatch.setattr(qa.model.onnx_encoder, "_SLAB", 7)  # several slabs, each in batches
     texts = [*TEXTS, *reversed(TEXTS)] * 4  # more than one batch, mixed lengths
     ours = onnx_embedder.encode_documents(texts)
     reference = embedder.model.encode_document(texts, convert_to_numpy=True, normalize_embeddings=True)
@@ -56,8 +56,8 @@ def test_onnx_embedder_shares_the_model_fingerprint(onnx_embedder: OnnxEmbedder,
 
 
 def test_the_export_keeps_its_weights_beside_the_graph_to_be_memory_mapped() -> None:
-    from qa.embed import ensure_default_model
-    from qa.onnx_encoder import ONNX_FILE, ONNX_WEIGHTS, has_onnx_export
+    from qa.model.default import ensure_default_model
+    from qa.model.onnx_export import ONNX_FILE, ONNX_WEIGHTS, has_onnx_export
 
     model_dir = ensure_default_model()
     assert has_onnx_export(model_dir)
@@ -83,7 +83,7 @@ def test_a_repeated_question_is_not_encoded_again() -> None:
 
 
 def test_a_broken_onnx_file_is_a_model_error(tmp_path: Path, onnx_embedder: OnnxEmbedder) -> None:
-    from qa.embed import ensure_default_model
+    from qa.model.default import ensure_default_model
 
     broken = tmp_path / "model"
     (broken / "onnx").mkdir(parents=True)
@@ -112,7 +112,7 @@ def test_answering_a_question_never_imports_torch() -> None:
 
 @pytest.mark.parametrize("budget", [64, 512, 2048])
 def test_batches_group_texts_of_similar_length_within_the_token_budget(budget: int) -> None:
-    from qa.onnx_encoder import batches
+    from qa.model.onnx_encoder import batches
 
     lengths = [int(n) for n in np.random.default_rng(budget).integers(1, 600, size=300)]
     groups = list(batches(lengths, budget))
@@ -134,10 +134,10 @@ def test_the_int8_model_has_its_own_fingerprint_and_close_vectors(onnx_embedder:
 def test_an_index_built_at_int8_is_refused_by_the_fp32_model_and_served_by_int8(
     tmp_path: Path, tiny_seeds: Path, onnx_embedder: OnnxEmbedder
 ) -> None:
-    from qa.build import build_index
+    from qa.build.builder import build_index
     from qa.errors import StaleIndexError
-    from qa.index import load_index
-    from qa.search import Retriever
+    from qa.index.load import load_index
+    from qa.retrieve.retriever import Retriever
 
     int8 = OnnxEmbedder.load_default("int8")
     manifest = build_index(tiny_seeds, tmp_path / "index", int8)
@@ -150,7 +150,7 @@ def test_an_index_built_at_int8_is_refused_by_the_fp32_model_and_served_by_int8(
 
 
 def test_an_unknown_precision_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    from qa.onnx_encoder import default_precision
+    from qa.model.onnx_encoder import default_precision
 
     monkeypatch.setenv("QA_PRECISION", "fp16")
     with pytest.raises(ValueError, match="QA_PRECISION must be one of fp32, int8"):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.documents import Document, read_document
-from qa.passages import ChunkSettings, Passage, heading_of, make_passages, split_long
-from qa.tracked import TrackedText, source_lines
+from qa.ingest.tracked import TrackedText, source_lines
+from qa.passages.cutting import ChunkSettings, Passage, heading_of, make_passages, split_long
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evaluate import Report, default_questions_path, evaluate, load_questions
+from qa.retrieve.evaluate import Report, default_questions_path, evaluate, load_questions
 
 FLOORS = {"hit1": 0.75, "hit3": 0.85, "mrr10": 0.81}
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.build import build_index
+from qa.build.builder import build_index
 from qa.errors import StaleIndexError
-from qa.index import load_index
-from qa.normalise import fold, match_form, match_form_with_offsets, numeral_value, unspaced_question
-from qa.search import Retriever
+from qa.index.load import load_index
+from qa.retrieve.retriever import Retriever
+from qa.text.normalise import fold, match_form, match_form_with_offsets, numeral_value, unspaced_question
 from qa.ui.render import highlight, term_spans
 
 CASES = Path(__file__).parent / "field_cases"
@@ -232,8 +232,8 @@ def test_a_swapped_pair_of_characters_is_swapped_back_and_answered_as_meant(
 
 
 def test_no_question_typed_correctly_is_changed(retriever) -> None:
-    from qa.evaluate import default_questions_path, load_questions
-    from qa.gate import probe_questions
+    from qa.retrieve.evaluate import default_questions_path, load_questions
+    from qa.retrieve.gate import probe_questions
 
     questions = [q.question for q in load_questions(default_questions_path())] + probe_questions()
     changed = {q: fixed for q in questions if (fixed := retriever.index.lexical.transposition_fix(q))}
@@ -249,7 +249,7 @@ def test_fold_by_table_is_folding_each_character_alone() -> None:
     """``fold`` translates by a table (speed); it must equal its definition, character by character."""
     import unicodedata
 
-    from qa.normalise import simplified
+    from qa.text.normalise import simplified
 
     def one_by_one(text: str) -> str:
         chars = (unicodedata.normalize("NFKC", char).lower() for char in text)

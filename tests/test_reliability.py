@@ -15,10 +15,11 @@ import pytest
 from conftest import REPO, SEEDS
 
 from qa import BuildInProgressError, QAError, Retriever
-from qa.atomic import exclusive
-from qa.build import build_index
-from qa.cli import main
-from qa.index import IndexLayout, load_index, read_manifest
+from qa.build.builder import build_index
+from qa.cli.main import main
+from qa.index.atomic import exclusive
+from qa.index.layout import IndexLayout, read_manifest
+from qa.index.load import load_index
 from qa.ingest.documents import MAX_DOCUMENT_BYTES, read_folder
 
 SPEECH = (
@@ -79,7 +80,7 @@ def test_build_command_ends_with_a_summary_of_skipped_files(
 ) -> None:
     from conftest import FakeEmbedder
 
-    monkeypatch.setattr("qa.cli._embedder", lambda model, precision=None: FakeEmbedder())
+    monkeypatch.setattr("qa.cli.commands._embedder", lambda model, precision=None: FakeEmbedder())
     assert main(["build", "--seeds", str(troubled_seeds), "--index", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out
     for name in ("good_copy.txt", "empty.txt", "binary.txt", "boilerplate.txt"):
@@ -156,7 +157,7 @@ import os, sys, time
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from conftest import FakeEmbedder
-import qa.atomic
+import qa.index.atomic
 from qa.build import build_index
 
 where = sys.argv[3]
@@ -172,7 +173,7 @@ def replace(src, dst):
     real_replace(src, dst)
     if where == "swap" and "-old-" in str(dst):
         print("ready", flush=True); time.sleep(60)  # the old index is aside, the new one not in place
-qa.atomic.os.replace = replace
+qa.index.atomic.os.replace = replace
 
 build_index(Path(sys.argv[1]), Path(sys.argv[2]), SlowEmbedder())
 print("done", flush=True)

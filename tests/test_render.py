@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from qa.lexical import longest_terms
-from qa.passages import Passage
-from qa.search import Hit
+from qa.passages.cutting import Passage
+from qa.retrieve.hit import Hit
+from qa.text.tokens import longest_terms
 from qa.ui import reader, render
-from qa.ui.conversation import Conversation, Turn
-from qa.ui.service import question_for
+from qa.ui.chat.conversation import Conversation, Turn
+from qa.ui.chat.service import question_for
 
 TITLE = "在市政协全体会议上的讲话"
 DATE = "2023年5月6日"
@@ -377,11 +377,12 @@ def test_question_for_a_passage_is_what_its_answer_searched() -> None:
 
 
 def test_page_text_uses_full_width_punctuation() -> None:
-    from qa.ui import app, service
+    from qa.ui import app
+    from qa.ui.chat import service, tab
 
     texts = [
         app.INTRO,
-        app.HELP.replace("**", "").replace("\n- ", "\n"),
+        tab.HELP.replace("**", "").replace("\n- ", "\n"),
         render.NO_RESULT_HINT,
         *render.FOUND_BY_LABEL.values(),
         reader.MISSING,

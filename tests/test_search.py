@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa import Hit, search
-from qa.search import MAX_QUERY_CHARS, clean_query
+from qa.retrieve.query import MAX_QUERY_CHARS, clean_query
 
 REQUIRED_FIELDS = {
     "text",
@@ -137,9 +137,9 @@ def test_neighbours_are_the_adjacent_passages_of_the_same_document(retriever) ->
 def test_near_identical_passages_in_two_documents_are_shown_once_with_also_in(
     tmp_path, fake_embedder
 ) -> None:
-    from qa.build import build_index
-    from qa.gate import GateSettings
-    from qa.search import Retriever
+    from qa.build.builder import build_index
+    from qa.retrieve.gate import GateSettings
+    from qa.retrieve.retriever import Retriever
 
     shared = (
         "政协委员要不断提高政治把握能力、调查研究能力、联系群众能力和合作共事能力,"
@@ -173,7 +173,7 @@ def test_question_without_any_content_word_gets_no_passages(retriever, question:
 
 
 def test_top_rows_is_a_stable_argsort_cut_to_k() -> None:
-    from qa.search import top_rows
+    from qa.retrieve.retriever import top_rows
 
     rng = np.random.default_rng(5)
     for size, k in [(1000, 100), (50, 100), (300, 1), (200, 200)]:

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexCorruptError
-from qa.lexical import TokenTable
-from qa.passages import Passage
-from qa.store import FaissStore, choose_kind
-from qa.table import PassageTable, write_passages
+from qa.index.bm25 import TokenTable
+from qa.index.store import FaissStore, choose_kind
+from qa.index.table import PassageTable, write_passages
+from qa.passages.cutting import Passage
 
 
 def _unit(rows: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -44,9 +44,10 @@ def test_store_returns_the_exact_neighbours_and_vectors(kind: str, tmp_path: Pat
 def test_filtered_search_only_returns_allowed_rows_best_first(
     kind: str, exact_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import qa.store
+    import qa.index.store
 
-    monkeypatch.setattr(qa.store, "EXACT_FILTER_LIMIT", exact_limit)  # 0: the graph walk with a selector
+    # 0: the graph walk with a selector
+    monkeypatch.setattr(qa.index.store, "EXACT_FILTER_LIMIT", exact_limit)
     vectors = _unit(500)
     store = FaissStore.build(vectors, 32, kind)  # type: ignore[arg-type]
     allowed = np.array([7, 70, 300, 499])
@@ -145,7 +146,7 @@ class NumpyStore:
 def test_the_retriever_answers_the_same_through_any_vector_store(retriever, embedder) -> None:
     from conftest import INDEX
 
-    from qa.search import Retriever
+    from qa.retrieve.retriever import Retriever
 
     other = Retriever(INDEX, embedder=embedder)
     for name in ("vectors", "sentences"):
@@ -163,7 +164,7 @@ def test_the_retriever_answers_the_same_through_any_vector_store(retriever, embe
 def test_bm25_matrix_is_the_one_bm25s_builds(k1: float, b: float) -> None:
     import bm25s
 
-    from qa.lexical import bm25_matrix
+    from qa.index.bm25 import bm25_matrix
 
     rng = np.random.default_rng(3)
     passages = [[f"t{w}" for w in rng.zipf(1.3, size=rng.integers(0, 60)) if w < 500] for _ in range(300)]
@@ -182,8 +183,9 @@ def test_bm25_matrix_is_the_one_bm25s_builds(k1: float, b: float) -> None:
 def test_lexical_index_scores_as_bm25s_does(tmp_path: Path) -> None:
     import bm25s
 
-    from qa.index import make_tokenizer
-    from qa.lexical import LexicalIndex, LexicalSettings, default_user_dictionary
+    from qa.index.bm25 import LexicalIndex
+    from qa.index.layout import make_tokenizer
+    from qa.text.tokens import LexicalSettings, default_user_dictionary
 
     tokenizer = make_tokenizer(LexicalSettings(), [], default_user_dictionary())
     texts = [

@@ -16,14 +16,14 @@ import pytest
 from conftest import INDEX, FakeEmbedder
 
 import qa
-from qa.build import build_index
-from qa.cli import main
-from qa.index import LoadedIndex, load_index
-from qa.normalise import match_form
-from qa.search import Retriever
-from qa.trace import CONTEXT_CHARS, MAX_PHRASE_CHARS, Trace, candidates, trace_index
-from qa.ui import trace_view
-from qa.wording import Letters, find
+from qa.build.builder import build_index
+from qa.cli.main import main
+from qa.index.load import LoadedIndex, load_index
+from qa.retrieve.retriever import Retriever
+from qa.text.normalise import match_form
+from qa.tools.trace import CONTEXT_CHARS, MAX_PHRASE_CHARS, Trace, candidates, trace_index
+from qa.tools.wording import Letters, find
+from qa.ui.trace import view as trace_view
 
 VARIANT_PHRASE = "有事好商量、众人的事情由众人商量"  # seed 000 has it; seed 001 drops 情: 众人的事由众人商量
 
@@ -261,7 +261,7 @@ def test_a_heading_is_searched_once_and_reordered_clauses_are_a_variant(tiny: Pa
 def test_the_public_api_traces_the_default_index(
     tiny_retriever: Retriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    search_module = importlib.import_module("qa.search")  # ``qa.search`` is the function
+    search_module = importlib.import_module("qa.retrieve.defaults")
     monkeypatch.setattr(search_module, "default_retriever", lambda: tiny_retriever)
     found = qa.trace("有事好商量")
     assert isinstance(found, qa.Trace) and found.total == 6
@@ -292,7 +292,7 @@ def test_the_reader_opens_on_the_use_with_the_phrase_marked(tiny: Path) -> None:
 def test_the_trace_is_exported_as_sections_with_citations(tiny_retriever: Retriever) -> None:
     import docx
 
-    from qa.export import to_markdown
+    from qa.tools.export import to_markdown
 
     found = trace_index(tiny_retriever.index, "有事好商量")
     overview, uses, variants = trace_view.trace_sections(found, tiny_retriever)

@@ -7,10 +7,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from qa.build import build_index
-from qa.draft import DraftCheck, SentenceCheck, check_draft
+from qa.build.builder import build_index
 from qa.errors import (
     BuildInProgressError,
     DocumentError,
@@ -20,9 +17,12 @@ from qa.errors import (
     QAError,
     StaleIndexError,
 )
-from qa.gate import GateSettings
-from qa.search import Answer, Hit, Retriever, search
-from qa.trace import Occurrence, Trace, trace
+from qa.retrieve.defaults import search
+from qa.retrieve.gate import GateSettings
+from qa.retrieve.hit import Answer, Hit
+from qa.retrieve.retriever import Retriever
+from qa.tools.draft import DraftCheck, SentenceCheck, check_draft
+from qa.tools.trace import Occurrence, Trace, trace
 
 __all__ = [
     "Answer",

@@ -20,8 +20,9 @@ import hashlib
 import re
 
 from qa.ingest.blocks import STRUCTURED, Removal
+from qa.ingest.dates import BRACKETS, find_date, is_date_line
 from qa.ingest.official import is_authority, is_document_number, is_official_title
-from qa.tracked import TrackedText
+from qa.ingest.tracked import TrackedText
 
 # Where the content of a page ends: everything after one of these is site furniture.
 END_OF_CONTENT = re.compile(
@@ -66,15 +67,6 @@ _TITLE_WORDS = re.compile(
 )
 FILE_EXTENSION = re.compile(r"\.(docx?|pdf|txt|html?|wps)$", re.IGNORECASE)
 _EDITOR_INTRO = re.compile(r"小编为大家整理的(?P<title>.+?)[,，]\s*供大家参考")
-_DATE = re.compile(r"(?P<y>(19|20)\d{2})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})")
-_CN_DIGIT = "〇○零一二三四五六七八九"
-_CN_DIGITS = str.maketrans(_CN_DIGIT, "000123456789")
-_CN_DAY = "[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
-# "二〇二四年一月十八日", as printed speeches date themselves.
-_CN_DATE = re.compile(
-    rf"(?P<y>(一九|二[〇○零])[{_CN_DIGIT}]{{2}})\s*年\s*(?P<m>{_CN_DAY})\s*月\s*(?P<d>{_CN_DAY})\s*日"
-)
-_YEAR = re.compile(r"(?P<y>(19|20)\d{2})年")
 SALUTATION = re.compile(r"^[^。！？,，]{0,16}(同志们|委员们|朋友们|各位[^:：]{0,10})[:：]$")
 _PAGE_FRAGMENT = re.compile(r"^(\d{1,3})、")
 _WORD_COUNT = re.compile(r"[(（]\d{2,6}字[)）]")
@@ -85,8 +77,6 @@ HEADING_START = re.compile(rf"^({CN_NUMBER}、|[(（]{CN_NUMBER}[)）]|第{CN_NU
 # Those and the lead-in headings "一是…", "二要…", as ``qa.passages.heading_of`` reads
 # them: speech structure, never site furniture.
 _NUMBERED_HEADING = re.compile(rf"{HEADING_START.pattern}|^{CN_NUMBER}[是要]")
-_BRACKETS = re.compile(r"^[(（〔\[]\s*|\s*[)）〕\]]$")
-_PLACE = re.compile(r"[\s,，、]+[\u4e00-\u9fff]{2,8}$")
 _TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")
 # "市政协主席 张三", "（市委书记：李四）": an office, a space or colon, then one or two names.
 _ROLE = (
@@ -163,30 +153,6 @@ def is_navigation(line: str) -> bool:
 def is_prose(line: str) -> bool:
     """A line that reads as running text: long enough and ending a sentence."""
     return len(line) >= 8 and bool(_PROSE_END.search(line))
-
-
-def find_date(text: str) -> str | None:
-    """The first full date in ``text`` as ISO ``YYYY-MM-DD``, else a bare year, else None.
-
-    Dates in Chinese numerals ("二〇二四年一月十八日") count as full dates too.
-    """
-    if match := _DATE.search(text):
-        month, day = int(match["m"]), int(match["d"])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{match['y']}-{month:02d}-{day:02d}"
-    if match := _CN_DATE.search(text):
-        month, day = _cn_number(match["m"]), _cn_number(match["d"])
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{match['y'].translate(_CN_DIGITS)}-{month:02d}-{day:02d}"
-    if match := _YEAR.search(text):
-        return match["y"]
-    return None
-
-
-def _cn_number(text: str) -> int:
-    """1 to 39 written in Chinese numerals ("九", "十二", "二十", "三十一")."""
-    tens, ten, ones = text.translate(_CN_DIGITS).partition("十")
-    return int(tens or 1) * 10 + int(ones or 0) if ten else int(tens)
 
 
 def _looks_like_title(line: str) -> bool:
@@ -295,16 +261,9 @@ def page_date(lines: list[str], head: set[int], title: str | None) -> str | None
     return date
 
 
-def is_date_line(line: str) -> bool:
-    """A line that is only a date, perhaps in brackets and with a place: "（2024年1月18日，北京）"."""
-    core = _PLACE.sub("", _BRACKETS.sub("", line))
-    dated = _DATE.fullmatch(core.removesuffix("日")) or _CN_DATE.fullmatch(core)
-    return bool(dated) and len(find_date(core) or "") == 10
-
-
 def is_promulgation(line: str) -> bool:
     """A note of when a text was adopted or issued: "（2010年3月14日第十一届全国人大第三次会议通过）"."""
-    core = _BRACKETS.sub("", line)
+    core = BRACKETS.sub("", line)
     return len(core) <= 80 and bool(_PROMULGATED.search(core)) and len(find_date(core[:14]) or "") == 10
 
 

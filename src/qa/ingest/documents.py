@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.convert import file_sha256
 from qa.errors import DocumentError
+from qa.hashing import file_sha256
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
 from qa.ingest.page import CleanDocument, clean_page
 from qa.ingest.report import CleaningReport, chars
-from qa.tracked import TrackedText
+from qa.ingest.tracked import TrackedText
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from qa.errors import DocumentError
 from qa.ingest.blocks import Block, Extracted
-from qa.ingest.cleaning import find_date
+from qa.ingest.dates import find_date
 from qa.ingest.decode import decode_html
 from qa.ingest.markdown import DATE_LINE
 from qa.ingest.tables import is_layout, table_blocks

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from itertools import pairwise, takewhile
 
-from qa.ingest.cleaning import is_date_line
+from qa.ingest.dates import is_date_line
 from qa.ingest.official import DOCUMENT_NUMBER, is_authority
-from qa.normalise import CJK
-from qa.tracked import TrackedText
+from qa.ingest.tracked import TrackedText
+from qa.text.normalise import CJK
 
 # Spaces between CJK characters, a PDF text-layer defect ("政 协 委 员").
 _CJK_OR_PUNCTUATION = CJK + "\u3000-\u303f\uff00-\uffef"

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from qa.ingest.blocks import Block, BlockKind, Extracted, join_lines
-from qa.ingest.cleaning import HEADING_START, find_date
+from qa.ingest.cleaning import HEADING_START
+from qa.ingest.dates import find_date
 from qa.ingest.decode import decode_bytes
 from qa.ingest.tables import table_blocks
 

@@ -56,7 +56,7 @@ from qa.ingest.cleaning import (
 from qa.ingest.lines import despace, split_run
 from qa.ingest.official import is_addressees, is_authority, is_document_number
 from qa.ingest.report import CleaningReport, chars
-from qa.tracked import TrackedText, source_lines
+from qa.ingest.tracked import TrackedText, source_lines
 
 # A rule that would remove more than this share of a document's characters is suspended
 # (on the seeds no rule removes more than 22%).

@@ -1,49 +1,33 @@
-"""The Gradio chat page: layout and events only; the work is done by ``ChatService``."""
+"""The page: the header, the reader panel every tab opens, the tabs in order, and serving it.
+
+Layout and events only; each tab is its own subpackage, the work is done by ``ChatService``
+and the tools."""
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from qa.errors import QAError
-from qa.ui import page, reader, render, tab_admin, tab_draft
-from qa.ui.admin import AdminAccess, DocumentManager
-from qa.ui.citation import STYLES, CitationStyle
-from qa.ui.conversation import Conversation, Message
-from qa.ui.sections import NOTHING_CHOSEN, Kind, export_chat, save
-from qa.ui.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService, question_for
-from qa.ui.tab_trace import trace_tab
+from qa.tools.documents import DocumentManager
+from qa.ui import page, reader, render
+from qa.ui.admin import tab as tab_admin
+from qa.ui.admin.access import AdminAccess
+from qa.ui.chat.conversation import Conversation
+from qa.ui.chat.service import ChatService, question_for
+from qa.ui.chat.tab import chat_tab
+from qa.ui.draft import tab as tab_draft
+from qa.ui.trace.tab import trace_tab
 
 TITLE = "政协讲话问答"
 INTRO = (
     "用中文提问，立即看到讲话原文中最相关的段落及其出处（文档、日期、章节、段落）。"
     "黄色标出与问题相同的词语，加粗（浅蓝底）的是最切题的句子；点文档标题阅读全文。"
 )
-HELP = """**使用提示**
-
-- 追问（如“那具体要怎么做？”“还有呢？”）会结合上一个问题检索；点“新对话”重新开始。
-- 给词语加引号（如“懂政协”）只返回字面包含它的段落。
-- 点段落下方的《文档标题》在右侧阅读全文；“查看上下文”只展开前后段落，“复制引用”给出可粘贴的引文。
-- 用回答下方的赞、踩按钮评价，帮助改进检索。
-"""
-# Long answers: show the start of the newest one, not the end of the chat.
-SCROLL_TO_ANSWER = """() => { setTimeout(() => {
-  const answers = document.querySelectorAll('#qa-chat .qa-answer');
-  if (!answers.length) return;
-  const answer = answers[answers.length - 1];
-  let box = answer.parentElement;
-  const scrolls = (el) =>
-    el.scrollHeight > el.clientHeight && /(auto|scroll)/.test(getComputedStyle(el).overflowY);
-  while (box && !scrolls(box)) box = box.parentElement;
-  if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 72;
-  else window.scrollBy(0, answer.getBoundingClientRect().top - 16);
-}, 150); }"""
-EXPORT_DIR = Path(tempfile.gettempdir()) / "qa-exports"  # Gradio serves the files from its own cache
 CONCURRENCY_LIMIT = 2  # searches are CPU-bound; the machine has 2 cores
 QUEUE_SIZE = 256  # beyond this, new requests are refused at once ("queue is full, retry")
 
@@ -51,94 +35,10 @@ QUEUE_SIZE = 256  # beyond this, new requests are refused at once ("queue is ful
 def build_demo(
     service: ChatService, manager: DocumentManager | None = None, access: AdminAccess | None = None
 ) -> gr.Blocks:
-    """The chat page over ``service``, with the ``search`` API endpoint.
+    """The page over ``service``: its tabs, and the chat's ``search`` API endpoint.
 
     With ``manager``, the 文档管理 tab manages its documents, shown to whom ``access`` allows.
     """
-
-    def respond(
-        question: str,
-        k: float,
-        sources: list[str] | None,
-        conversation: Conversation,
-        style: CitationStyle = "plain",
-    ) -> tuple[Conversation, list[Message], str]:
-        try:
-            updated = service.respond(question, k, sources, conversation, style=style)
-        except ValueError as exc:
-            empty = not question or not question.strip()
-            gr.Warning("请输入问题。" if empty else f"无法检索：{exc}", title="注意")
-            return conversation, conversation.messages, question
-        except QAError as exc:
-            raise gr.Error(f"检索服务暂不可用：{exc}", title="出错了") from exc
-        return updated, updated.messages, ""
-
-    def ask_example(
-        k: float,
-        sources: list[str] | None,
-        conversation: Conversation,
-        style: CitationStyle,
-        selected: gr.SelectData,
-    ) -> tuple[Conversation, list[Message], str]:
-        value: Any = selected.value
-        text = value.get("text", "") if isinstance(value, dict) else str(value)
-        return respond(text, k, sources, conversation, style)
-
-    def rate(conversation: Conversation, data: gr.LikeData) -> None:
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        liked = data.liked
-        rating = liked if isinstance(liked, str) else ("like" if liked else "dislike")
-        if service.rate(conversation, int(index), rating):
-            gr.Info("已记录您的评价，谢谢！", title="提示")
-
-    def refresh_documents() -> tuple[Any, str]:
-        return gr.update(choices=service.document_choices()), service.documents_html()
-
-    def ask_alone(
-        conversation: Conversation, style: CitationStyle, selected: gr.SelectData
-    ) -> tuple[Conversation, list[Message]]:
-        if selected.value != ASK_ALONE:  # the only option the chat offers, under a follow-up's answer
-            return conversation, conversation.messages
-        try:
-            updated = service.ask_alone(conversation, style)
-        except ValueError as exc:
-            gr.Warning(f"无法检索：{exc}", title="注意")
-            return conversation, conversation.messages
-        except QAError as exc:
-            raise gr.Error(f"检索服务暂不可用：{exc}", title="出错了") from exc
-        return updated, updated.messages
-
-    def new_conversation() -> tuple[Conversation, list[Message], str]:
-        return Conversation(), [], ""
-
-    def api_search(
-        question: str, k: int = DEFAULT_K, documents: list[str] | None = None, previous: str | None = None
-    ) -> dict[str, Any]:
-        """Search the speeches: the best ``k`` passages for ``question`` with full attribution.
-
-        ``documents`` restricts the search to those file names; ``previous`` is the previous
-        question, for follow-ups such as "那具体要怎么做?".
-        """
-        try:
-            return service.api_search(question, k, documents, previous)
-        except (ValueError, QAError) as exc:
-            raise gr.Error(str(exc)) from exc
-
-    def exporter(kind: Kind) -> Callable[[str, Conversation, CitationStyle], Any]:
-        def export(selection: str, conversation: Conversation, style: CitationStyle) -> Any:
-            try:
-                build_id = service.retriever.index.build_id
-            except QAError:
-                build_id = ""  # the answers name the index that answered them
-            made = export_chat(conversation, selection, style, kind, build_id)
-            if made is None:
-                gr.Warning(NOTHING_CHOSEN, title="注意")
-                return gr.DownloadButton(value=None, visible=False)
-            path = save(made, EXPORT_DIR)
-            again = "再次下载（Word 文档）" if kind == "docx" else "再次下载（Markdown 文件）"
-            return gr.DownloadButton(value=str(path), label=again, visible=True)
-
-        return export
 
     def open_document(request: str, conversation: Conversation) -> tuple[Any, str]:
         passage_id, _, answer = request.partition("\n")
@@ -160,74 +60,9 @@ def build_demo(
         )
         open_reader = gr.Button("打开全文", visible="hidden", elem_id="qa-doc-open")
         with gr.Tabs(elem_id="qa-tabs"):
-            with gr.Tab("问答", id="chat", elem_id="qa-tab-chat"):  # noqa: SIM117 - the tab, then its layout
-                with gr.Row(elem_id="qa-main"):
-                    with gr.Column(scale=3, min_width=0):
-                        chatbot = gr.Chatbot(
-                            label="对话",
-                            height=None,
-                            autoscroll=False,
-                            elem_id="qa-chat",
-                            sanitize_html=True,
-                            allow_tags=False,
-                            latex_delimiters=[],
-                            buttons=[],
-                            placeholder="请在下方输入问题，或点击示例问题。",
-                            examples=[{"text": q} for q in EXAMPLES],
-                            feedback_options=("Like", "Dislike"),
-                        )
-                        with gr.Row(elem_id="qa-composer"):
-                            question = gr.Textbox(
-                                placeholder="输入问题，例如：怎样提高履职能力？",
-                                label="问题",
-                                show_label=False,
-                                lines=1,
-                                scale=6,
-                                elem_id="qa-question",
-                                autofocus=True,
-                            )
-                            ask = gr.Button("提问", variant="primary", scale=1, elem_id="qa-ask")
-                        clear = gr.Button("新对话", elem_id="qa-new", size="sm")
-                    with gr.Column(scale=1, min_width=280, elem_id="qa-side"):
-                        k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
-                        sources = gr.Dropdown(
-                            choices=service.document_choices(),
-                            multiselect=True,
-                            value=[],
-                            label="限定文档（留空为全部）",
-                            elem_id="qa-filter",
-                        )
-                        style = gr.Radio(
-                            list(STYLES),
-                            value="plain",
-                            label="引用格式",
-                            info="“复制引用”给出的格式（对新的回答生效）",
-                            elem_id="qa-cite-style",
-                        )
-                        # Export of the ticked cards (``qa.ui.sections``), cited in the style above.
-                        with gr.Column(elem_id="qa-export", variant="panel"):
-                            gr.HTML(page.EXPORT_LABEL, padding=False)
-                            with gr.Row(equal_height=True):
-                                export_docx = gr.Button(
-                                    "Word", size="sm", min_width=0, elem_id="qa-export-docx"
-                                )
-                                export_md = gr.Button(
-                                    "Markdown", size="sm", min_width=0, elem_id="qa-export-md"
-                                )
-                            export_file = gr.DownloadButton(
-                                "下载", visible=False, size="sm", elem_id="qa-export-file"
-                            )
-                        export_selection = gr.Textbox(
-                            label="所选段落",
-                            show_label=False,
-                            visible="hidden",
-                            elem_id="qa-export-selection",
-                        )
-                        with gr.Accordion("已索引文档", open=True):
-                            documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
-                        gr.Markdown(HELP)
-
-            # The speechwriter's tools, one module each (qa/ui/tab_*.py), follow as tabs here.
+            with gr.Tab("问答", id="chat", elem_id="qa-tab-chat"):
+                chat = chat_tab(service, conversation)
+            # The speechwriter's tools follow, one subpackage of ``qa.ui`` each.
             with gr.Tab("提法溯源", id="trace", elem_id="qa-tab-trace"):
                 trace_tab(service, reader_panel, reader_body)
             with gr.Tab("查重与提法核对", id="draft", elem_id="qa-tab-draft"):
@@ -235,23 +70,8 @@ def build_demo(
             if manager is not None:  # shown by the page's load event to the administrator only
                 with gr.Tab("文档管理", id="admin", visible=False, elem_id="qa-admin") as admin_tab:
                     rebuilt = tab_admin.build(demo, admin_tab, manager, access or AdminAccess())
-                rebuilt.change(refresh_documents, None, [sources, documents], api_visibility="private")
+                rebuilt.change(chat.refresh, None, [chat.sources, chat.documents], api_visibility="private")
 
-        inputs = [question, k, sources, conversation, style]
-        outputs = [conversation, chatbot, question]
-        for event in (
-            question.submit(respond, inputs, outputs, api_visibility="private"),
-            ask.click(respond, inputs, outputs, api_visibility="private"),
-            chatbot.example_select(
-                ask_example, [k, sources, conversation, style], outputs, api_visibility="private"
-            ),
-        ):
-            event.then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
-        # "只按本问题检索", offered under a follow-up's answer (Gradio shows the newest answer's options).
-        chatbot.option_select(
-            ask_alone, [conversation, style], [conversation, chatbot], api_visibility="private"
-        ).then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
-        chatbot.like(rate, [conversation], None, api_visibility="private")
         open_reader.click(
             open_document,
             [reader_request, conversation],
@@ -262,19 +82,8 @@ def build_demo(
         close_reader.click(
             lambda: gr.Column(visible=False), None, [reader_panel], api_visibility="private"
         ).then(None, None, None, js=page.REFOCUS_OPENER, api_visibility="private")
-        for button, export in ((export_docx, exporter("docx")), (export_md, exporter("md"))):
-            button.click(
-                export,
-                [export_selection, conversation, style],
-                [export_file],
-                js=page.EXPORT_REQUEST,
-                api_visibility="private",
-            ).then(None, [export_file], None, js=page.DOWNLOAD_EXPORT, api_visibility="private")
-        clear.click(new_conversation, None, outputs, api_visibility="private")
-        chatbot.clear(new_conversation, None, outputs, api_visibility="private")
-        gr.api(api_search, api_name="search")
         # A rebuilt index is picked up without a restart; a newly opened page lists its documents.
-        demo.load(refresh_documents, None, [sources, documents], api_visibility="private")
+        demo.load(chat.refresh, None, [chat.sources, chat.documents], api_visibility="private")
     return demo
 
 

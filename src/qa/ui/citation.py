@@ -38,9 +38,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from qa.normalise import CJK
-from qa.passages import heading_of
-from qa.search import Hit
+from qa.passages.cutting import heading_of
+from qa.retrieve.hit import Hit
+from qa.text.normalise import CJK
 
 CitationStyle = Literal["plain", "gbt7714"]
 STYLES: tuple[tuple[str, CitationStyle], ...] = (("普通", "plain"), ("GB/T 7714", "gbt7714"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.passages import Passage
+from qa.passages.cutting import Passage
 from qa.ui.render import escape, highlight, paragraph_label
 
 _CITED = '<span class="qa-doc-cited">（所引段落）</span>'

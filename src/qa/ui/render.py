@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from qa.damage import NOTICE
-from qa.lexical import longest_terms
-from qa.normalise import CJK, match_form, match_form_with_offsets
-from qa.passages import Passage
-from qa.search import NO_ANSWER, Hit
+from qa.passages.cutting import Passage
+from qa.passages.damage import NOTICE
+from qa.retrieve.hit import NO_ANSWER, Hit
+from qa.text.normalise import CJK, match_form, match_form_with_offsets
+from qa.text.tokens import longest_terms
 from qa.ui.citation import CitationStyle, chinese_date, cite, cited_section, place
 
 NO_RESULT = NO_ANSWER
@@ -146,7 +146,7 @@ def citation(hit: Hit, style: CitationStyle = "plain") -> str:
 
 
 def damage_text(hit: Hit) -> str:
-    """The warning on a passage published with words removed (``qa.damage``) as plain text, else ""."""
+    """The warning on a passage published with words removed (``qa.passages.damage``) as text, else ""."""
     if not hit.damaged:
         return ""
     gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
@@ -155,7 +155,7 @@ def damage_text(hit: Hit) -> str:
 
 
 def damage_notice(hit: Hit) -> str:
-    """The warning on a passage published with words removed (``qa.damage``) as HTML, else ""."""
+    """The warning on a passage published with words removed (``qa.passages.damage``) as HTML, else ""."""
     text = damage_text(hit)
     return f'<div class="qa-damaged" role="note">{escape(text)}</div>' if text else ""
 

@@ -1,4 +1,5 @@
-"""What the page exports (``qa.export``): hits as sections with their citations, and the chat's ticked cards.
+"""What the page exports (``qa.tools.export``): hits as sections with their citations, and the
+chat's ticked cards.
 
 The chat page sends the ticked cards as JSON, ``[[answer, passage_id], …]``: ``answer`` counts
 the chat's answers from 0, as the reader's request does, so a passage shown under two questions
@@ -18,16 +19,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from qa.export import ExportItem, ExportSection, file_name, to_docx, to_markdown
-from qa.search import Hit
+from qa.retrieve.hit import Hit
+from qa.tools.export import ExportItem, ExportSection, file_name, to_docx, to_markdown
+from qa.ui.chat.conversation import Conversation, Turn
 from qa.ui.citation import CitationStyle, cite
-from qa.ui.conversation import Conversation, Turn
 from qa.ui.render import damage_text
 
 Kind = Literal["docx", "md"]
 NOTHING_CHOSEN = "尚未选择段落：请先勾选回答中段落右上角的“选入导出”，再导出。"
 _SEVERAL_QUESTIONS = 60  # a title of several questions longer than this names only the first
 KEEP_SECONDS = 3600  # exports older than this are removed from the export folder
+EXPORT_DIR = Path(tempfile.gettempdir()) / "qa-exports"  # every tab's exports; Gradio serves copies
 
 
 def hit_note(hit: Hit) -> str:

@@ -1,0 +1,331 @@
+"""The commands of ``qa``: each takes the parsed arguments and returns the exit code.
+
+Errors are raised as ``QAError`` or ``ValueError``; ``qa.cli.main`` prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.model.embedder import Embedder
+    from qa.model.onnx_encoder import Precision
+
+
+def _embedder(model: Path | None, precision: Precision | None = None) -> Embedder:
+    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime at ``precision``."""
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.model.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default(precision)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from qa.build.builder import build_index
+    from qa.index.layout import read_manifest
+    from qa.index.load import stale_reasons
+    from qa.model.onnx_encoder import default_precision
+
+    if args.if_stale and (args.index / "manifest.json").is_file():
+        try:
+            reasons = stale_reasons(args.index, args.seeds)
+            built_at = read_manifest(args.index)["model"].get("precision", "fp32")
+        except QAError as exc:
+            reasons, built_at = [str(exc)], None
+        wanted = args.precision or default_precision()
+        if not args.model and built_at and built_at != wanted:
+            reasons.append(f"built at {built_at}, {wanted} asked for")
+        if not reasons:
+            print(f"Index at {args.index} is up to date.")
+            return 0
+        print(f"Rebuilding: {'; '.join(reasons[:5])}")
+    manifest = build_index(
+        args.seeds,
+        args.index,
+        _embedder(args.model, args.precision),
+        progress=sys.stderr.isatty(),
+        full=args.full,
+    )
+    docs = manifest["documents"]
+    done = manifest["build"]
+    print(
+        f"Indexed {manifest['passage_count']} passages from {len(docs)} documents into {args.index} "
+        f"in {manifest['build_seconds']} s (fingerprint {manifest['fingerprint']}).\n"
+        f"  documents read: {done['documents_read']}, unchanged and reused: {done['documents_reused']}; "
+        f"embedded: {done['passages_embedded']} passages, {done['sentences_embedded']} sentences "
+        f"(vectors reused: {done['passages_reused']} and {done['sentences_reused']}); "
+        f"tokenised: {done['passages_tokenised']} passages; vector index: {manifest['faiss']['type']}."
+    )
+    print(build_summary(manifest))
+    return 0
+
+
+# A document that lost more than this share of its characters to cleaning is named after a build.
+LOSS_WORTH_NAMING = 0.2
+
+
+def build_summary(manifest: dict[str, Any]) -> str:
+    """Documents indexed and skipped (each with its reason), and those cleaning cut by over 20%."""
+    lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
+    lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
+    for name, info in manifest["documents"].items():
+        cleaning = info.get("cleaning") or {}
+        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0)
+        if read and kept < read * (1 - LOSS_WORTH_NAMING):
+            rules = ", ".join(
+                f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
+            )
+            lines.append(f"  {name}: cleaning kept {kept} of {read} characters ({rules}); see `qa inspect`")
+        for rule, share in (cleaning.get("suspended") or {}).items():
+            lines.append(f"  {name}: rule {rule} not applied (it would have removed {share:.0%} of the text)")
+    return "\n".join(lines)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from qa.ingest.documents import clean_file
+    from qa.passages.cutting import paragraphs_with_headings
+
+    _, page = clean_file(args.file, args.file.name)
+    paragraphs = paragraphs_with_headings(page.paragraphs)
+    report = page.report
+    if args.json:
+        record = {
+            "title": page.title,
+            "date": page.date,
+            "metadata": page.metadata,
+            "paragraphs": [
+                {
+                    "number": p.number,
+                    "section": list(p.headings),
+                    "start": p.text.start,
+                    "end": p.text.end,
+                    "text": p.text.text,
+                }
+                for p in paragraphs
+            ],
+            "removed": [{"rule": r.rule, "text": r.text} for r in report.removals],
+            "report": report.summary(),
+        }
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    print(f"《{page.title}》 {page.date or '(no date)'}")
+    for name, value in page.metadata.items():
+        print(f"  {name}: {value}")
+    print(
+        f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
+        + "".join(f"; {rule} removed {n}" for rule, n in report.removed.items())
+    )
+    for rule, share in report.suspended.items():
+        print(f"  rule {rule} not applied: it would have removed {share:.0%} of the text")
+    print()
+    for p in paragraphs:
+        section = f" [{' › '.join(p.headings)}]" if p.headings else ""
+        print(f"第{p.number}段{section}: {p.text.text}")
+    if report.removals:
+        print()
+    for removal in report.removals:
+        print(f"removed by {removal.rule}: {removal.text}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from qa.retrieve.retriever import Retriever
+
+    embedder = _embedder(args.model) if args.model else None
+    retriever = Retriever(args.index, embedder=embedder)
+    found = retriever.answer(args.question, k=args.k, mode=args.mode)
+    hits = found.hits
+    if args.export:
+        from qa.ui.sections import hits_section
+
+        section = hits_section(args.question, hits, args.style)
+        _export(args.export, f"检索结果：{args.question}", [section], retriever.index.build_id)
+    if args.json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print(f"{found.message} (No passage in the indexed documents answers this question.)")
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        where = " · ".join(
+            x for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x
+        )
+        print(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
+        print(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
+        if hit.matched_terms:
+            print(f"    matched: {', '.join(hit.matched_terms)}")
+        print()
+    return 0
+
+
+def _export(path: Path, title: str, sections: list[Any], build_id: str) -> None:
+    """Write ``sections`` as a Word file or Markdown, by ``path``'s suffix (``ValueError`` for another)."""
+    from qa.tools.export import to_docx, to_markdown
+
+    suffix = path.suffix.lower()
+    if suffix not in {".docx", ".md"}:
+        raise ValueError(f"--export writes .docx or .md files, not {path.name!r}")
+    if suffix == ".docx":
+        path.write_bytes(to_docx(title, sections, build_id))
+    else:
+        path.write_text(to_markdown(title, sections, build_id), encoding="utf-8")
+    print(f"Exported to {path}", file=sys.stderr)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from qa.retrieve.evaluate import (
+        default_questions_path,
+        evaluate,
+        evaluate_variants,
+        format_table,
+        format_variants,
+        load_questions,
+    )
+    from qa.retrieve.retriever import Retriever
+
+    embedder = _embedder(args.model) if args.model else None
+    retriever = Retriever(args.index, embedder=embedder)
+    questions = load_questions(args.questions or default_questions_path())
+    splits = [args.split] if args.split else ["tune", "test", "all"]
+    for split in splits:
+        chosen = [q for q in questions if split == "all" or q.split == split]
+        report = evaluate(retriever, chosen)
+        print(f"== {split}: {report.in_domain} in-domain + {report.out_of_domain} out-of-domain questions")
+        print(format_table(report))
+        if args.failures:
+            for line in report.failures:
+                print("  miss:", line)
+        print()
+    print("== the in-domain questions typed other ways (fused ranker, all splits)")
+    print(format_variants(evaluate_variants(retriever, [q for q in questions if q.in_domain])))
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from qa.cli.format import format_trace
+    from qa.index.load import load_index
+    from qa.tools.trace import trace_index
+
+    found = trace_index(load_index(args.index), args.phrase, args.k)  # no model: tracing reads no vectors
+    if args.export:
+        from qa.retrieve.retriever import Retriever
+        from qa.ui.trace.view import trace_sections
+
+        retriever = Retriever(args.index)
+        title = f"提法溯源：{found.phrase}"
+        _export(args.export, title, trace_sections(found, retriever), retriever.index.build_id)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_trace(found))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from qa.cli.format import draft_json, format_draft_check
+    from qa.retrieve.retriever import Retriever
+    from qa.tools.draft import check_draft
+
+    if args.file == "-":
+        text, name = sys.stdin.read(), "<stdin>"
+    else:
+        from qa.ingest.formats import extract
+
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"qa check: cannot read {path} ({exc.strerror or exc}).", file=sys.stderr)
+            return 2
+        text, name = extract(data, path.suffix, path.name).text, path.name
+    retriever = Retriever(args.index)
+    found = check_draft(text, retriever)
+    if args.export:
+        from qa.ui.draft.tab import export_sections
+
+        title = f"查重与提法核对：{name}"
+        _export(args.export, title, export_sections(found, retriever), retriever.index.build_id)
+    if args.json:
+        print(json.dumps(draft_json(found), ensure_ascii=False, indent=2))
+    else:
+        print(format_draft_check(found, name))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from qa.index.layout import read_manifest
+    from qa.index.load import stale_reasons
+
+    manifest = read_manifest(args.index)
+    reasons = stale_reasons(args.index, args.seeds)
+    print(
+        f"Index {args.index}: {manifest['passage_count']} passages, built {manifest['created']} "
+        f"with {manifest['model']['name']} (fingerprint {manifest['fingerprint']})."
+    )
+    if reasons:
+        print("Out of date: " + "; ".join(reasons))
+        return 1
+    print("Up to date with " + str(args.seeds))
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from qa.errors import AdminError
+    from qa.tools.documents import DocumentManager
+
+    manager = DocumentManager(args.seeds, args.index)
+    failed = 0
+    for file in args.files:
+        try:
+            done = manager.upload(file.name, file, overwrite=args.replace)
+        except AdminError as exc:
+            print(f"qa add: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(
+            f"{'Replaced' if done.replaced else 'Added'} {args.seeds / done.source}: 《{done.title}》, "
+            f"{done.paragraphs} paragraphs, {done.kept_share:.0%} of the characters kept."
+        )
+    if failed < len(args.files):
+        print("Run `qa build` to index the changes.")
+    return 2 if failed else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from qa.errors import AdminError
+    from qa.retrieve.defaults import default_index_dir
+    from qa.tools.documents import DocumentManager
+
+    manager = DocumentManager(args.seeds, default_index_dir())
+    failed = 0
+    for name in args.names:
+        try:
+            manager.remove(name)
+        except AdminError as exc:
+            print(f"qa remove: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"Removed {args.seeds / name}.")
+    if failed < len(args.names):
+        print("Run `qa build` to take the removals out of the index.")
+    return 2 if failed else 0
+
+
+COMMANDS = {
+    "build": _build,
+    "search": _search,
+    "eval": _eval,
+    "inspect": _inspect,
+    "status": _status,
+    "check": _check,
+    "trace": _trace,
+    "add": _add,
+    "remove": _remove,
+}

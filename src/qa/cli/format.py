@@ -1,0 +1,94 @@
+"""Plain-text and JSON renderings of a trace and a draft check, for ``qa trace`` and ``qa check``."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict
+from typing import Any
+
+from qa.tools.draft import DraftCheck
+from qa.tools.trace import CONTEXT_CHARS, Occurrence, Trace
+
+
+def format_trace(found: Trace) -> str:
+    """A trace as text: the summary, a KWIC table of the uses, the variants apart, then the counts."""
+
+    def when(date: str | None) -> str:
+        return date or "(undated)"
+
+    def row(o: Occurrence) -> str:
+        place = f"{o.section} (heading)" if o.in_heading else f"para {o.paragraph}"
+        left = " " * max(CONTEXT_CHARS + 1 - _width(o.left), 0) + o.left
+        return f"  {when(o.doc_date):<11} {left}[{o.match}]{o.right}  《{o.doc_title}》 {place}"
+
+    documents = sum(1 for d in found.per_document if d.occurrences)
+    uses = f"{found.total} use{'' if found.total == 1 else 's'}"
+    lines = [f"“{found.phrase}”: {uses} in {documents} document{'' if documents == 1 else 's'}"]
+    if found.first and found.latest:
+        lines[0] += (
+            f"; first {found.first.doc_date} 《{found.first.doc_title}》,"
+            f" latest {found.latest.doc_date} 《{found.latest.doc_title}》"
+        )
+    if found.message:
+        lines.append(found.message)
+    lines += [row(o) for o in found.occurrences]
+    if found.total > len(found.occurrences):
+        lines.append(f"  … {found.total - len(found.occurrences)} more (-k)")
+    if found.total_variants:
+        lines.append(f"\nVariants, not the phrase ({found.total_variants}; up to {found.max_edits} edits):")
+        lines += [
+            f"  {v.kind:<11} {v.wording}: {v.count} in {v.documents} documents, "
+            f"{when(v.first)} – {when(v.latest)}"
+            for v in found.variant_forms
+        ]
+        lines += [row(o) + f"  <{o.kind}>" for o in found.variants]
+    if found.per_document:
+        lines.append("\nPer document (uses, variants):")
+        lines += [
+            f"  {when(d.date):<11} {d.occurrences:>4} {d.variants:>4}  《{d.title}》"
+            for d in found.per_document
+        ]
+        lines.append("Per year (uses, variants):")
+        lines += [f"  {when(y.year):<11} {y.occurrences:>4} {y.variants:>4}" for y in found.per_year]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def draft_json(found: DraftCheck) -> dict[str, Any]:
+    """A draft check as JSON-ready data: the record's fields, each sentence's label and the new share."""
+    record = asdict(found)
+    record["new_share"] = found.new_share
+    for sentence, data in zip(found.sentences, record["sentences"], strict=True):
+        data["label"] = sentence.label
+    return record
+
+
+def format_draft_check(found: DraftCheck, name: str) -> str:
+    """A draft check as text: the shares, the documents drawn on, each sentence with its closest source."""
+    lines = [
+        f"{name}: {len(found.sentences)} sentences, {found.characters} characters; by characters "
+        f"重复 {found.repeated_share:.0%}, 相近 {found.close_share:.0%}, 新 {found.new_share:.0%} "
+        f"(相近: cosine >= {found.threshold})"
+    ]
+    if found.top_documents:
+        lines.append("Draws most on:")
+        lines += [
+            f"  《{d.title}》 {d.date or '(undated)'}: 重复 {d.repeated_chars}, "
+            f"相近 {d.close_chars} characters ({d.sentences} sentence{'s' if d.sentences != 1 else ''})"
+            for d in found.top_documents
+        ]
+    for number, sentence in enumerate(found.sentences, 1):
+        lines.append(f"\n[{number}] {sentence.label}  {sentence.sentence}")
+        if sentence.matches:
+            best = sentence.matches[0]
+            lead = "nearest" if sentence.kind == "new" else "source"
+            same = ", same wording" if best.same_wording else ""
+            place = (f"《{best.doc_title}》", best.doc_date, best.section, f"第{best.paragraph}段")
+            where = " · ".join(x for x in place if x)
+            lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
+            lines.append(f"    {best.sentence}")
+    return "\n".join(lines)

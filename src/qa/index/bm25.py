@@ -1,0 +1,254 @@
+"""BM25 over the passages' tokens: the token table kept for incremental builds, the matrix, scoring."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.text.normalise import fold, match_form, match_form_with_offsets
+from qa.text.tokens import CJK_RUN, QUOTED_PHRASE, ChineseTokenizer, pair_token
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TokenTable:
+    """Every passage's BM25 tokens as ids into ``vocab``, kept so a rebuild re-tokenises only new text.
+
+    Passage ``i`` has the tokens ``vocab[j] for j in ids[offsets[i]:offsets[i + 1]]``.
+    """
+
+    vocab: list[str]
+    ids: np.ndarray  # uint32
+    offsets: np.ndarray  # int64, one more than passages
+
+    @classmethod
+    def of(cls, passages: Iterable[list[str]]) -> TokenTable:
+        """Intern the tokens of each passage (one small array per passage, never one big list)."""
+        return cls.assemble(passages)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def tokens(self, row: int) -> list[str]:
+        """The tokens of passage ``row``."""
+        return [self.vocab[i] for i in self.ids[self.offsets[row] : self.offsets[row + 1]]]
+
+    @classmethod
+    def assemble(cls, parts: Iterable[tuple[TokenTable, int] | list[str]]) -> TokenTable:
+        """Concatenate passages that are either (table, row) reused or fresh token lists.
+
+        The result's vocabulary holds only tokens some passage uses.
+        """
+        vocab: dict[str, int] = {}
+        remaps: dict[int, np.ndarray] = {}
+        # One growing buffer, not a list of per-passage arrays and their concatenation:
+        # at 100k passages the ids alone are 200 MB.
+        buffer = array("I")
+        lengths: list[int] = []
+        for part in parts:
+            if isinstance(part, list):
+                chunk = np.fromiter((vocab.setdefault(t, len(vocab)) for t in part), np.uint32, len(part))
+            else:
+                table, row = part
+                remap = remaps.get(id(table))
+                if remap is None:
+                    remap = np.fromiter(
+                        (vocab.setdefault(t, len(vocab)) for t in table.vocab), np.uint32, len(table.vocab)
+                    )
+                    remaps[id(table)] = remap
+                chunk = remap[table.ids[table.offsets[row] : table.offsets[row + 1]]]
+            buffer.frombytes(chunk.astype(np.uint32, copy=False).tobytes())
+            lengths.append(len(chunk))
+        ids = np.frombuffer(buffer, dtype=np.uint32) if buffer else np.zeros(0, dtype=np.uint32)
+        offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+        names = list(vocab)
+        if not remaps:  # only fresh passages: every token in the vocabulary is used
+            return cls(names, ids, offsets)
+        # Drop tokens that only removed or re-tokenised passages had. In slices: numpy
+        # would otherwise copy all ids to 64-bit indices at once (400 MB at 100k passages).
+        step = 1 << 22
+        used = np.zeros(len(names), dtype=bool)
+        for start in range(0, len(ids), step):
+            used[ids[start : start + step]] = True
+        compact = np.cumsum(used, dtype=np.uint32) - 1
+        for start in range(0, len(ids), step):
+            ids[start : start + step] = compact[ids[start : start + step]]
+        return cls([name for name, keep in zip(names, used, strict=True) if keep], ids, offsets)
+
+    def save(self, folder: Path) -> None:
+        """Write ``vocab.json``, ``ids.npy`` and ``offsets.npy`` into ``folder``."""
+        folder.mkdir(exist_ok=True)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "ids.npy", self.ids, allow_pickle=False)
+        np.save(folder / "offsets.npy", self.offsets, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> TokenTable:
+        """Read what ``save`` wrote (ids memory-mapped)."""
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        ids = np.load(folder / "ids.npy", mmap_mode="r", allow_pickle=False)
+        offsets = np.load(folder / "offsets.npy", allow_pickle=False)
+        if len(offsets) < 1 or offsets[-1] != len(ids) or (len(ids) and int(ids.max()) >= len(vocab)):
+            raise ValueError(f"token table in {folder} is inconsistent")
+        return cls(vocab, ids, offsets)
+
+
+def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> dict[str, Any]:
+    """The BM25 (Lucene variant) score of every (token, passage) pair, as the CSC arrays bm25s keeps.
+
+    The same arrays ``bm25s.BM25.index`` makes (a test compares them), built a chunk of
+    passages at a time: bm25s holds the corpus as Python lists and the matrix as COO and
+    CSC at once, about 1.5 GB at 100k passages; here the output is the only large array.
+    """
+    n_docs, n_vocab = len(tokens), len(tokens.vocab)
+    lengths = np.diff(tokens.offsets)
+    average = lengths.mean() if n_docs else 1.0
+
+    def pairs(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token, passage, count) of passages lo..hi, sorted by token, then passage."""
+        ids = np.asarray(tokens.ids[tokens.offsets[lo] : tokens.offsets[hi]], dtype=np.int64)
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), lengths[lo:hi])
+        keys, counts = np.unique(ids * n_docs + rows, return_counts=True)
+        return keys // n_docs, keys % n_docs, counts
+
+    chunks = [(lo, min(lo + chunk, n_docs)) for lo in range(0, n_docs, chunk)]
+    df = np.zeros(n_vocab, dtype=np.int64)
+    for lo, hi in chunks:
+        df += np.bincount(pairs(lo, hi)[0], minlength=n_vocab)
+    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()])
+    idf = idf.astype(np.float32)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    cursor = indptr[:-1].copy()  # next free slot of every token's column
+    for lo, hi in chunks:
+        token, row, count = pairs(lo, hi)
+        tf = count.astype(np.float32)
+        # bm25s' arithmetic, in its order and precision, so the scores match to the bit.
+        tfc = tf / (k1 * ((1 - b) + b * lengths[row] / average) + tf)
+        slot = cursor[token] + np.arange(len(token)) - np.searchsorted(token, token)
+        data[slot] = idf[token] * tfc
+        indices[slot] = row
+        cursor += np.bincount(token, minlength=n_vocab)
+    return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
+
+
+class LexicalIndex:
+    """BM25 over the passages' tokens (bm25s), saved as arrays beside the vectors."""
+
+    def __init__(self, bm25: object, tokenizer: ChineseTokenizer) -> None:
+        self._bm25 = bm25
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def build(cls, texts: list[str], tokenizer: ChineseTokenizer) -> LexicalIndex:
+        """Tokenise ``texts`` and build the BM25 matrices."""
+        return cls.from_tokens(TokenTable.of(tokenizer(t, cached=False) for t in texts), tokenizer)
+
+    @classmethod
+    def from_tokens(cls, tokens: TokenTable, tokenizer: ChineseTokenizer) -> LexicalIndex:
+        """Build the BM25 matrices from already tokenised passages."""
+        import bm25s
+
+        settings = tokenizer.settings
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
+        vocab = {token: i for i, token in enumerate(tokens.vocab)}
+        vocab.setdefault("", len(vocab))  # bm25s.index adds this empty token too
+        # What bm25s.index and bm25s.BM25.load set: the matrix, the vocabulary, its id set.
+        bm25.scores = bm25_matrix(tokens, settings.k1, settings.b)
+        bm25.vocab_dict = vocab
+        bm25.unique_token_ids_set = set(vocab.values())
+        bm25.nonoccurrence_array = None  # only BM25L and BM25+ have one
+        return cls(bm25, tokenizer)
+
+    def save(self, folder: Path) -> None:
+        """Write the BM25 arrays and vocabulary into ``folder``."""
+        self._bm25.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def load(cls, folder: Path, tokenizer: ChineseTokenizer, mmap: bool = False) -> LexicalIndex:
+        """Load what ``save`` wrote."""
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
+        return cls(bm25, tokenizer)
+
+    @property
+    def size(self) -> int:
+        """Number of indexed passages."""
+        return int(self._bm25.scores["num_docs"])  # type: ignore[attr-defined]
+
+    def rows_with(self, token: str) -> np.ndarray:
+        """The passages (rows) whose tokens include ``token`` (already in ``match_form``)."""
+        scores = self._bm25.scores  # type: ignore[attr-defined]
+        column = self._bm25.vocab_dict.get(token)  # type: ignore[attr-defined]
+        if column is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(scores["indices"][scores["indptr"][column] : scores["indptr"][column + 1]])
+
+    def idf(self, token: str) -> float:
+        """BM25's (Lucene) inverse document frequency of ``token``; a token no passage has gets the most."""
+        documents = self.size
+        frequency = len(self.rows_with(token))
+        return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+    def knows(self, token: str) -> bool:
+        """Whether ``token`` occurs in any indexed passage."""
+        return match_form(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
+
+    def transposition_fix(self, question: str) -> str | None:
+        """``question`` with two neighbouring characters swapped back when that is clearly a typo, else None.
+
+        A swap ("怎增样强" for "怎样增强") breaks the words around it: it leaves at least two
+        character bigrams the collection never uses. The pair is swapped back when that lets
+        jieba join characters it had to leave single and turns unknown bigrams into known
+        ones, by four characters and bigrams together at least; the swap that gains most
+        wins. Quoted phrases are never changed. The thresholds were chosen on the evaluation
+        set's and CMRC 2018's questions, each with its middle pair swapped (a third to two
+        fifths are taken back; of the questions typed correctly, 0 of 210 are changed on the
+        seeds, 1 with the 72 government work reports added, 4 of 3,429 on CMRC).
+        """
+        form, origin = match_form_with_offsets(question)
+        quoted = [m.span() for m in QUOTED_PHRASE.finditer(form)]
+        best_gain, best_at = 0, -1
+        for run in CJK_RUN.finditer(form):
+            text = run.group()
+            singles, unknown = self.tokenizer.single_characters(text), self._unknown_bigrams(text)
+            for k in range(len(text) - 1):
+                at = run.start() + k
+                if text[k] == text[k + 1] or any(lo <= at < hi for lo, hi in quoted):
+                    continue
+                swapped = text[:k] + text[k + 1] + text[k] + text[k + 2 :]
+                if self._unknown_bigrams(text[max(k - 1, 0) : k + 3]) < 2:
+                    continue  # a typo leaves bigrams around it the collection never uses
+                joined = singles - self.tokenizer.single_characters(swapped)
+                known = unknown - self._unknown_bigrams(swapped)
+                if joined >= 1 and known >= 1 and joined + known >= 4 and joined + known > best_gain:
+                    best_gain, best_at = joined + known, at
+        if best_at < 0:
+            return None
+        i, j = origin[best_at], origin[best_at + 1]
+        if len(fold(question)) != len(question) or j != i + 1:
+            return form[:best_at] + form[best_at + 1] + form[best_at] + form[best_at + 2 :]
+        return question[:i] + question[j] + question[i] + question[j + 1 :]
+
+    def _unknown_bigrams(self, run: str) -> int:
+        vocabulary = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        return sum(pair_token(run[i : i + 2]) not in vocabulary for i in range(len(run) - 1))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for ``query`` (zeros when nothing matches)."""
+        tokens = [t for t in self.tokenizer(query) if t in self._bm25.vocab_dict]  # type: ignore[attr-defined]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]

@@ -1,0 +1,201 @@
+"""Open an index folder: check its manifest against the model and the code, and map its files.
+
+``stale_reasons`` says why an index no longer matches its documents folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import IndexCorruptError, StaleIndexError
+from qa.hashing import file_sha256
+from qa.index.bm25 import LexicalIndex
+from qa.index.layout import REBUILD_HINT, IndexLayout, make_tokenizer, manifest_stamp, read_manifest
+from qa.index.store import FaissStore, VectorStore
+from qa.index.table import PassageTable
+from qa.text.normalise import NORMALISATION
+from qa.text.tokens import LexicalSettings, default_user_dictionary, dictionary_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedIndex:
+    """An index ready to search: manifest, passages (on disk), vector stores and BM25."""
+
+    root: Path
+    manifest: dict[str, Any]
+    passages: PassageTable
+    passage_docs: np.ndarray
+    vectors: VectorStore  # FaissStore here; any engine with the same four methods
+    sentences: VectorStore
+    sentence_owner: np.ndarray
+    lexical: LexicalIndex
+    stamp: tuple[int, int] | None = None  # ``manifest_stamp`` taken before the manifest was read
+
+    def sentence_rows(self, passage_row: int) -> range:
+        """The sentence ids of one passage (sentences are stored in passage order)."""
+        lo, hi = np.searchsorted(self.sentence_owner, [passage_row, passage_row + 1])
+        return range(int(lo), int(hi))
+
+    @property
+    def build_id(self) -> str:
+        """Identifies this build (fingerprint and creation time)."""
+        return f"{self.manifest['fingerprint']}@{self.manifest['created']}"
+
+    @cached_property
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed documents, in file order."""
+        return [
+            DocumentInfo(source, info["title"], info.get("date"), int(info["passages"]))
+            for source, info in self.manifest["documents"].items()
+        ]
+
+    @cached_property
+    def _document_number(self) -> dict[str, int]:
+        return {doc.source: number for number, doc in enumerate(self.documents)}
+
+    def rows_of_document(self, source: str) -> range:
+        """The rows of one document's passages (they are contiguous)."""
+        number = self._document_number[source]
+        lo, hi = np.searchsorted(self.passage_docs, [number, number + 1])
+        return range(int(lo), int(hi))
+
+    def row_of(self, passage_id: str) -> int | None:
+        """Vector id of a passage id, or None when the index has no such passage."""
+        source = passage_id.rpartition("#")[0]
+        if source not in self._document_number:
+            return None
+        return next(
+            (row for row in self.rows_of_document(source) if self.passages[row].passage_id == passage_id),
+            None,
+        )
+
+    def rows_of_sources(self, sources: list[str]) -> np.ndarray:
+        """Vector ids of the passages of ``sources``; raises ``ValueError`` for an unknown source."""
+        unknown = sorted(set(sources) - self._document_number.keys())
+        if unknown:
+            raise ValueError(f"Unknown document(s) {', '.join(unknown)}; choose among the indexed files.")
+        rows = [np.arange(r.start, r.stop) for r in map(self.rows_of_document, dict.fromkeys(sources))]
+        return np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document as listed to users."""
+
+    source: str
+    title: str
+    date: str | None
+    passages: int
+
+
+def load_index(
+    index_dir: Path, model_fingerprint: str | None = None, check_dictionary: bool = True
+) -> LoadedIndex:
+    """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given.
+
+    ``check_dictionary=False`` loads an index whose user dictionary, stopwords or text
+    normalisation have changed since (a build reusing its vectors does that); searching it would cut
+    questions differently from its passages.
+    """
+
+    layout = IndexLayout(index_dir)
+    stamp = manifest_stamp(index_dir)  # before reading: a rebuild landing meanwhile shows as newer
+    manifest = read_manifest(index_dir)
+    built_with = manifest["model"]["fingerprint"]
+    if model_fingerprint is not None and model_fingerprint != built_with:
+        raise StaleIndexError(
+            f"Index at {index_dir} was built with model {manifest['model']['name']} ({built_with}), "
+            f"not the loaded one ({model_fingerprint}); {REBUILD_HINT} with this model."
+        )
+    if file_sha256(layout.passages) != manifest.get("passages_sha256"):
+        raise IndexCorruptError(f"{layout.passages} was changed or damaged after the build; {REBUILD_HINT}.")
+    offsets = _read_array(layout.passage_offsets)
+    passages = PassageTable(layout.passages, offsets, REBUILD_HINT)
+    passage_docs = _read_array(layout.passage_docs)
+    vectors = FaissStore.load(layout.vectors, REBUILD_HINT)
+    sentences = FaissStore.load(layout.sentences, REBUILD_HINT)
+    sentence_owner = _read_array(layout.sentence_owner)
+    if check_dictionary and manifest["lexical"].get("normalisation") != NORMALISATION:
+        raise StaleIndexError(
+            f"Index at {index_dir} was built with another normalisation of the text "
+            f"({manifest['lexical'].get('normalisation', 'an older one')}, now {NORMALISATION}); "
+            f"{REBUILD_HINT}."
+        )
+    lexical_settings = LexicalSettings(**manifest["lexical"])
+    tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
+    if check_dictionary and (
+        dictionary_hash(default_user_dictionary(), manifest.get("corpus_terms", []))
+        != manifest["dictionary_hash"]
+    ):
+        raise StaleIndexError(
+            f"The user dictionary changed since the index at {index_dir} was built; {REBUILD_HINT}."
+        )
+    try:
+        lexical = LexicalIndex.load(layout.bm25, tokenizer, mmap=True)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{layout.bm25} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    expected = manifest["passage_count"]
+    sizes = {
+        "passages.jsonl": len(passages),
+        "passage_docs.npy": len(passage_docs),
+        "vectors.faiss": vectors.size,
+        "bm25": lexical.size,
+    }
+    dim = manifest["model"]["dim"]
+    owners_ok = (
+        len(sentence_owner) == sentences.size == manifest.get("sentence_count")
+        and bool(np.all(np.diff(sentence_owner) >= 0))
+        and (len(sentence_owner) == 0 or 0 <= sentence_owner[0] <= sentence_owner[-1] < expected)
+    )
+    docs_ok = bool(np.all(np.diff(passage_docs) >= 0)) and (
+        len(passage_docs) == 0 or passage_docs[-1] < len(manifest["documents"])
+    )
+    if (
+        any(size != expected for size in sizes.values())
+        or {vectors.dim, sentences.dim} != {dim}
+        or not owners_ok
+        or not docs_ok
+    ):
+        raise IndexCorruptError(
+            f"Index at {index_dir} is inconsistent: manifest says {expected} passages of dim {dim}, "
+            f"found {sizes}, dims {vectors.dim}/{sentences.dim} and {len(sentence_owner)} sentence owners "
+            f"for {sentences.size} sentences; {REBUILD_HINT}."
+        )
+    return LoadedIndex(
+        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical, stamp
+    )
+
+
+def _read_array(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+
+
+def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
+    """Why ``index_dir`` no longer matches the documents in ``seeds`` (empty when fresh)."""
+    manifest = read_manifest(index_dir)
+    built = {name: info["sha256"] for name, info in manifest["documents"].items()}
+    built.update({name: "skipped" for name in manifest.get("skipped", {})})
+    current: dict[str, str] = {}
+    for path in sorted(p for p in seeds.rglob("*") if p.is_file()):
+        name = path.relative_to(seeds).as_posix()
+        if not any(part.startswith(".") for part in Path(name).parts):
+            current[name] = file_sha256(path)
+    reasons = [f"new document {n}" for n in sorted(current.keys() - built.keys())]
+    reasons += [f"removed document {n}" for n in sorted(built.keys() - current.keys())]
+    reasons += [
+        f"changed document {n}"
+        for n in sorted(current.keys() & built.keys())
+        if built[n] != "skipped" and built[n] != current[n]
+    ]
+    return reasons

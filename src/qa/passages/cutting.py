@@ -1,0 +1,260 @@
+"""Cut cleaned documents into passages: the unit that is indexed, ranked and shown.
+
+Paragraphs are the unit. Section headings are recognised and carried on every passage
+below them instead of becoming passages of their own; very long paragraphs are split at
+sentence ends into passages of similar size; tiny list lines are merged with their
+neighbours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+
+from qa.ingest import Document
+from qa.ingest.cleaning import CN_NUMBER
+from qa.ingest.tracked import TrackedText
+
+# (level, pattern) of the heading styles of Chinese speeches, outermost first.
+_STANDALONE_HEADINGS = (
+    (1, re.compile(rf"^{CN_NUMBER}、")),
+    (1, re.compile(r"^第[一二三四五六七八九十]+(部分|章|节)")),
+    (2, re.compile(rf"^[(（]{CN_NUMBER}[)）]")),
+)
+# A paragraph that opens with "一要…。", "一是要…。" or "(三)要…。" names its own topic.
+_LEAD_HEADINGS = (
+    (2, re.compile(rf"^[(（]{CN_NUMBER}[)）][^。！？]{{2,60}}(?=[。！？])")),
+    (3, re.compile(rf"^{CN_NUMBER}[是要][^。！？，,;；]{{2,30}}(?=[。！？])")),
+)
+# "同志们，…" after the numbered points opens the closing words, which belong to no section.
+_CLOSING_SALUTATION = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志们[，,！!]")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_CLAUSE_END = re.compile(r"(?<=[，,、：:])")
+_HEADING_MAX = 80
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How documents are cut into passages; recorded in the index manifest."""
+
+    max_chars: int = 450
+    min_chars: int = 60
+    headings_in_index: bool = True
+    overlap_sentences: int = 0
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage with everything needed to show where it comes from."""
+
+    passage_id: str
+    source: str
+    doc_title: str
+    doc_date: str | None
+    section: str | None
+    section_path: tuple[str, ...]
+    paragraph: int
+    paragraph_end: int
+    start: int
+    end: int
+    text: str
+
+    def index_text(self, settings: ChunkSettings) -> str:
+        """The text that is embedded and BM25-indexed for this passage."""
+        if not settings.headings_in_index or not self.section_path:
+            return self.text
+        context = " ".join(h for h in self.section_path if not self.text.startswith(h))
+        return f"{context}\n{self.text}" if context else self.text
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict (``section_path`` as a list)."""
+        record = asdict(self)
+        record["section_path"] = list(self.section_path)
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict[str, object]) -> Passage:
+        """Inverse of ``to_json``."""
+        fields = dict(record)
+        fields["section_path"] = tuple(fields.get("section_path") or ())  # type: ignore[arg-type]
+        return cls(**fields)  # type: ignore[arg-type]
+
+
+@dataclass
+class Paragraph:
+    """A numbered body paragraph and the headings of its section, outermost first."""
+
+    text: TrackedText
+    number: int
+    headings: tuple[str, ...]
+
+
+def heading_of(text: str) -> tuple[int, str, bool] | None:
+    """``(level, heading, standalone)`` when ``text`` is or opens with a section heading."""
+    if len(text) <= _HEADING_MAX and not re.search(r"[。！？!?]", text[:-1] + " "):
+        for level, pattern in _STANDALONE_HEADINGS:
+            if pattern.match(text):
+                return level, text.rstrip("。"), True
+    for level, pattern in _LEAD_HEADINGS:
+        if match := pattern.match(text):
+            return level, match.group(0), False
+    return None
+
+
+def paragraphs_with_headings(paragraphs: Iterable[TrackedText]) -> list[Paragraph]:
+    """The body paragraphs, numbered, each with the section headings above it (headings not counted).
+
+    A numbered line is a section heading only when it has a body: one beside a sibling at
+    its own level ("一、元旦…" above "二、春节…"), or at the end, is an item of a list, and
+    is kept as a paragraph.
+    """
+    texts = list(paragraphs)
+    found = [heading_of(text.text) for text in texts]
+    standalone = [f[0] if f and f[2] else None for f in found]
+    stack: list[tuple[int, str]] = []
+    result: list[Paragraph] = []
+    number = 0
+    for i, text in enumerate(texts):
+        if _CLOSING_SALUTATION.match(text.text):
+            stack = []
+        elif (heading := found[i]) and not _list_item(standalone, i):
+            level, name, alone = heading
+            stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, name)]
+            if alone:
+                continue
+        number += 1
+        result.append(Paragraph(text, number, tuple(h for _, h in stack)))
+    return result
+
+
+def _list_item(standalone: list[int | None], i: int) -> bool:
+    """Whether the standalone heading at ``i`` (its level, else None) is an item of a list."""
+    level = standalone[i]
+    if level is None:
+        return False
+    siblings = [standalone[j] for j in (i - 1, i + 1) if 0 <= j < len(standalone)]
+    return i == len(standalone) - 1 or level in siblings
+
+
+def sentences_of(text: str, min_chars: int = 6) -> list[str]:
+    """The sentences of a passage (short fragments dropped), or the whole text if none is left.
+
+    Sentences are embedded on their own: a question usually matches one sentence, and a
+    sentence vector is not diluted by the rest of a long passage.
+    """
+    pieces = (p.strip() for line in text.splitlines() for p in _SENTENCE_END.split(line))
+    kept = [p for p in pieces if len(p) >= min_chars]
+    return kept or [text.strip()]
+
+
+def split_long(text: TrackedText, max_chars: int, overlap: int = 0) -> list[TrackedText]:
+    """Split at sentence ends into pieces of similar length, none much over ``max_chars``.
+
+    With ``overlap``, each piece after the first starts with the last ``overlap`` sentences
+    of the piece before it (those short enough: at most a third of ``max_chars`` each).
+    """
+    if len(text) <= max_chars:
+        return [text]
+    units = [u for u in text.split(_SENTENCE_END) if u.text]
+    units = [piece for u in units for piece in _split_clauses(u, max_chars)]
+    target = len(text) / math.ceil(len(text) / max_chars)
+    pieces: list[list[TrackedText]] = [[]]
+    size = 0
+    for unit in units:
+        if pieces[-1] and (size + len(unit) / 2 > target or size + len(unit) > max_chars * 1.25):
+            pieces.append([])
+            size = 0
+        pieces[-1].append(unit)
+        size += len(unit)
+    if overlap:
+        for before, piece in pairwise(pieces):
+            carried = [u for u in before[-overlap:] if len(u) <= max_chars // 3]
+            piece[:0] = carried
+    return [TrackedText.join(p).strip() for p in pieces if p]
+
+
+def _split_clauses(sentence: TrackedText, max_chars: int) -> list[TrackedText]:
+    if len(sentence) <= max_chars:
+        return [sentence]
+    clauses = [c for c in sentence.split(_CLAUSE_END) if c.text]
+    out: list[TrackedText] = []
+    for clause in clauses:
+        if out and len(out[-1]) + len(clause) <= max_chars:
+            out[-1] = TrackedText.join([out[-1], clause])
+        else:
+            out.append(clause)
+    return [piece for c in out for piece in _hard_wrap(c, max_chars)]
+
+
+def _hard_wrap(text: TrackedText, max_chars: int) -> list[TrackedText]:
+    return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+
+
+@dataclass
+class _Draft:
+    pieces: list[TrackedText]
+    first: int
+    last: int
+    headings: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.pieces)
+
+
+def _merge_small(drafts: list[_Draft], settings: ChunkSettings) -> list[_Draft]:
+    merged: list[_Draft] = []
+    for draft in drafts:
+        previous = merged[-1] if merged else None
+        fits = previous is not None and previous.size + draft.size <= settings.max_chars * 1.25
+        same_section = previous is not None and previous.headings == draft.headings
+        if previous and fits and same_section and min(previous.size, draft.size) < settings.min_chars:
+            previous.pieces.extend(draft.pieces)
+            previous.last = draft.last
+        else:
+            merged.append(draft)
+    return merged
+
+
+def make_passages(document: Document, settings: ChunkSettings | None = None) -> list[Passage]:
+    """Cut one document into passages with section, paragraph number and source offsets."""
+    settings = settings or ChunkSettings()
+    drafts = [
+        _Draft([piece], para.number, para.number, para.headings)
+        for para in paragraphs_with_headings(document.paragraphs)
+        for piece in split_long(para.text, settings.max_chars, settings.overlap_sentences)
+    ]
+    passages: list[Passage] = []
+    part_of: dict[int, int] = {}
+    for draft in _merge_small(drafts, settings):
+        text = TrackedText.join(_with_breaks(draft.pieces))
+        part_of[draft.first] = part_of.get(draft.first, 0) + 1
+        passages.append(
+            Passage(
+                passage_id=f"{document.source}#{draft.first}.{part_of[draft.first]}",
+                source=document.source,
+                doc_title=document.title,
+                doc_date=document.date,
+                section=draft.headings[-1] if draft.headings else None,
+                section_path=draft.headings,
+                paragraph=draft.first,
+                paragraph_end=draft.last,
+                start=text.start,
+                end=text.end,
+                text=text.text,
+            )
+        )
+    return passages
+
+
+def _with_breaks(pieces: list[TrackedText]) -> list[TrackedText]:
+    # Pieces from different source lines are shown as separate lines.
+    out: list[TrackedText] = []
+    for piece in pieces:
+        if out and piece.start > out[-1].end:
+            out.append(TrackedText("\n", (out[-1].end,)))
+        out.append(piece)
+    return out

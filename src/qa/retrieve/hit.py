@@ -1,0 +1,98 @@
+"""What a search returns: ``Hit`` (a passage with its source and why it matched), ``Answer``
+(hits, or why there are none) and ``Ranking`` (every candidate's scores)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from qa.passages.cutting import Passage
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+
+NO_ANSWER = "未找到相关内容。"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with its source and why it matched."""
+
+    text: str
+    score: float
+    doc_title: str
+    doc_date: str | None
+    source: str
+    section: str | None
+    section_path: tuple[str, ...]
+    paragraph: int
+    paragraph_end: int
+    passage_id: str
+    start: int
+    end: int
+    matched_terms: tuple[str, ...] = ()
+    lexical_score: float = 0.0
+    dense_score: float = 0.0
+    found_by: Literal["words", "meaning", "both"] = "both"
+    best_sentences: tuple[str, ...] = ()
+    also_in: tuple[str, ...] = field(default=())
+    # Published with words removed (``qa.passages.damage``): the gapped formulas of this passage as they
+    # stand in it, and whether it or its whole document shows the deletions.
+    suspected_gaps: tuple[str, ...] = ()
+    damaged: bool = False
+    # ``paragraph`` counted within the outermost section (``section_path[0]``; 1 = its first
+    # paragraph), for citations; 0 when the passage is in no section.
+    section_paragraph: int = 0
+
+    @classmethod
+    def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
+        """A hit for ``passage`` with its score and the evidence of why it matched."""
+        return cls(
+            text=passage.text,
+            score=score,
+            doc_title=passage.doc_title,
+            doc_date=passage.doc_date,
+            source=passage.source,
+            section=passage.section,
+            section_path=passage.section_path,
+            paragraph=passage.paragraph,
+            paragraph_end=passage.paragraph_end,
+            passage_id=passage.passage_id,
+            start=passage.start,
+            end=passage.end,
+            **evidence,
+        )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate's scores for one query (used by search and by the evaluation).
+
+    ``coverage`` is the gate's word coverage; ``missing_phrases`` the quoted phrases no
+    passage contains (then there are no candidates); ``corrected`` the question as ranked
+    when a typo was taken back (``LexicalIndex.transposition_fix``), else empty.
+    """
+
+    ids: np.ndarray
+    fused: np.ndarray
+    lexical: np.ndarray
+    dense: np.ndarray
+    relevant: bool
+    coverage: float = 0.0
+    missing_phrases: tuple[str, ...] = ()
+    corrected: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The hits for a question and, when there are none, why (in Chinese, for the reader)."""
+
+    hits: list[Hit]
+    message: str = ""
+    corrected: str = ""  # the question as searched when a typo was taken back, else empty

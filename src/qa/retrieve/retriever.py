@@ -1,0 +1,314 @@
+"""Hybrid retrieval: BM25 and dense candidates, fused, gated for relevance, as ``Hit`` records."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from qa.errors import StaleIndexError
+from qa.index.layout import read_manifest
+from qa.index.load import LoadedIndex, load_index, stale_reasons
+from qa.model.embedder import DEFAULT_MODEL_NAME, Embedder
+from qa.model.sentence_transformer import SentenceTransformerEmbedder
+from qa.passages import damage
+from qa.passages.cutting import Passage, sentences_of
+from qa.retrieve.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
+from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking
+from qa.retrieve.query import clean_query, question_text
+from qa.text.normalise import match_form, question_for_model
+from qa.text.tokens import near_duplicate, phrase_tokens, quoted_phrases, shingles
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "lexical", "dense"]
+_CANDIDATES = 100
+_DUPLICATE_WINDOW = 50
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How the two rankings are combined.
+
+    Per query, BM25 is divided by the best BM25 score and the dense score (mean of the
+    passage cosine and its best sentence's cosine) is taken as its margin over the median
+    candidate, in units of ``dense_scale``. The fused score is
+    ``lexical_weight * bm25 + (1 - lexical_weight) * dense``. Values were chosen with
+    ``eval/tune.py`` on the tuning half of the evaluation set. Whether anything is relevant
+    at all is the gate's decision (``qa.retrieve.gate``).
+    """
+
+    lexical_weight: float = 0.3
+    dense_scale: float = 0.1
+
+
+class Retriever:
+    """Searches one index folder with its embedding model."""
+
+    def __init__(
+        self,
+        index_dir: Path | str,
+        embedder: Embedder | None = None,
+        fusion: FusionSettings | None = None,
+        seeds: Path | str | None = None,
+        gate: GateSettings | None = None,
+    ) -> None:
+        index_dir = Path(index_dir)
+        if seeds is not None:
+            reasons = stale_reasons(index_dir, Path(seeds))
+            if reasons:
+                raise StaleIndexError(
+                    f"Index at {index_dir} is out of date ({'; '.join(reasons[:5])}); run `qa build`."
+                )
+        self.embedder = embedder or _load_embedder_for(index_dir)
+        self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
+        self.fusion = fusion or FusionSettings()
+        self.gate = gate or GateSettings()
+        recorded = self.index.manifest.get("gate_background")
+        self.background = Background(**recorded) if recorded else self.measure_background()
+        self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
+        self._missing_words: dict[str, tuple[str, ...]] = {}  # source -> deleted words, on demand
+
+    @property
+    def passages(self) -> Sequence[Passage]:
+        """The indexed passages, in vector-id order (read from disk on demand)."""
+        return self.index.passages
+
+    def rank(self, query: str, mode: Mode = "hybrid", sources: list[str] | None = None) -> Ranking:
+        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files.
+
+        Quoted phrases are requirements: only passages containing every one are candidates,
+        and when one is there, the question is answered whatever the gate says.
+        """
+        text = question_text(query)
+        index = self.index
+        corrected = index.lexical.transposition_fix(text) or ""
+        text = corrected or text
+        allowed = index.rows_of_sources(sources) if sources else None
+        in_filter = np.ones(len(index.passages), dtype=bool)
+        if allowed is not None:
+            in_filter[:] = False
+            in_filter[allowed] = True
+        phrases = tuple(quoted_phrases(text))
+        required = self._rows_with_phrases(phrases, in_filter) if phrases else None
+        if required is not None and len(required) == 0:
+            missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
+            empty = np.zeros(0)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, missing, corrected)
+        lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
+        q = self.embedder.encode_queries([question_for_model(text)])
+        top = min(len(index.passages), _CANDIDATES)
+        _, dense_ids = index.vectors.search(q, top, allowed)
+        allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
+        sentence_scores, sentence_ids = index.sentences.search(q, 4 * _CANDIDATES, allowed_sentences)
+        best_sentence: dict[int, float] = {}
+        for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
+            if sentence >= 0:
+                best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
+        lexical_ids = top_rows(lexical_all, top)
+        found = [dense_ids[0], lexical_ids, list(best_sentence)]
+        ids = np.unique(np.concatenate(found if required is None else [required])).astype(np.int64)
+        ids = ids[ids >= 0]
+        ids = ids[in_filter[ids]]
+        if len(ids) == 0:  # a filter whose documents have no passages
+            empty = np.zeros(0)
+            return Ranking(ids, empty, empty, empty, relevant=False, corrected=corrected)
+        passage_cos = index.vectors.vectors(ids) @ q[0]
+        sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
+        dense = (passage_cos + sentence_cos) / 2
+        lexical = lexical_all[ids]
+        fusion = self.fusion
+        lexical_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
+        dense_norm = (dense - np.median(dense)) / fusion.dense_scale
+        if mode == "lexical":
+            fused = lexical_norm + 1e-3 * dense_norm
+        elif mode == "dense":
+            fused = dense_norm
+        else:
+            fused = fusion.lexical_weight * lexical_norm + (1 - fusion.lexical_weight) * dense_norm
+        # A question made only of question and function words ("那具体要怎么做?") names no
+        # topic; e5 still finds it close to many passages, which would be noise.
+        words = index.lexical.tokenizer.words(text)
+        covered = self.coverage(words, ids[np.argsort(-fused, kind="stable")[: self.gate.passages]])
+        answered = bool(words) and is_relevant(covered, float(dense.max()), self.background, self.gate, mode)
+        return Ranking(ids, fused, lexical, dense, answered or required is not None, covered, (), corrected)
+
+    def measure_background(self) -> Background:
+        """This collection's background for the gate: how close the probe questions come to it.
+
+        ``qa build`` records it in the manifest; an index built before that measures it on load.
+        """
+        self.background = Background(dense=1.0, coverage=1.0)  # nothing passes while measuring
+        rankings = [self.rank(question) for question in probe_questions()]
+        return Background.of([(r.coverage, float(r.dense.max()) if len(r.ids) else 0.0) for r in rankings])
+
+    def coverage(self, words: Sequence[str], rows: Iterable[int]) -> float:
+        """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``)."""
+        lexical = self.index.lexical
+        weights = word_weights(words, {word: lexical.idf(word) for word in words})
+        passages = (self.index.passages[int(row)] for row in rows)
+        return coverage(weights, (" ".join([*p.section_path, p.text]) for p in passages))
+
+    def _rows_with_phrases(self, phrases: Sequence[str], in_filter: np.ndarray) -> np.ndarray:
+        """The passages (within the filter) whose text contains every phrase."""
+        lexical = self.index.lexical
+        rows = np.flatnonzero(in_filter)
+        for token in (token for phrase in phrases for token in phrase_tokens(phrase)):
+            rows = np.intersect1d(rows, lexical.rows_with(token))
+        passages = self.index.passages
+        kept = [row for row in rows if all(p in match_form(passages[int(row)].text) for p in phrases)]
+        return np.array(kept, dtype=np.int64)
+
+    def best_sentences(self, query: str, passage_row: int, limit: int = 2) -> tuple[str, ...]:
+        """The passage's sentences closest in meaning to ``query``, best first."""
+        rows = self.index.sentence_rows(passage_row)
+        if not rows:
+            return ()
+        q = self.embedder.encode_queries([question_for_model(clean_query(query))])[0]
+        vectors = self.index.sentences.vectors(np.arange(rows.start, rows.stop)) @ q
+        texts = sentences_of(self.index.passages[passage_row].text)
+        order = np.argsort(-vectors, kind="stable")[:limit]
+        return tuple(texts[i] for i in order if i < len(texts))
+
+    def search(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+    ) -> list[Hit]:
+        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant (``answer``)."""
+        return self.answer(query, k, mode, sources).hits
+
+    def answer(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+    ) -> Answer:
+        """The best ``k`` passages for ``query``, best first, or none and the reason.
+
+        ``sources`` restricts the search to those files (names as in ``Hit.source``). A passage
+        that repeats one already chosen (the same or a near-identical formulation) is not shown
+        again; its document is listed in the chosen hit's ``also_in``.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        ranking = self.rank(query, mode, sources)
+        if ranking.missing_phrases:
+            quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
+            together = "同时" if len(ranking.missing_phrases) > 1 else ""
+            return Answer([], f"没有段落{together}包含{quoted}。", ranking.corrected)
+        if not ranking.relevant:
+            return Answer([], NO_ANSWER, ranking.corrected)
+        asked = ranking.corrected or question_text(query)
+        words = sorted(set(self.index.lexical.tokenizer.words(asked)), key=len, reverse=True)
+        dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
+        hits: list[Hit] = []
+        chosen: list[frozenset[str]] = []
+        # Repeats of a chosen passage score like it, so they are among the next few candidates.
+        for position in np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]:
+            row = int(ranking.ids[position])
+            passage = self.index.passages[row]
+            passage_shingles = self._shingles.get(row) or self._shingles.setdefault(
+                row, shingles(passage.text)
+            )
+            twin = next((i for i, s in enumerate(chosen) if near_duplicate(s, passage_shingles)), None)
+            if twin is not None:
+                hits[twin] = _with_also(hits[twin], passage.doc_title)
+                continue
+            if len(hits) == k:
+                continue  # still scanning: a lower candidate may repeat a chosen passage
+            key = match_form(passage.text)
+            matched = tuple(w for w in words if len(w) > 1 and w in key)  # never a lone character or digit
+            by_meaning = row in dense_top
+            found_by: Literal["words", "meaning", "both"] = (
+                "both" if matched and by_meaning else ("words" if matched else "meaning")
+            )
+            chosen.append(passage_shingles)
+            gaps = damage.suspected_gaps(passage.text)
+            hits.append(
+                Hit.from_passage(
+                    passage,
+                    score=round(float(ranking.fused[position]), 4),
+                    matched_terms=matched,
+                    lexical_score=round(float(ranking.lexical[position]), 4),
+                    dense_score=round(float(ranking.dense[position]), 4),
+                    found_by=found_by,
+                    best_sentences=self.best_sentences(asked, row),
+                    suspected_gaps=gaps,
+                    damaged=bool(gaps or self.missing_words(passage.source)),
+                    section_paragraph=self.section_paragraph(row),
+                )
+            )
+        return Answer(hits, corrected=ranking.corrected)
+
+    def section_paragraph(self, row: int) -> int:
+        """The paragraph of passage ``row`` counted within its outermost section (0: no section)."""
+        passages = self.index.passages
+        passage = passages[row]
+        if not passage.section_path:
+            return 0
+        first = row
+        while first > 0:
+            before = passages[first - 1]
+            if before.source != passage.source or before.section_path[:1] != passage.section_path[:1]:
+                break
+            first -= 1
+        return passage.paragraph - passages[first].paragraph + 1
+
+    def missing_words(self, source: str) -> tuple[str, ...]:
+        """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
+        found = self._missing_words.get(source)
+        if found is None:
+            passages = [self.index.passages[row] for row in self.index.rows_of_document(source)]
+            headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
+            found = damage.missing_words((p.text for p in passages), headings)
+            self._missing_words[source] = found
+        return found
+
+    def neighbours(
+        self, passage_id: str, before: int = 1, after: int = 1
+    ) -> tuple[list[Passage], list[Passage]]:
+        """The passages just before and after ``passage_id`` in its own document."""
+        row = self.index.row_of(passage_id)
+        if row is None:
+            raise KeyError(f"No passage {passage_id!r} in the index at {self.index.root}")
+        passages = self.index.passages
+        source = passages[row].source
+        earlier = [p for p in passages[max(row - before, 0) : row] if p.source == source]
+        later = [p for p in passages[row + 1 : row + 1 + after] if p.source == source]
+        return earlier, later
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` best scores, best first, ties in row order.
+
+    The same as ``np.argsort(-scores, kind="stable")[:k]`` without sorting every passage
+    (7 ms per question at 100k): one partition finds the k-th best score.
+    """
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
+def _with_also(hit: Hit, title: str) -> Hit:
+    if title == hit.doc_title or title in hit.also_in:
+        return hit
+    return replace(hit, also_in=(*hit.also_in, title))
+
+
+def _load_embedder_for(index_dir: Path) -> Embedder:
+    manifest = read_manifest(index_dir)
+    model_path = os.environ.get("QA_MODEL_PATH")
+    if model_path:
+        return SentenceTransformerEmbedder.load(Path(model_path))
+    if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
+        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
+    from qa.model.onnx_encoder import OnnxEmbedder
+
+    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"))

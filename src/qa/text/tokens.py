@@ -1,0 +1,186 @@
+"""How text becomes BM25 tokens: the only module that uses jieba.
+
+Text is cut with jieba's search mode (words and their sub-words), question and function
+words are dropped, and character bigrams of every Chinese run are added so that words
+jieba does not know still match. Domain terms come from ``data/userdict.txt`` (users may
+add their own) and from short quoted terms found in the corpus itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from qa.text.normalise import NORMALISATION, match_form
+
+log = logging.getLogger(__name__)
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
+QUOTED_PHRASE = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{2,20})[”\"」』’']")
+_BIGRAM_MARK = "~"
+_LATIN = re.compile(r"[0-9a-z][0-9a-z.+#_-]*")
+
+
+@dataclass(frozen=True)
+class LexicalSettings:
+    """How text becomes BM25 tokens; recorded in the index manifest."""
+
+    bigrams: bool = True
+    stopwords: bool = True
+    single_chars: bool = False
+    corpus_terms: bool = True
+    k1: float = 0.9
+    b: float = 0.4
+    normalisation: str = NORMALISATION
+
+
+def _data_text(name: str) -> str:
+    return resources.files("qa").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def default_user_dictionary() -> str:
+    """The bundled domain dictionary, in jieba's ``word [freq] [tag]`` format."""
+    return _data_text("userdict.txt")
+
+
+def default_stopwords() -> frozenset[str]:
+    """The bundled stopwords (question and function words)."""
+    lines = (line.strip() for line in _data_text("stopwords.txt").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def quoted_terms(texts: Iterable[str], max_len: int = 8) -> list[str]:
+    """Short quoted terms of a corpus ("懂政协", "两个维护"): candidates for the dictionary."""
+    counts = Counter(
+        term
+        for text in texts
+        for term in QUOTED_PHRASE.findall(text)
+        if len(term) <= max_len and CJK_RUN.fullmatch(term)
+    )
+    return sorted(counts)
+
+
+def phrase_tokens(phrase: str) -> list[str]:
+    """The tokens every passage containing ``phrase`` has: its character bigrams and Latin words.
+
+    Unlike the words jieba cuts, these do not depend on the text around the phrase.
+    """
+    form = match_form(phrase)
+    tokens = [_BIGRAM_MARK + run[i : i + 2] for run in CJK_RUN.findall(form) for i in range(len(run) - 1)]
+    return tokens + [_BIGRAM_MARK + word for word in _LATIN.findall(form) if len(word) > 1]
+
+
+def pair_token(pair: str) -> str:
+    """The token of two adjacent Chinese characters (already in ``match_form``), as ``rows_with`` finds it."""
+    return _BIGRAM_MARK + pair
+
+
+def quoted_phrases(query: str) -> list[str]:
+    """Phrases the user put in quotes (in ``match_form``); they must match literally."""
+    return [phrase for p in QUOTED_PHRASE.findall(query) if (phrase := match_form(p).strip())]
+
+
+def longest_terms(words: Iterable[str]) -> list[str]:
+    """Distinct words without those contained in a longer one (履职能力, not also 履职/能力)."""
+    kept: list[str] = []
+    for word in sorted(set(words), key=lambda w: (-len(w), w)):
+        if not any(word in longer for longer in kept):
+            kept.append(word)
+    return kept
+
+
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    """Character ``size``-grams of ``text``'s words, ignoring punctuation and spacing."""
+    letters = "".join(_WORD.findall(match_form(text)))
+    return frozenset(letters[i : i + size] for i in range(max(len(letters) - size + 1, 1)))
+
+
+def near_duplicate(a: frozenset[str], b: frozenset[str], threshold: float = 0.8) -> bool:
+    """Whether two shingle sets are the same formulation: mostly shared, or one inside the other."""
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) >= threshold or shared / min(len(a), len(b)) >= 0.9
+
+
+class ChineseTokenizer:
+    """jieba search-mode words + character bigrams, minus stopwords, on ``match_form`` text."""
+
+    def __init__(
+        self,
+        settings: LexicalSettings,
+        user_dictionary: str,
+        extra_terms: Iterable[str] = (),
+        stopwords: frozenset[str] | None = None,
+    ) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self.settings = settings
+        self.stopwords = stopwords if stopwords is not None else default_stopwords()
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for line in user_dictionary.splitlines():
+            parts = line.split()
+            if parts and not parts[0].startswith("#"):
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                self._jieba.add_word(parts[0], freq=freq)
+        self.extra_terms = sorted(set(extra_terms))
+        for term in self.extra_terms:
+            self._jieba.add_word(term, freq=20)
+        # A question is cut several times per search (ranking, gate, matched terms).
+        self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
+
+    def words(self, text: str, cached: bool = True) -> list[str]:
+        """Content words of ``text`` in order (no bigrams); used for highlighting too.
+
+        ``cached=False`` for passages at build time: a cache of 4096 passages' words is
+        ~160 MB that no question will ask for again.
+        """
+        return self._words_of(match_form(text), cached)
+
+    def _words_of(self, form: str, cached: bool) -> list[str]:
+        return list(self._cut_cached(form) if cached else self._cut(form))
+
+    def _cut(self, form: str) -> tuple[str, ...]:
+        """The content words of text already in ``match_form``."""
+        keep_single = self.settings.single_chars
+        out = []
+        for word in self._jieba.cut_for_search(form):
+            word = word.strip()
+            if not word or not _WORD.search(word):
+                continue
+            if self.settings.stopwords and word in self.stopwords:
+                continue
+            if len(word) == 1 and CJK_RUN.fullmatch(word) and not keep_single:
+                continue
+            out.append(word)
+        return tuple(out)
+
+    def single_characters(self, run: str) -> int:
+        """How many characters of a Chinese ``run`` (in ``match_form``) jieba leaves as words of their own."""
+        return sum(len(word) == 1 for word in self._jieba.cut(run, HMM=False))
+
+    def __call__(self, text: str, cached: bool = True) -> list[str]:
+        form = match_form(text)  # once: at build time it is the costliest step for every passage
+        tokens = self._words_of(form, cached)
+        if self.settings.bigrams:
+            # A Latin word or a number counts twice, as a Chinese word does (itself and its
+            # bigrams): a rare acronym ("CPPCC") weighs what a rare Chinese word weighs.
+            tokens.extend(_BIGRAM_MARK + word for word in tokens if len(word) > 1 and _LATIN.fullmatch(word))
+            for run in CJK_RUN.findall(form):
+                tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
+        return tokens
+
+
+def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:
+    """Fingerprint of what decides how text is cut: every word added to jieba, and the stopwords."""
+    payload = "\n".join([user_dictionary, *sorted(extra_terms), "#stopwords", *sorted(default_stopwords())])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
