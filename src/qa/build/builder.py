@@ -27,7 +27,7 @@ from qa.build.reuse import (
     previous_index,
     tokens_reusing,
 )
-from qa.build.settings import PIPELINE_VERSION, BuildSettings, BuildStats, Progress
+from qa.build.settings import BuildSettings, BuildStats, Progress
 from qa.errors import QAError
 from qa.hashing import file_sha256
 from qa.index.atomic import exclusive, remove_leftovers, staged_folder
@@ -37,7 +37,7 @@ from qa.index.store import FaissStore, choose_kind, faiss_version
 from qa.index.table import write_passages
 from qa.ingest import KnownDocument, read_folder
 from qa.model.embedder import Embedder
-from qa.passages.cutting import Passage, make_passages
+from qa.passages.cutting import PIPELINE_VERSION, Passage, make_passages
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import default_user_dictionary, dictionary_hash, quoted_terms
 from qa.version import __version__
@@ -112,6 +112,7 @@ def _build_locked(
                 "metadata": doc.metadata,
                 "cleaning": doc.report.summary(),
                 "edge_keys": sorted(doc.edge_keys),
+                "reading": doc.reading.summary(),
             }
             stats.documents_read += 1
         else:
@@ -119,7 +120,9 @@ def _build_locked(
             rows = previous.index.rows_of_document(source)
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {
-                k: known[source][k] for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys")
+                k: known[source][k]
+                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading")
+                if k in known[source]
             }
             stats.documents_reused += 1
         if not cut:  # nothing a filter or a search could ever return

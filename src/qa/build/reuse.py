@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from qa.build.settings import PIPELINE_VERSION, PROGRESS_SLICE, BuildSettings, BuildStats
+from qa.build.settings import PROGRESS_SLICE, BuildSettings, BuildStats
 from qa.errors import QAError
 from qa.index.bm25 import TokenTable
 from qa.index.layout import IndexLayout
 from qa.index.load import LoadedIndex, load_index
 from qa.index.store import VectorStore
 from qa.model.embedder import Embedder
-from qa.passages.cutting import ChunkSettings, sentences_of
+from qa.passages.cutting import PIPELINE_VERSION, ChunkSettings, sentences_of
 from qa.text.normalise import simplified
 from qa.text.tokens import default_user_dictionary, dictionary_hash
 

@@ -13,12 +13,6 @@ from qa.text.tokens import LexicalSettings
 log = logging.getLogger(__name__)
 
 
-# Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
-# unchanged files are then cut again and no vector is reused, since the cache is keyed by
-# the texts these functions make.
-PIPELINE_VERSION = 2
-
-
 # Sentence vectors double the embedding work and take ~7x the passages' memory; above
 # this many passages only passage vectors are kept (dense score = passage cosine).
 SENTENCE_VECTORS_LIMIT = 20_000

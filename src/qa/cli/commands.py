@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from qa.errors import QAError
 
 if TYPE_CHECKING:
+    from qa.ingest.blocks import Reading
     from qa.model.embedder import Embedder
     from qa.model.onnx_encoder import Precision
 
@@ -88,6 +89,20 @@ def build_summary(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def reading_line(reading: Reading) -> str:
+    """How a file was read, in one line: the reader, its pages and what OCR recognised."""
+    parts = [f"read with {reading.reader or 'the built-in text reader'}"]
+    if reading.pages:
+        count = len({page for _, page in reading.pages})
+        parts.append(f"{count} {'slides' if reading.page_unit == 'slide' else 'pages'}")
+    if reading.ocr_pages:
+        confidence = f", mean confidence {reading.ocr_confidence:.2f}" if reading.ocr_confidence else ""
+        pages = ", ".join(map(str, reading.ocr_pages))
+        parts.append(f"recognised by OCR: page {pages}{confidence} — check quotations against the original")
+    parts += reading.notes
+    return "; ".join(parts)
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from qa.ingest.documents import clean_file
     from qa.passages.cutting import paragraphs_with_headings
@@ -112,12 +127,14 @@ def _inspect(args: argparse.Namespace) -> int:
             ],
             "removed": [{"rule": r.rule, "text": r.text} for r in report.removals],
             "report": report.summary(),
+            "reading": page.reading.summary(),
         }
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
     print(f"《{page.title}》 {page.date or '(no date)'}")
     for name, value in page.metadata.items():
         print(f"  {name}: {value}")
+    print(f"  {reading_line(page.reading)}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
         + "".join(f"; {rule} removed {n}" for rule, n in report.removed.items())

@@ -19,6 +19,7 @@ from qa.index.bm25 import LexicalIndex
 from qa.index.layout import REBUILD_HINT, IndexLayout, make_tokenizer, manifest_stamp, read_manifest
 from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
+from qa.passages.cutting import PIPELINE_VERSION
 from qa.text.normalise import NORMALISATION
 from qa.text.tokens import LexicalSettings, default_user_dictionary, dictionary_hash
 
@@ -191,7 +192,10 @@ def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
         name = path.relative_to(seeds).as_posix()
         if not any(part.startswith(".") for part in Path(name).parts):
             current[name] = file_sha256(path)
-    reasons = [f"new document {n}" for n in sorted(current.keys() - built.keys())]
+    reasons = []
+    if manifest.get("pipeline") != PIPELINE_VERSION:
+        reasons.append("built by an older version of the reading and passage cutting (`qa build` redoes it)")
+    reasons += [f"new document {n}" for n in sorted(current.keys() - built.keys())]
     reasons += [f"removed document {n}" for n in sorted(built.keys() - current.keys())]
     reasons += [
         f"changed document {n}"

@@ -7,11 +7,12 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.errors import DocumentError
 from qa.hashing import file_sha256
+from qa.ingest.blocks import Reading
 from qa.ingest.formats import SUPPORTED_SUFFIXES, extract
 from qa.ingest.page import CleanDocument, clean_page
 from qa.ingest.report import CleaningReport, chars
@@ -36,6 +37,7 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
     edge_keys: frozenset[str] = frozenset()
+    reading: Reading = field(default_factory=Reading)  # the reader, pages and OCR (``qa.ingest.blocks``)
 
 
 def read_document(
@@ -65,6 +67,7 @@ def read_document(
         metadata=page.metadata,
         report=page.report,
         edge_keys=page.edge_keys,
+        reading=page.reading,
     )
 
 
@@ -100,7 +103,7 @@ def clean_file(
         reader_removals=extracted.removed,
         collection_furniture=collection_furniture,
     )
-    return data, page
+    return data, replace(page, reading=extracted.reading)
 
 
 def find_documents(folder: Path) -> list[Path]:

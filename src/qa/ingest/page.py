@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from qa.ingest.blocks import STRUCTURED, BlockKind, Removal
+from qa.ingest.blocks import STRUCTURED, BlockKind, Reading, Removal
 from qa.ingest.cleaning import (
     END_OF_CONTENT,
     FILE_EXTENSION,
@@ -81,6 +81,7 @@ class CleanDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
     edge_keys: frozenset[str] = frozenset()  # ``line_key`` of the lines above and below the body
+    reading: Reading = field(default_factory=Reading)  # how the file was read (``qa.ingest.blocks``)
 
 
 @dataclass

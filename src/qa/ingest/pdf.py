@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from qa.errors import DocumentError
-from qa.ingest.blocks import Block, Extracted, Removal, join_lines, stored_title
+from qa.ingest.blocks import Block, Extracted, Reading, Removal, join_lines, stored_title
 from qa.ingest.cleaning import HEADING_START
 
 _PAGE_NUMBER = re.compile(
@@ -40,17 +40,24 @@ def read_pdf(data: bytes, source: str) -> Extracted:
     if not pages:
         raise DocumentError(f"{source}: the PDF has no pages.")
     removed: list[Removal] = []
-    lines = pdf_paragraphs([page.splitlines() for page in pages], removed)
-    if not any(char.isalnum() for line in lines for char in line):
+    paragraphs = paged_paragraphs([page.splitlines() for page in pages], removed)
+    if not any(char.isalnum() for block in paragraphs for char in block.text):
         raise DocumentError(
             f"{source}: has no text layer (a scanned image?); OCR it or add the text as .txt."
         )
-    blocks = [Block(title, "heading")] if title else []
-    return Extracted.of_blocks([*blocks, *map(Block, lines)], removed=tuple(removed))
+    blocks = [Block(title, "heading", page=1)] if title else []
+    reading = Reading(reader=f"pypdf {pypdf.__version__}")
+    return Extracted.of_blocks([*blocks, *paragraphs], removed=tuple(removed), reading=reading)
 
 
 def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[str]:
-    """Rejoin the lines of PDF pages into paragraphs, without page numbers or running headers.
+    """The paragraphs of ``paged_paragraphs`` as text."""
+    return [block.text for block in paged_paragraphs(pages, removed)]
+
+
+def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[Block]:
+    """Rejoin the lines of PDF pages into paragraphs (with their pages), without page numbers or
+    running headers.
 
     A line that is not the end of a paragraph runs on into the next one, across pages too.
     A line that falls short of the full line width ends a paragraph; so does one that ends
@@ -63,7 +70,8 @@ def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None)
     removed = removed if removed is not None else []
     running = _running_lines(pages)
     lines: list[str] = []
-    for page in pages:
+    page_of: list[int] = []  # the page (1 = first) of each kept line
+    for number, page in enumerate(pages, start=1):
         for line in page:
             text = line.strip()
             if not text:
@@ -74,19 +82,25 @@ def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None)
                 removed.append(Removal("pdf-running-header", text))
             else:
                 lines.append(line.rstrip())
+                page_of.append(number)
     if not lines:
         return []
     indented = [line[:1].isspace() for line in lines]
     uses_indent = sum(indented) >= max(2, len(lines) // 10)
     widths = sorted(_width(line.strip()) for line in lines)
     full = widths[int(len(widths) * 0.9)]
-    paragraphs: list[str] = []
+    paragraphs: list[Block] = []
     for i, line in enumerate(lines):
         text = line.strip()
         if paragraphs and not _starts_paragraph(lines[i - 1], line, uses_indent, full):
-            paragraphs[-1] = join_lines(paragraphs[-1], text)
+            last = paragraphs[-1]
+            joined = join_lines(last.text, text)
+            breaks = last.page_breaks
+            if page_of[i] != (breaks[-1][1] if breaks else last.page):
+                breaks = (*breaks, (len(joined) - len(text), page_of[i]))
+            paragraphs[-1] = Block(joined, page=last.page, page_breaks=breaks)
         else:
-            paragraphs.append(text)
+            paragraphs.append(Block(text, page=page_of[i]))
     return paragraphs
 
 

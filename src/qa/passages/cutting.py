@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 
 from qa.ingest import Document
+from qa.ingest.blocks import PageUnit
 from qa.ingest.cleaning import CN_NUMBER
 from qa.ingest.tracked import TrackedText
 
@@ -34,6 +35,10 @@ _CLOSING_SALUTATION = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志�
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _HEADING_MAX = 80
+# Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
+# unchanged files are then cut again and no vector is reused, since the cache is keyed by
+# the texts these functions make.
+PIPELINE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,12 @@ class Passage:
     start: int
     end: int
     text: str
+    # The pages (slides) the passage starts and ends on, 0 when its document has none, and
+    # whether any of its text was recognised from an image (OCR): a reader checks the original.
+    page: int = 0
+    page_end: int = 0
+    page_label: str = ""  # "第3页", "第3—4页", "第2张幻灯片": the place a citation names
+    ocr: bool = False
 
     def index_text(self, settings: ChunkSettings) -> str:
         """The text that is embedded and BM25-indexed for this passage."""
@@ -232,6 +243,8 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
     for draft in _merge_small(drafts, settings):
         text = TrackedText.join(_with_breaks(draft.pieces))
         part_of[draft.first] = part_of.get(draft.first, 0) + 1
+        reading = document.reading
+        first_page, last_page = reading.page_at(text.start), reading.page_at(max(text.end - 1, text.start))
         passages.append(
             Passage(
                 passage_id=f"{document.source}#{draft.first}.{part_of[draft.first]}",
@@ -245,9 +258,21 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
                 start=text.start,
                 end=text.end,
                 text=text.text,
+                page=first_page,
+                page_end=last_page,
+                page_label=page_label(first_page, last_page, reading.page_unit),
+                ocr=any(first_page <= page <= last_page for page in reading.ocr_pages),
             )
         )
     return passages
+
+
+def page_label(first: int, last: int, unit: PageUnit = "page") -> str:
+    """How a citation names pages ``first``…``last``: "第3页", "第3—4页", "第2张幻灯片" ("" for page 0)."""
+    if first <= 0:
+        return ""
+    pages = f"{first}" if last <= first else f"{first}—{last}"
+    return f"第{pages}张幻灯片" if unit == "slide" else f"第{pages}页"
 
 
 def _with_breaks(pieces: list[TrackedText]) -> list[TrackedText]:

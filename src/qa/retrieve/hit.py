@@ -49,6 +49,12 @@ class Hit:
     # ``paragraph`` counted within the outermost section (``section_path[0]``; 1 = its first
     # paragraph), for citations; 0 when the passage is in no section.
     section_paragraph: int = 0
+    # The pages (slides) the passage is on, 0 when its document has none; whether its text was
+    # recognised from a scanned or photographed page (OCR), so a reader checks the original.
+    page: int = 0
+    page_end: int = 0
+    page_label: str = ""
+    ocr: bool = False
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
@@ -66,6 +72,10 @@ class Hit:
             passage_id=passage.passage_id,
             start=passage.start,
             end=passage.end,
+            page=passage.page,
+            page_end=passage.page_end,
+            page_label=passage.page_label,
+            ocr=passage.ocr,
             **evidence,
         )
 

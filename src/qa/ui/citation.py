@@ -122,12 +122,15 @@ def cited_section(hit: Hit) -> str | None:
 
 
 def place(hit: Hit) -> str:
-    """Where the passage stands: "一、提高政治站位……部分第3段", "第2段", "…第3段起"."""
+    """Where the passage stands: "一、提高政治站位……部分第3段", "第2段", "…第3段起"; in a
+    document with pages, the page comes first: "第12页，第3段"."""
     start = "起" if hit.paragraph_end > hit.paragraph else ""
     section = cited_section(hit)
     if section is not None and hit.section_paragraph > 0:
-        return f"{section_label(section)}第{hit.section_paragraph}段{start}"
-    return f"第{hit.paragraph}段{start}"
+        paragraph = f"{section_label(section)}第{hit.section_paragraph}段{start}"
+    else:
+        paragraph = f"第{hit.paragraph}段{start}"
+    return f"{hit.page_label}，{paragraph}" if hit.page_label else paragraph
 
 
 def reference(hit: Hit) -> str:

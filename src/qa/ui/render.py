@@ -29,6 +29,7 @@ FEW_IN_FILTER = (
     "所选文档中相关内容很少：下面的段落在全部文档中排不进前{rank}，取消文档筛选可看到更相关的段落。"
 )
 DAMAGED = NOTICE
+OCR_NOTICE = "由扫描件识别，引用前请核对原件"
 FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配（无相同词语）", "both": "词语和语义均匹配"}
 
 # HTML's special characters and those Markdown (and Gradio's LaTeX) would interpret even
@@ -146,16 +147,23 @@ def citation(hit: Hit, style: CitationStyle = "plain") -> str:
 
 
 def damage_text(hit: Hit) -> str:
-    """The warning on a passage published with words removed (``qa.passages.damage``) as text, else ""."""
-    if not hit.damaged:
-        return ""
-    gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
-    more = "等" if len(hit.suspected_gaps) > 3 else ""
-    return DAMAGED + (f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）")
+    """The warnings on a passage whose text may differ from the original, as text, else "".
+
+    Published with words removed (``qa.passages.damage``), or recognised from a scanned or
+    photographed page (OCR).
+    """
+    warnings = []
+    if hit.damaged:
+        gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
+        more = "等" if len(hit.suspected_gaps) > 3 else ""
+        warnings.append(DAMAGED + (f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）"))
+    if hit.ocr:
+        warnings.append(OCR_NOTICE)
+    return "；".join(warnings)
 
 
 def damage_notice(hit: Hit) -> str:
-    """The warning on a passage published with words removed (``qa.passages.damage``) as HTML, else ""."""
+    """``damage_text`` as HTML, else ""."""
     text = damage_text(hit)
     return f'<div class="qa-damaged" role="note">{escape(text)}</div>' if text else ""
 
