@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser index run test lint typecheck unit eval screenshot clean
+.PHONY: install browser office index run test lint typecheck unit eval screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,20 @@ browser:
 			chromium chromium-driver fonts-noto-cjk; \
 	fi
 
-index: install
+# Old and foreign office files (.doc .wps .rtf .odt, .xls .et, .ppt .dps) are read through
+# Debian's headless LibreOffice (qa.ingest.convert): writer, calc and impress without a GUI.
+# About 300 MB installed; measured on this machine's image: see docs/documents.md.
+SOFFICE := /usr/bin/soffice
+LO_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+
+office:
+	@if [ ! -x $(SOFFICE) ] || ! dpkg -s $(LO_PACKAGES) >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(LO_PACKAGES); \
+	fi
+
+index: install office
 	$(PY) -m qa build --if-stale
 
 run: index
@@ -45,7 +58,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy src
 
-unit: install browser
+unit: install browser office
 	$(VENV)/bin/pytest
 
 test: lint typecheck unit

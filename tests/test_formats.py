@@ -503,7 +503,13 @@ def test_read_folder_reads_every_format_with_relative_posix_sources(tmp_path: Pa
 
 
 def test_supported_suffixes_cover_every_format() -> None:
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
+    assert set(SUPPORTED_SUFFIXES) == {
+        *(".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"),
+        *(".doc", ".dot", ".dotx", ".wps", ".wpt", ".rtf", ".odt"),
+        *(".xlsx", ".xls", ".et", ".ett", ".ods", ".csv"),
+        *(".pptx", ".ppt", ".dps", ".dpt", ".odp"),
+        *(".mht", ".mhtml", ".ofd", ".zip"),
+    }
 
 
 def test_importing_the_package_does_not_import_the_format_libraries() -> None:
@@ -521,6 +527,6 @@ def test_a_format_library_failing_on_a_malformed_file_is_a_document_error(
     def explode(data: bytes, source: str) -> Extracted:
         raise KeyError("word/document.xml")
 
-    monkeypatch.setitem(qa.ingest.formats._READERS, ".docx", explode)
+    monkeypatch.setitem(qa.ingest.formats._BY_CONTENT, "docx", explode)
     with pytest.raises(DocumentError, match=r"x\.docx: cannot be read as DOCX \(KeyError"):
-        extract(b"PK\x03\x04 not really", ".docx", "x.docx")
+        extract(make_docx(SPEECH, TITLE), ".docx", "x.docx")

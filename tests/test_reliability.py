@@ -20,7 +20,8 @@ from qa.cli.main import main
 from qa.index.atomic import exclusive
 from qa.index.layout import IndexLayout, read_manifest
 from qa.index.load import load_index
-from qa.ingest.documents import MAX_DOCUMENT_BYTES, read_folder
+from qa.ingest.documents import read_folder
+from qa.ingest.limits import max_document_bytes
 
 SPEECH = (
     "在县政协全体会议上的讲话\n"
@@ -87,17 +88,21 @@ def test_build_command_ends_with_a_summary_of_skipped_files(
         assert f"skipped {name}: " in out
 
 
-def test_a_50_mb_file_is_skipped_with_its_size_without_reading_it(tmp_path: Path) -> None:
+def test_a_file_over_the_size_limit_is_skipped_with_its_size_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_MAX_DOCUMENT_MB", "10")
     folder = tmp_path / "seeds"
     write(folder, "good.txt", SPEECH.encode("utf-8"))
     with (folder / "huge.txt").open("wb") as handle:
         handle.write(SPEECH.encode("utf-8") * (50 * 2**20 // len(SPEECH.encode("utf-8"))))
-    assert (folder / "huge.txt").stat().st_size > MAX_DOCUMENT_BYTES
+    assert (folder / "huge.txt").stat().st_size > max_document_bytes()
     started = time.perf_counter()
     report = read_folder(folder)
     assert time.perf_counter() - started < 5
     assert [d.source for d in report.documents] == ["good.txt"]
-    assert "MB limit" in report.skipped["huge.txt"] and "split it" in report.skipped["huge.txt"]
+    reason = report.skipped["huge.txt"]
+    assert "is 50.0 MB, over the 10 MB limit" in reason and "QA_MAX_DOCUMENT_MB" in reason
 
 
 def test_a_document_that_disappears_during_the_build_is_reported(tmp_path: Path, monkeypatch) -> None:

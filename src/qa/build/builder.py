@@ -201,6 +201,7 @@ def _build_locked(
             sentence_vectors=with_sentences,
             sentence_count=len(sentence_texts),
             skipped=report.skipped,
+            archives=report.archives,
             collection_furniture=sorted(report.collection_furniture),
             passages_sha256=file_sha256(layout.passages),
             build=asdict(stats) | {"seconds": seconds, "incremental": bool(old)},

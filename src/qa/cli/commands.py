@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,13 +73,25 @@ def _build(args: argparse.Namespace) -> int:
 LOSS_WORTH_NAMING = 0.2
 
 
+# Files named after each reader in the summary (the manifest and `qa inspect` name every one).
+NAMED_PER_READER = 8
+
+
 def build_summary(manifest: dict[str, Any]) -> str:
-    """Documents indexed and skipped (each with its reason), and those cleaning cut by over 20%."""
+    """Documents indexed and skipped (each with its reason), the reader of each (converter and
+    version; the first few names per reader), and those cleaning cut by over 20%."""
     lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
+    readers: dict[str, list[str]] = {}
+    for name, info in manifest["documents"].items():
+        readers.setdefault((info.get("reading") or {}).get("reader") or "text reader", []).append(name)
+    for reader, names in sorted(readers.items(), key=lambda item: -len(item[1])):
+        shown = ", ".join(names[:NAMED_PER_READER]) + (", …" if len(names) > NAMED_PER_READER else "")
+        lines.append(f"  read with {reader}: {len(names)} file{'s' if len(names) != 1 else ''} ({shown})")
     lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
     for name, info in manifest["documents"].items():
         cleaning = info.get("cleaning") or {}
-        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0)
+        moved = (cleaning.get("removed") or {}).get("moved-to-metadata", 0)  # kept, as metadata
+        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0) + moved
         if read and kept < read * (1 - LOSS_WORTH_NAMING):
             rules = ", ".join(
                 f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
@@ -103,10 +116,31 @@ def reading_line(reading: Reading) -> str:
     return "; ".join(parts)
 
 
+def _inspect_archive(path: Path) -> int:
+    """``qa inspect`` of a .zip: each member, with its reader and paragraphs or why it is skipped."""
+    from qa.ingest.documents import read_folder
+
+    with tempfile.TemporaryDirectory(prefix="qa-inspect-") as scratch:
+        (Path(scratch) / path.name).symlink_to(path.resolve())
+        report = read_folder(Path(scratch))
+    print(f"{path.name}: {len(report.documents)} documents read, {len(report.skipped)} files skipped")
+    for document in report.documents:
+        print(
+            f"  {document.source}: 《{document.title}》 {document.date or '(no date)'}, "
+            f"{len(document.paragraphs)} paragraphs; {reading_line(document.reading)}"
+        )
+    for name, reason in report.skipped.items():
+        print(f"  skipped {name}: {reason}")
+    return 0
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from qa.ingest.documents import clean_file
+    from qa.ingest.formats import ARCHIVE_SUFFIXES
     from qa.passages.cutting import paragraphs_with_headings
 
+    if args.file.suffix.lower() in ARCHIVE_SUFFIXES and not args.json:
+        return _inspect_archive(args.file)
     _, page = clean_file(args.file, args.file.name)
     paragraphs = paragraphs_with_headings(page.paragraphs)
     report = page.report

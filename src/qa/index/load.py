@@ -183,10 +183,21 @@ def _read_array(path: Path) -> np.ndarray:
 
 
 def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
-    """Why ``index_dir`` no longer matches the documents in ``seeds`` (empty when fresh)."""
+    """Why ``index_dir`` no longer matches the documents in ``seeds`` (empty when fresh).
+
+    An archive read member by member (the manifest's ``archives``) counts as one file, by
+    its own bytes: its members are not files of the folder.
+    """
     manifest = read_manifest(index_dir)
-    built = {name: info["sha256"] for name, info in manifest["documents"].items()}
-    built.update({name: "skipped" for name in manifest.get("skipped", {})})
+    archives: dict[str, str] = manifest.get("archives", {})
+    inside = tuple(f"{name}/" for name in archives)
+
+    def in_archive(name: str) -> bool:
+        return bool(inside) and name.startswith(inside)
+
+    built = {name: info["sha256"] for name, info in manifest["documents"].items() if not in_archive(name)}
+    built.update({name: "skipped" for name in manifest.get("skipped", {}) if not in_archive(name)})
+    built.update(archives)
     current: dict[str, str] = {}
     for path in sorted(p for p in seeds.rglob("*") if p.is_file()):
         name = path.relative_to(seeds).as_posix()

@@ -5,7 +5,6 @@ accounted for) → ``Document``. ``read_document`` and ``read_folder`` are the e
 """
 
 from qa.ingest.documents import (
-    MAX_DOCUMENT_BYTES,
     Document,
     KnownDocument,
     ReadReport,
@@ -13,17 +12,20 @@ from qa.ingest.documents import (
     read_document,
     read_folder,
 )
-from qa.ingest.formats import SUPPORTED_SUFFIXES
+from qa.ingest.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES
+from qa.ingest.limits import max_document_bytes, max_document_mb
 from qa.ingest.report import CleaningReport
 
 __all__ = [
-    "MAX_DOCUMENT_BYTES",
+    "ARCHIVE_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "CleaningReport",
     "Document",
     "KnownDocument",
     "ReadReport",
     "find_documents",
+    "max_document_bytes",
+    "max_document_mb",
     "read_document",
     "read_folder",
 ]

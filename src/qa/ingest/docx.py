@@ -2,7 +2,10 @@
 
 Text boxes are read after the paragraph they are anchored in; footnotes and endnotes
 come at the end, each after its mark ("注1：", "尾注1："). Running headers and footers
-are page furniture: not read as text, but handed to cleaning as removals.
+are page furniture: not read as text, but handed to cleaning as removals. Word's automatic
+numbers (第一章, 第十二条, 一、, （一）) are written before their paragraphs as Word shows
+them (``qa.ingest.numbering``). Images are never read: in a large file (a yearbook full of
+photos) they are emptied before python-docx opens the package, so memory holds its text only.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from qa.errors import DocumentError
-from qa.ingest.blocks import Block, BlockKind, Extracted, Removal, stored_title
+from qa.ingest.blocks import Block, BlockKind, Extracted, Reading, Removal, stored_title
+from qa.ingest.numbering import WordNumbering
+from qa.ingest.sniff import OLE_MAGIC, check_not_encrypted, damaged
 from qa.ingest.tables import table_blocks
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Above this size a package's images and embedded files are emptied before it is opened.
+_STRIP_MEDIA_BYTES = 4 * 2**20
+_MEDIA = ("word/media/", "word/embeddings/", "docProps/thumbnail")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _TEXT_BOX = f"{_W}txbxContent"
@@ -39,29 +46,44 @@ def read_docx(data: bytes, source: str) -> Extracted:
     from docx.opc.exceptions import PackageNotFoundError
     from lxml import etree
 
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
+        check_not_encrypted(data, source)
         raise DocumentError(
-            f"{source}: is an old Word .doc or a password-protected .docx, not a plain .docx; "
-            "open it in Word or WPS and save it as .docx without a password."
+            f"{source}: is an old Word .doc, not a plain .docx; open it in Word or WPS and save it as .docx."
         )
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(_without_media(data) if len(data) > _STRIP_MEDIA_BYTES else data))
         stored = stored_title(document.core_properties.title)
         blocks = [
             Block(stored, "heading"),
-            *_docx_blocks(document.iter_inner_content()),
+            *_docx_blocks(document.iter_inner_content(), numbering=WordNumbering.of(document)),
             *_note_blocks(document),
         ]
         title = stored or _title_paragraph(document)
         removed = _header_footer_removals(document)
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except zipfile.BadZipFile as exc:
+        raise damaged(source, f"not a complete .docx package ({exc})") from exc
+    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise DocumentError(
             f"{source}: is not a valid Word .docx file ({exc}); re-save it from Word or WPS."
         ) from exc
-    extracted = Extracted.of_blocks(blocks, title or None, removed)
+    reading = Reading(reader=f"python-docx {docx.__version__}")
+    extracted = Extracted.of_blocks(blocks, title or None, removed, reading)
     if not extracted.text:
         raise DocumentError(f"{source}: the Word document has no text (only images or empty pages?).")
     return extracted
+
+
+def _without_media(data: bytes) -> bytes:
+    """The package with its images and embedded objects emptied (names kept, so relationships resolve)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as package, zipfile.ZipFile(out, "w") as lean:
+        for info in package.infolist():
+            media = info.filename.startswith(_MEDIA)
+            lean.writestr(info, b"" if media else package.read(info.filename))
+    return out.getvalue()
 
 
 def _title_paragraph(document: Any) -> str:
@@ -72,15 +94,21 @@ def _title_paragraph(document: Any) -> str:
     return " ".join(first.text.split())
 
 
-def _docx_blocks(items: Iterable[Any], in_text_box: bool = False) -> Iterator[Block]:
-    """Blocks of paragraphs and tables; a paragraph's text boxes follow it as plain text."""
+def _docx_blocks(
+    items: Iterable[Any], in_text_box: bool = False, numbering: WordNumbering | None = None
+) -> Iterator[Block]:
+    """Blocks of paragraphs and tables; a paragraph's text boxes follow it as plain text.
+
+    With ``numbering`` each paragraph's automatic number is written before its text.
+    """
     from docx.table import Table
 
     for item in items:
         if isinstance(item, Table):
-            yield from table_blocks(_rows(item))
+            yield from table_blocks(_rows(item, numbering))
             continue
-        yield Block(item.text, "text" if in_text_box else _paragraph_kind(item))
+        label = numbering.label(item._p) if numbering is not None else ""
+        yield Block(label + item.text, "text" if in_text_box else _paragraph_kind(item))
         for box in _text_boxes(item._p):
             yield from _docx_blocks(_story_items(box, item._parent), in_text_box=True)
 
@@ -174,7 +202,7 @@ def _header_footer_removals(document: Any) -> tuple[Removal, ...]:
     return tuple(Removal(HEADER_FOOTER_RULE, line) for line in lines)
 
 
-def _rows(table: Any) -> list[list[str]]:
+def _rows(table: Any, numbering: WordNumbering | None = None) -> list[list[str]]:
     """The cells' text row by row; a cell merged across columns counts once in its row."""
     rows: list[list[str]] = []
     for row in table.rows:
@@ -182,7 +210,8 @@ def _rows(table: Any) -> list[list[str]]:
         previous = None
         for cell in row.cells:
             if cell._tc is not previous:  # a merged cell comes back once per grid column it spans
-                cells.append("\n".join(block.text for block in _docx_blocks(cell.iter_inner_content())))
+                blocks = _docx_blocks(cell.iter_inner_content(), numbering=numbering)
+                cells.append("\n".join(block.text for block in blocks))
             previous = cell._tc
         rows.append(cells)
     return rows

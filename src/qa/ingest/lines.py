@@ -12,7 +12,7 @@ import re
 from itertools import pairwise, takewhile
 
 from qa.ingest.dates import is_date_line
-from qa.ingest.official import DOCUMENT_NUMBER, is_authority
+from qa.ingest.official import DOCUMENT_NUMBER, OFFICIAL_KINDS, is_authority
 from qa.ingest.tracked import TrackedText
 from qa.text.normalise import CJK
 
@@ -34,6 +34,15 @@ _GLUED_FIELD = re.compile(
 _GLUED_ADDRESSEES = re.compile(r"(?:^|(?<=\s))(各[^\s。！？，,：:]{1,30}|[^\s。！？，,：:]{0,16}同志们)[:：]")
 # A document number standing between spaces, not one a sentence cites ("（国发〔2015〕43号）").
 _GLUED_NUMBER = re.compile(rf"(?:^|(?<=\s)){DOCUMENT_NUMBER.pattern}(?=\s|$)")
+# A one-line notice written without spaces: "…关于做好……的通知青卫发〔2020〕12号各区…": the
+# title ends where its kind meets the document number.
+_TITLE_BEFORE_NUMBER = re.compile(
+    rf"的({OFFICIAL_KINDS})(?=[\u4e00-\u9fff]{{1,12}}\s*[〔\[［【(（]\s*(19|20)\d{{2}}\s*[〕\]］】)）]\s*第?\s*\d{{1,4}}\s*号)"
+)
+# …and a signature glued after the last sentence: "…为止。青川市卫生健康委员会2020年2月16日".
+_GLUED_SIGNATURE = re.compile(
+    r"(?<=[。！？!?])(?P<authority>[^\s。！？!?，,；;：:]{2,40}?)?(?P<date>(19|20)\d{2}年\d{1,2}月\d{1,2}日)$"
+)
 _TOKEN = re.compile(r"\S+")
 _LAST_SENTENCE_END = re.compile(r"[。！？!?][^。！？!?]*$")
 # Shorter lines are left whole: a paragraph, or a line a format reader already made.
@@ -63,6 +72,14 @@ def split_run(line: TrackedText) -> list[TrackedText]:
     for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, _GLUED_NUMBER):
         for match in pattern.finditer(text, 0, 300):
             cuts.update((match.start(), match.end()))
+    if title := _TITLE_BEFORE_NUMBER.search(text, 0, 300):
+        number = DOCUMENT_NUMBER.match(text, title.end())
+        cuts.update((title.end(), number.end()) if number else (title.end(),))
+    if glued := _GLUED_SIGNATURE.search(text):
+        authority = glued.group("authority") or ""
+        cuts.update(
+            (glued.start(), glued.start("date")) if is_authority(authority) else (glued.start("date"),)
+        )
     if end := _LAST_SENTENCE_END.search(text):
         tokens = list(_TOKEN.finditer(text, end.start() + 1))
         if tokens and is_date_line(tokens[-1].group()):

@@ -15,7 +15,7 @@ DOCUMENT_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,4}\s*号"
 )
 # "关于印发《……》的通知", "……实施方案", "……管理办法": the kinds of 公文 and normative documents.
-_KINDS = (
+OFFICIAL_KINDS = _KINDS = (
     "通知|通报|意见|办法|方案|决定|规定|细则|公告|通告|批复|请示|函|复函|纪要|决议|指引|措施|规划|纲要"
     "|条例|规则|制度|要点|报告"
 )

@@ -14,7 +14,10 @@ Cleaning removes only what a named rule positively recognises, and keeps everyth
   salutation line, the title repeated at the start of the body, "(1857字)" markers, and the
   numbers of page fragments that are joined back into sentences;
 * ``collection-furniture``: lines the caller found repeated across many documents;
-* what the format reader removed (a PDF's running headers and page numbers).
+* what the format reader removed (a PDF's running headers and page numbers);
+* ``moved-to-metadata``: the lines that became the document's metadata (below), which no
+  passage holds; when nothing would be left for the body (a one-line notice read as a
+  publication field), the metadata lines stay body instead.
 
 A rule that would remove more than two thirds of a document's characters is wrong for that
 document: it is suspended, its lines are kept, and the report says so. Title, date,
@@ -58,6 +61,9 @@ from qa.ingest.official import is_addressees, is_authority, is_document_number
 from qa.ingest.report import CleaningReport, chars
 from qa.ingest.tracked import TrackedText, source_lines
 
+# What turns a line into metadata (the document's 文号, 发文机关, 日期…): out of the body, so a
+# removal the report counts by this name.
+MOVED_TO_METADATA = "moved-to-metadata"
 # A rule that would remove more than this share of a document's characters is suspended
 # (on the seeds no rule removes more than 22%).
 SUSPEND_SHARE = 2 / 3
@@ -141,6 +147,10 @@ def clean_page(
             line.decision = "salutation"
     read = chars(normalise_spaces(text)) + sum(chars(r.text) for r in reader_removals)
     suspended = _suspend_greedy_rules(lines, read)
+    if not any(line.decision is None for line in lines):  # a one-line notice: its text is its body
+        for line in lines:
+            if line.decision == "metadata":
+                line.decision = None
     edges = _edge_keys(lines)
 
     removals = [*reader_removals]
@@ -165,12 +175,13 @@ def clean_page(
     for removal in removals:
         removed[removal.rule] += chars(removal.text)
     metadata_lines = [line.text.text for line in lines if line.decision == "metadata"]
-    title_text = "".join(lines[i].text.text for i in title_lines)
+    for moved in metadata_lines:  # out of the body (so out of every passage): a removal like any
+        removed[MOVED_TO_METADATA] += chars(moved)
+        removals.append(Removal(MOVED_TO_METADATA, moved))
+    title_text = "".join(lines[i].text.text for i in title_lines if lines[i].decision == "title")
     report = CleaningReport(
         chars_read=read,
-        chars_kept=chars(title_text)
-        + sum(map(chars, metadata_lines))
-        + sum(chars(line.text) for line in body),
+        chars_kept=chars(title_text) + sum(chars(line.text) for line in body),
         paragraphs=len(body),
         removed=dict(removed),
         removals=tuple(removals),

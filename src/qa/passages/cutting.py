@@ -35,10 +35,13 @@ _CLOSING_SALUTATION = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志�
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _HEADING_MAX = 80
+# A numbered line that ends a sentence after a clause break is an item, not a heading:
+# "（十）健康申报证明从2月17日开始办理，至新冠肺炎疫情解除为止。" (but "（一）加强组织领导。" heads).
+_SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,13 @@ class Paragraph:
 
 def heading_of(text: str) -> tuple[int, str, bool] | None:
     """``(level, heading, standalone)`` when ``text`` is or opens with a section heading."""
-    if len(text) <= _HEADING_MAX and not re.search(r"[。！？!?]", text[:-1] + " "):
+    sentence = _SENTENCE_ITEM.search(text)
+    if len(text) <= _HEADING_MAX and not sentence and not re.search(r"[。！？!?]", text[:-1] + " "):
         for level, pattern in _STANDALONE_HEADINGS:
             if pattern.match(text):
                 return level, text.rstrip("。"), True
     for level, pattern in _LEAD_HEADINGS:
-        if match := pattern.match(text):
+        if (match := pattern.match(text)) and not (sentence and match.end() >= len(text) - 1):
             return level, match.group(0), False
     return None
 

@@ -20,8 +20,16 @@ from typing import Any, Literal
 from qa.errors import AdminError, DocumentError, QAError
 from qa.hashing import file_sha256
 from qa.index.layout import read_manifest
-from qa.ingest import MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES, Document, find_documents, read_document
+from qa.ingest import (
+    SUPPORTED_SUFFIXES,
+    Document,
+    find_documents,
+    max_document_bytes,
+    max_document_mb,
+    read_document,
+)
 from qa.ingest.documents import clean_file
+from qa.ingest.limits import size_mb
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
 from qa.tools.rebuild import BuildStatus, Rebuilder, reason_zh
@@ -30,8 +38,6 @@ __all__ = ["AdminError", "BuildStatus", "DocumentManager", "clean_name"]
 
 log = logging.getLogger(__name__)
 
-# The build skips a larger file (``MAX_DOCUMENT_BYTES``), so an upload may not be larger.
-MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may take
 MAX_REPORT_LINES = 500  # removed lines and kept paragraphs shown in one report
 _FORBIDDEN = set('<>:"|?*\\/')
@@ -178,24 +184,26 @@ class DocumentManager:
 
         An existing file of that name is replaced only when ``overwrite``. Raises
         ``AdminError`` (nothing written) for a bad name or type, a file over
-        ``MAX_UPLOAD_BYTES``, one the readers refuse, or one whose content is already there.
+        the size limit (``QA_MAX_DOCUMENT_MB``, the build's), one the readers refuse, or one whose
+        content is already there.
         """
         source = clean_name(name)
+        limit = max_document_bytes()
         try:
             size = Path(file).stat().st_size
-            if size > MAX_UPLOAD_BYTES:
+            if size > limit:
                 raise AdminError(
-                    f"“{source}”未保存：文件大小 {size / 2**20:.1f} MB，"
-                    f"超过 {MAX_UPLOAD_BYTES // 2**20} MB 的上限；请按篇拆分后再上传。"
+                    f"“{source}”未保存：文件大小 {size_mb(size)}，超过 {max_document_mb()} MB 的上限"
+                    "（QA_MAX_DOCUMENT_MB）；请拆分后再上传。"
                 )
             with open(file, "rb") as handle:
-                data = handle.read(MAX_UPLOAD_BYTES + 1)
+                data = handle.read(limit + 1)
         except OSError as exc:
             raise AdminError(f"“{source}”未保存：无法读取上传的文件（{exc.strerror or exc}）。") from exc
         if not data:
             raise AdminError(f"“{source}”未保存：文件为空。")
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise AdminError(f"“{source}”未保存：超过 {MAX_UPLOAD_BYTES // 2**20} MB 的上限。")
+        if len(data) > limit:
+            raise AdminError(f"“{source}”未保存：超过 {max_document_mb()} MB 的上限（QA_MAX_DOCUMENT_MB）。")
         document = self._check(source, data)
         with self._write:
             target = self.seeds / source

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from qa.build.builder import build_index
 from qa.errors import AdminError, BuildInProgressError, QAError
 from qa.index.atomic import exclusive
-from qa.ingest import MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES
+from qa.ingest import SUPPORTED_SUFFIXES
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
 
@@ -41,8 +41,25 @@ _REASONS = (
     ("cannot tell the encoding", "无法识别文本编码，请另存为 UTF-8 后再上传"),
     ("byte-order mark", "文本编码与文件开头的标记不符，请另存为 UTF-8 后再上传"),
     ("binary file", "不是文本文件"),
-    ("encrypted with a password", "文件有密码保护，请另存一份无密码的文件"),
-    ("old Word .doc", "是旧版 .doc 或加密的 Word 文件，请在 Word/WPS 中另存为 .docx（不设密码）"),
+    ("encrypted with a password", "已加密，请另存为无密码副本"),
+    ("password-protected", "已加密，请另存为无密码副本"),
+    ("zip bomb", "压缩包解压后异常巨大（疑似“压缩炸弹”），已拒绝"),
+    ("climbs out of the archive", "压缩包内的路径指向包外（../），已拒绝"),
+    ("encrypted inside the archive", "压缩包内的文件设有解压密码，请解压后再添加"),
+    ("is an archive", "是压缩包，其中的文件会逐个读取"),
+    ("damaged or incomplete", "文件已损坏或不完整（可能被截断），请取得完整的文件，或在 Word/WPS 中重新保存"),
+    ("needs LibreOffice", "读取此类文件需要 LibreOffice，但本机未安装"),
+    (
+        "LibreOffice did not finish",
+        "LibreOffice 转换超时（文件可能已损坏或过大），请在 Word/WPS 中另存为 .docx",
+    ),
+    (
+        "LibreOffice could not load",
+        "LibreOffice 无法打开（文件可能已损坏或格式不符），请在 Word/WPS 中另存为 .docx",
+    ),
+    ("private glyph map", "OFD 文件的文字使用私有字形编码，无法读取，请导出为 PDF 或 .docx"),
+    ("its bytes are not", "文件内容与扩展名不符，不是该格式的文件"),
+    ("old Word .doc", "是旧版 .doc 文件，请在 Word/WPS 中另存为 .docx"),
     ("not a valid Word", "不是有效的 .docx 文件（可能已损坏或扩展名不符），请在 Word/WPS 中重新保存"),
     ("not a PDF file", "不是 PDF 文件（扩展名与内容不符）"),
     ("not a readable PDF", "PDF 文件已损坏，无法读取"),
@@ -53,7 +70,7 @@ _REASONS = (
     ("has no text", "文件中没有文字（可能只有图片）"),
     ("no text left after cleaning", "清理后没有剩下正文（全部被识别为网页杂项等）"),
     ("is empty", "文件为空"),
-    ("MB limit", f"文件超过 {MAX_DOCUMENT_BYTES // 2**20} MB 的上限，请按篇拆分"),
+    ("MB limit", "文件超过大小上限（QA_MAX_DOCUMENT_MB），请拆分或调高上限"),
     ("unsupported file type", f"不支持的文件类型（可用 {' '.join(SUPPORTED_SUFFIXES)}）"),
     ("same content as", "与另一个文件内容相同，只索引一次"),
     ("cannot be read", "无法读取"),

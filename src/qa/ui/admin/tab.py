@@ -14,18 +14,25 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import AdminError
-from qa.ingest import SUPPORTED_SUFFIXES
-from qa.tools.documents import MAX_UPLOAD_BYTES, DocumentManager, DocumentReport, Listed
+from qa.ingest import SUPPORTED_SUFFIXES, max_document_mb
+from qa.tools.documents import DocumentManager, DocumentReport, Listed
 from qa.tools.rebuild import STAGES, BuildStatus
 from qa.ui.admin.access import AdminAccess
 from qa.ui.render import escape
 
 FORBIDDEN = "只有管理员可以管理文档。"
 MAX_LISTED = 500  # rows of the folder's table; the document choice still offers every file
-INTRO = (
-    f"上传或删除文档后点“重建索引”，更改才进入问答；重建期间问答继续使用旧索引，完成后自动切换。"
-    f"可上传 {' '.join(SUPPORTED_SUFFIXES)} 文件，每个不超过 {MAX_UPLOAD_BYTES // 2**20} MB。"
-)
+
+
+def intro() -> str:
+    """The tab's first lines: how changes reach the answers, what may be uploaded (the limit in force)."""
+    return (
+        "上传或删除文档后点“重建索引”，更改才进入问答；重建期间问答继续使用旧索引，完成后自动切换。"
+        f"可上传 {' '.join(SUPPORTED_SUFFIXES)} 文件（.zip 中的文件逐个读取），"
+        f"每个不超过 {max_document_mb()} MB（QA_MAX_DOCUMENT_MB）。"
+    )
+
+
 STATES = {
     "indexed": "已索引",
     "new": "新文件，待重建",
@@ -142,7 +149,7 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     """Lay out the tab's content (call inside ``tab``) and wire its events; ``tab`` is shown to the
     administrator when the page loads. Returns a state holding the served index's build id: it
     changes when a rebuild lands (refresh the page's document lists on it)."""
-    gr.Markdown(INTRO)
+    gr.Markdown(intro())
     with gr.Row():
         files = gr.File(
             label="选择文件",
