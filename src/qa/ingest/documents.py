@@ -109,6 +109,22 @@ def clean_file(
     return data, clean_data(data, source, collection_furniture)
 
 
+def source_bytes(folder: Path, source: str) -> bytes:
+    """The bytes of the document ``source`` of ``folder``: a file, or a member of an archive there
+    (``archive.zip/folder/member``). Raises ``DocumentError`` naming it when neither exists."""
+    path = folder / source
+    if path.is_file():
+        return read_file(path, source)
+    parts = PurePosixPath(source).parts
+    for end in range(1, len(parts)):
+        archive = PurePosixPath(*parts[:end])
+        if archive.suffix.lower() in ARCHIVE_SUFFIXES and (folder / archive).is_file():
+            return archive_member(
+                folder / archive, archive.as_posix(), PurePosixPath(*parts[end:]).as_posix()
+            )
+    raise DocumentError(f"{source}: cannot be read (it no longer exists; deleted or moved?).")
+
+
 def clean_data(data: bytes, source: str, collection_furniture: frozenset[str] = frozenset()) -> CleanDocument:
     """What cleaning makes of a file's bytes; its format from the suffix of ``source`` and the bytes."""
     suffix = PurePosixPath(source).suffix.lower()

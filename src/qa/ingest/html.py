@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from qa.errors import DocumentError
-from qa.ingest.blocks import Block, Extracted
+from qa.ingest.blocks import Block, Extracted, Reading
 from qa.ingest.dates import find_date
 from qa.ingest.decode import decode_html
 from qa.ingest.markdown import DATE_LINE
@@ -48,7 +48,8 @@ def read_html(data: bytes, source: str) -> Extracted:
         raise DocumentError(f"{source}: no main text found in the page (only menus, links or an empty body).")
     blocks = [Block(title, "heading")] if title else []
     blocks += [Block(DATE_LINE.format(date), "metadata")] if date else []
-    return Extracted.of_blocks([*blocks, *_xml_blocks(etree.fromstring(xml))], title or None)
+    reading = Reading(reader=f"trafilatura {trafilatura.__version__}")
+    return Extracted.of_blocks([*blocks, *_xml_blocks(etree.fromstring(xml))], title or None, reading=reading)
 
 
 def _html_title(tree: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import email
 import email.policy
+from dataclasses import replace
 from email.message import Message
 
 from qa.errors import DocumentError
@@ -31,7 +32,9 @@ def read_mht(data: bytes, source: str) -> Extracted:
     location = message.get("Snapshot-Content-Location")
     page = next((part for part in parts if location and part.get("Content-Location") == location), parts[0])
     html = _decoded(page, source)
-    return read_html(codecs.BOM_UTF8 + html.encode("utf-8"), source)
+    extracted = read_html(codecs.BOM_UTF8 + html.encode("utf-8"), source)
+    reader = f"email (MIME) → {extracted.reading.reader}"
+    return replace(extracted, reading=replace(extracted.reading, reader=reader))
 
 
 def _decoded(part: Message, source: str) -> str:

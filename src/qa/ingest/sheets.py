@@ -168,7 +168,7 @@ def read_csv(data: bytes, source: str) -> Extracted:
     except csv.Error:
         dialect = csv.excel
     rows = [[cell for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-    return _extracted(sheet_blocks("", rows), "", Reading(reader="csv"), source)
+    return _extracted(sheet_blocks("", rows), "", Reading(reader="Python csv"), source)
 
 
 def _extracted(blocks: list[Block], title: str, reading: Reading, source: str) -> Extracted:

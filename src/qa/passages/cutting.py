@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 
 from qa.ingest import Document
-from qa.ingest.blocks import PageUnit
+from qa.ingest.blocks import PageUnit, Reading
 from qa.ingest.cleaning import CN_NUMBER
 from qa.ingest.tracked import TrackedText
 
@@ -37,6 +37,7 @@ _CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _HEADING_MAX = 80
 # A numbered line that ends a sentence after a clause break is an item, not a heading:
 # "（十）健康申报证明从2月17日开始办理，至新冠肺炎疫情解除为止。" (but "（一）加强组织领导。" heads).
+_ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条")
 _SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
@@ -220,13 +221,29 @@ class _Draft:
         return sum(len(p) for p in self.pieces)
 
 
-def _merge_small(drafts: list[_Draft], settings: ChunkSettings) -> list[_Draft]:
+def _merge_small(
+    drafts: list[_Draft], settings: ChunkSettings, reading: Reading | None = None
+) -> list[_Draft]:
+    """Small drafts joined to their neighbour in the same section; never across slides (``reading``)."""
     merged: list[_Draft] = []
+    slides = reading is not None and reading.page_unit == "slide"
     for draft in drafts:
         previous = merged[-1] if merged else None
         fits = previous is not None and previous.size + draft.size <= settings.max_chars * 1.25
         same_section = previous is not None and previous.headings == draft.headings
-        if previous and fits and same_section and min(previous.size, draft.size) < settings.min_chars:
+        if slides and previous is not None and reading is not None:
+            same_section &= reading.page_at(previous.pieces[-1].start) == reading.page_at(
+                draft.pieces[0].start
+            )
+        # An article ("第十二条 …") is what a regulation is cited by: it starts a passage of its own.
+        article = bool(_ARTICLE.match(draft.pieces[0].text))
+        if (
+            previous
+            and fits
+            and same_section
+            and not article
+            and min(previous.size, draft.size) < settings.min_chars
+        ):
             previous.pieces.extend(draft.pieces)
             previous.last = draft.last
         else:
@@ -244,7 +261,7 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
     ]
     passages: list[Passage] = []
     part_of: dict[int, int] = {}
-    for draft in _merge_small(drafts, settings):
+    for draft in _merge_small(drafts, settings, document.reading):
         text = TrackedText.join(_with_breaks(draft.pieces))
         part_of[draft.first] = part_of.get(draft.first, 0) + 1
         reading = document.reading

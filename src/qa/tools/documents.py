@@ -8,6 +8,7 @@ cleaning report, and starts the incremental build in the background (``qa.tools.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -28,8 +29,10 @@ from qa.ingest import (
     max_document_mb,
     read_document,
 )
-from qa.ingest.documents import clean_file
+from qa.ingest.documents import clean_data, read_folder, source_bytes
+from qa.ingest.formats import ARCHIVE_SUFFIXES
 from qa.ingest.limits import size_mb
+from qa.ingest.report import CleaningReport
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
 from qa.tools.rebuild import BuildStatus, Rebuilder, reason_zh
@@ -152,8 +155,33 @@ class DocumentManager:
         """Every file in the folder and every indexed document, by name, with its state."""
         manifest = self._manifest()
         indexed, skipped = manifest["documents"], manifest.get("skipped", {})
-        out = []
+        archives: dict[str, str] = manifest.get("archives", {})
+        out: list[Listed] = []
+        inside: set[str] = set()  # members of the archives in the folder
         for source, path in self._files().items():
+            if source in archives:
+                members = [name for name in [*indexed, *skipped] if name.startswith(f"{source}/")]
+                inside.update(members)
+                try:
+                    same = self._sha256(path) == archives[source]
+                except OSError:
+                    continue
+                if not same:
+                    out.append(Listed(source, "changed"))
+                    continue
+                out += [
+                    Listed(
+                        name,
+                        "indexed",
+                        indexed[name]["title"],
+                        indexed[name].get("date"),
+                        indexed[name]["passages"],
+                    )
+                    if name in indexed
+                    else Listed(name, "skipped", reason=reason_zh(skipped[name]))
+                    for name in members
+                ]
+                continue
             info = indexed.get(source)
             if info is None:
                 reason = skipped.get(source)
@@ -167,7 +195,7 @@ class DocumentManager:
                 continue  # removed while listing
             state: State = "indexed" if same else "changed"
             out.append(Listed(source, state, info["title"], info.get("date"), info["passages"]))
-        on_disk = {d.source for d in out}
+        on_disk = {d.source for d in out} | inside
         out += [
             Listed(source, "removed", info["title"], info.get("date"), info["passages"])
             for source, info in indexed.items()
@@ -230,12 +258,18 @@ class DocumentManager:
         )
 
     def _check(self, source: str, data: bytes) -> Document:
-        """The document ``data`` makes under the name ``source``, read from a copy outside the folder."""
+        """The document ``data`` makes under the name ``source``, read from a copy outside the folder.
+
+        An archive stands as one document: its readable members' paragraphs, titled by their count
+        (``AdminError`` when none can be read, naming each member's reason).
+        """
         furniture = frozenset(self._manifest().get("collection_furniture", ()))
         with tempfile.TemporaryDirectory(prefix="qa-upload-") as scratch:
             copy = Path(scratch) / source
             copy.write_bytes(data)
             try:
+                if copy.suffix.lower() in ARCHIVE_SUFFIXES:
+                    return _archive_document(Path(scratch), source, data)
                 return read_document(copy, source, furniture)
             except DocumentError as exc:
                 raise AdminError(f"“{source}”未保存：{reason_zh(str(exc))}") from exc
@@ -296,7 +330,7 @@ class DocumentManager:
             return report
         furniture = frozenset(manifest.get("collection_furniture", ()))
         try:
-            _, page = clean_file(self.seeds / source, source, furniture)
+            page = clean_data(source_bytes(self.seeds, source), source, furniture)
         except DocumentError as exc:
             return replace(report, reason=reason_zh(str(exc)))
         return replace(
@@ -332,3 +366,28 @@ class DocumentManager:
         if self.live is not None:
             return self.live.current().embedder
         raise AdminError("没有可用于重建索引的嵌入模型。")
+
+
+def _archive_document(folder: Path, source: str, data: bytes) -> Document:
+    """An uploaded archive as one ``Document``: its members' paragraphs under a title that counts them.
+
+    Raises ``DocumentError`` when no member can be read (naming each one's reason).
+    """
+    report = read_folder(folder)
+    if source in report.skipped:
+        raise DocumentError(report.skipped[source])
+    if not report.documents:
+        reasons = "；".join(report.skipped.values()) or f"{source}: the archive holds no documents."
+        raise DocumentError(f"{source}: no file in the archive can be read ({reasons})")
+    skipped = f"，{len(report.skipped)} 个文件无法读取" if report.skipped else ""
+    paragraphs = tuple(p for document in report.documents for p in document.paragraphs)
+    kept = sum(d.report.chars_kept for d in report.documents)
+    read = sum(d.report.chars_read for d in report.documents)
+    return Document(
+        source=source,
+        title=f"压缩包：{len(report.documents)} 篇文档{skipped}",
+        date=None,
+        sha256=hashlib.sha256(data).hexdigest(),
+        paragraphs=paragraphs,
+        report=CleaningReport(read, kept, len(paragraphs)),
+    )

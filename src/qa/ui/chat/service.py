@@ -18,6 +18,7 @@ from qa.retrieve.live import LiveRetriever
 from qa.retrieve.query import MAX_QUERY_CHARS, clean_query
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import longest_terms
+from qa.tools.rebuild import reason_zh
 from qa.ui import reader, render
 from qa.ui.chat.conversation import Conversation, Message, Query, Turn, build_query, topic_words
 from qa.ui.chat.feedback import FeedbackLog, FeedbackRecord
@@ -270,6 +271,7 @@ class ChatService:
             f"<tbody>{rows}</tbody></table>"
             f'<p class="qa-index-info">共 {len(index.documents)} 篇、{len(index.passages)} 段 · '
             f"索引构建于 {built} · 模型 {render.escape(manifest['model']['name'])}</p>"
+            + skipped_html(manifest.get("skipped", {}))
         )
 
     # -- the reader ----------------------------------------------------------------------
@@ -284,6 +286,24 @@ class ChatService:
         passages = [index.passages[r] for r in index.rows_of_document(index.passages[row].source)]
         terms = longest_terms(index.lexical.tokenizer.words(question)) if question.strip() else []
         return reader.document(passages, passage_id, terms)
+
+
+def skipped_html(skipped: dict[str, str]) -> str:
+    """How many files the index could not read, with each one's name and reason one click away
+    (a ``<details>`` list), so an answer never hides that part of the archive was skipped."""
+    if not skipped:
+        return ""
+    items = "".join(
+        f"<li><b>{render.escape(name)}</b>：{render.escape(reason_zh(reason))}</li>"
+        for name, reason in list(skipped.items())[:MAX_LISTED_DOCUMENTS]
+    )
+    if len(skipped) > MAX_LISTED_DOCUMENTS:
+        rest = len(skipped) - MAX_LISTED_DOCUMENTS
+        items += f"<li>……其余 {rest} 个未列出（“文档管理”页可查看全部）</li>"
+    return (
+        f'<details class="qa-skipped"><summary>另有 {len(skipped)} 个文件未能读取，未进入问答（点击查看原因）'
+        f"</summary><ul>{items}</ul></details>"
+    )
 
 
 def question_for(conversation: Conversation, passage_id: str, answer: int | None = None) -> str:
