@@ -1,0 +1,150 @@
+"""Seconds per file for each format: reading and cleaning the office-format corpus, as ``qa build`` does.
+
+Every file of ``tests/fixtures/formats/corpus`` (and the OFD files of github:ofdrw/ofdrw beside
+it) is read ``--runs`` times with ``read_document`` (or ``read_folder`` for a .zip): the best time
+of the runs per file, then the median per format. LibreOffice formats include starting soffice
+(one process a file, as the build runs it). A yearbook-sized .docx (``--yearbook-mb`` of photos
+and 200 paragraphs) is read in a fresh process, with its peak memory, against the same text
+without photos: the images are skipped, so memory should not grow with them.
+
+    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/formats.py [--runs 3] [--yearbook-mb 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from qa.errors import DocumentError
+from qa.ingest.convert import libreoffice_version
+from qa.ingest.documents import read_document, read_folder
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "formats"
+
+
+def time_file(path: Path, runs: int) -> tuple[float, str]:
+    """Best seconds of ``runs`` readings of ``path``, and its reader (or why it was refused)."""
+    best, what = float("inf"), ""
+    for _ in range(runs):
+        started = time.perf_counter()
+        try:
+            if path.suffix.lower() == ".zip":
+                with tempfile.TemporaryDirectory() as scratch:
+                    shutil.copy(path, scratch)
+                    report = read_folder(Path(scratch))
+                what = f"{len(report.documents)} members"
+            else:
+                what = read_document(path).reading.reader
+        except DocumentError as exc:
+            what = "refused: " + str(exc).split(": ", 1)[1][:40]
+        best = min(best, time.perf_counter() - started)
+    return best, what
+
+
+MAKE_YEARBOOK = """
+import io, os, sys
+import docx
+from PIL import Image
+photos_mb, with_photos, out = float(sys.argv[1]), sys.argv[2] == "1", sys.argv[3]
+document = docx.Document()
+for i in range(200):
+    words = "2023年全市政协委员围绕中心工作建言资政，共提交提案612件，立案548件。"
+    document.add_paragraph(f"第{i + 1}段：" + words * 3)
+    if with_photos and i % 20 == 0:
+        side = int((photos_mb * 2**20 / 10 / 3) ** 0.5)
+        picture = io.BytesIO()
+        Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(picture, "PNG")
+        picture.seek(0)
+        document.add_picture(picture)
+document.save(out)
+"""
+READ_YEARBOOK = """
+import io, sys, time, tracemalloc
+import docx
+from qa.ingest.documents import read_data
+path, how = sys.argv[1], sys.argv[2]
+data = open(path, "rb").read()
+tracemalloc.start()
+started = time.perf_counter()
+if how == "qa":
+    paragraphs = len(read_data(data, "年鉴.docx").paragraphs)
+else:  # the naive way: python-docx opens the whole package, photos included
+    paragraphs = sum(1 for p in docx.Document(io.BytesIO(data)).paragraphs if p.text)
+seconds = time.perf_counter() - started
+peak = tracemalloc.get_traced_memory()[1]
+print(f"{seconds:.2f} {paragraphs} {peak / 2**20:.0f}")
+"""
+
+
+def yearbook(photos_mb: float) -> list[str]:
+    """A made-up yearbook .docx read in fresh processes: by ``qa`` and by python-docx whole, and the
+    same text without photos; seconds, paragraphs and the peak of what reading allocates."""
+    lines = []
+    env = {**os.environ, "QA_MAX_DOCUMENT_MB": "200"}
+    with tempfile.TemporaryDirectory() as scratch:
+        for with_photos in (True, False):
+            path = Path(scratch) / f"yearbook{int(with_photos)}.docx"
+            subprocess.run(
+                [sys.executable, "-c", MAKE_YEARBOOK, str(photos_mb), str(int(with_photos)), str(path)],
+                check=True,
+            )
+            size = path.stat().st_size / 2**20
+            for how in ("qa", "python-docx whole") if with_photos else ("qa",):
+                done = subprocess.run(
+                    [sys.executable, "-c", READ_YEARBOOK, str(path), how],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                )
+                seconds, paragraphs, added = done.stdout.split()
+                lines.append(
+                    f"{size:6.1f} MB, {'with' if with_photos else 'no'} photos, read by {how:<17}: "
+                    f"{seconds} s, {paragraphs} paragraphs, {added} MB allocated at the peak (tracemalloc)"
+                )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--yearbook-mb", type=float, default=30.0)
+    args = parser.parse_args()
+    files = sorted(p for p in (FIXTURES / "corpus").iterdir() if p.suffix != ".json")
+    files += sorted((FIXTURES / "ofdrw").glob("*.ofd"))
+    per_format: dict[str, list[float]] = defaultdict(list)
+    refused: dict[str, list[float]] = defaultdict(list)
+    print(
+        f"{libreoffice_version()}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"best of {args.runs} runs"
+    )
+    print(f"{'file':<44} {'seconds':>8}  reader")
+    for path in files:
+        seconds, what = time_file(path, args.runs)
+        (refused if what.startswith("refused") else per_format)[path.suffix.lower()].append(seconds)
+        print(f"{path.name:<44} {seconds:>8.3f}  {what}")
+    print(f"\n{'format':<8} {'files read':>10} {'median s/file':>14}   (refused files apart)")
+    for suffix, times in sorted(per_format.items(), key=lambda item: statistics.median(item[1])):
+        print(f"{suffix:<8} {len(times):>10} {statistics.median(times):>14.3f}")
+    every = [t for times in refused.values() for t in times]
+    print(
+        f"refused  {len(every):>10} {statistics.median(every):>14.3f}"
+        "   (password-protected, truncated, scanned)"
+    )
+    print("\nyearbook .docx (photos are skipped: memory should not follow them)")
+    print("\n".join(yearbook(args.yearbook_mb)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
