@@ -96,7 +96,7 @@ def test_names_lose_their_folders_and_odd_characters(given: str, stored: str) ->
         ("..", "不可用"),
         ("", "不可用"),
         ("setup.exe", "类型不受支持"),
-        ("讲话.doc", "类型不受支持"),
+        ("讲话.wri", "类型不受支持"),
         ("没有扩展名", "类型不受支持"),
     ],
 )

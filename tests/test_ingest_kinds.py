@@ -52,9 +52,12 @@ def test_an_official_document_exported_on_one_line_is_split_into_title_metadata_
     assert document.metadata["文号"] == "政协办字〔2024〕12号"
     assert document.metadata["发文机关"] == "市政协办公室"
     assert [p.text for p in document.paragraphs] == [*BODY, "附件：2024年提案工作日程安排"]
-    moved = "".join(["政协办字〔2024〕12号", "各专委会、各位委员：", "市政协办公室", "2024年2月20日"])
-    assert document.report.removed == {"moved-to-metadata": len(moved)}
-    assert document.report.chars_kept == document.report.chars_read - len(moved)
+    moved = "".join(["政协办字〔2024〕12号", "市政协办公室", "2024年2月20日"])
+    assert document.report.removed == {
+        "moved-to-metadata": len(moved),
+        "salutation": len("各专委会、各位委员："),
+    }
+    assert document.report.chars_kept == document.report.chars_read - len(moved) - len("各专委会、各位委员：")
 
 
 def test_a_long_single_line_without_headings_or_a_final_stop_is_kept_whole(tmp_path: Path) -> None:
