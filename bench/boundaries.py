@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -32,7 +33,8 @@ from qa.retrieve.defaults import default_seeds_dir  # noqa: E402
 from qa.retrieve.evaluate import default_questions_path, evaluate, load_questions  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
 
-CMRC = BENCH.parents[1] / "shared" / "corpora" / "cmrc2018"
+# ../shared/corpora beside the repository, or where QA_CORPORA says (a git worktree elsewhere).
+CMRC = Path(os.environ.get("QA_CORPORA") or BENCH.parents[1] / "shared" / "corpora") / "cmrc2018"
 VARIANTS = {
     "450 (default)": ChunkSettings(),
     "300": ChunkSettings(max_chars=300),

@@ -10,7 +10,7 @@ import pytest
 
 from qa.ingest.documents import Document, read_document
 from qa.ingest.tracked import TrackedText, source_lines
-from qa.passages.cutting import ChunkSettings, Passage, heading_of, make_passages, split_long
+from qa.passages.cutting import ChunkSettings, Passage, heading_of, make_passages, sentences_of, split_long
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
@@ -168,11 +168,11 @@ def test_short_paragraph_is_not_split() -> None:
     assert split_long(text, 200) == [text]
 
 
-def test_sentence_without_punctuation_is_hard_wrapped_at_max_chars() -> None:
+def test_sentence_without_punctuation_is_hard_wrapped_a_quarter_over_max_chars() -> None:
     text = "政" * 730
     pieces = split_long(TrackedText.from_source(text), 300)
     assert "".join(p.text for p in pieces) == text
-    assert all(len(p) <= 300 for p in pieces)
+    assert [len(p) for p in pieces] == [375, 355]
 
 
 def test_overlong_sentence_is_split_at_clause_marks_first() -> None:
@@ -180,6 +180,60 @@ def test_overlong_sentence_is_split_at_clause_marks_first() -> None:
     pieces = split_long(TrackedText.from_source(text), 120)
     assert "".join(p.text for p in pieces) == text
     assert all(p.text[-1] in "，。" for p in pieces)
+
+
+def test_a_quotation_holding_several_sentences_is_never_cut_inside() -> None:
+    quote = "“" + sentence("甲", 80) + sentence("乙", 80) + "”"
+    text = sentence("丙", 90) + "他说：" + quote + sentence("丁", 90) + sentence("戊", 90)
+    pieces = [p.text for p in split_long(TrackedText.from_source(text), 150)]
+    assert "".join(pieces) == text
+    assert any(quote in piece for piece in pieces)
+    assert not any(piece[0] in "”，" for piece in pieces)
+
+
+def test_a_closing_quote_after_a_full_stop_stays_with_its_sentence() -> None:
+    text = "他说：“" + sentence("甲", 100) + "”" + sentence("乙", 100) + sentence("丙", 100)
+    pieces = [p.text for p in split_long(TrackedText.from_source(text), 150)]
+    assert pieces[0].endswith("。”")
+    assert not any(piece.startswith("”") for piece in pieces)
+
+
+def test_a_sentence_that_goes_on_after_a_closing_quote_is_not_cut_there() -> None:
+    # “……！”，…: the exclamation ends the quotation, not the sentence.
+    text = "“" + sentence("甲", 100)[:-1] + "！”，" + sentence("乙", 100) + sentence("丙", 120)
+    pieces = [p.text for p in split_long(TrackedText.from_source(text), 250)]
+    assert not any(piece.startswith("，") for piece in pieces)
+    assert pieces[0].endswith("乙。")
+
+
+def test_a_long_paragraph_is_not_cut_at_commas_when_sentences_end_near_the_limit() -> None:
+    text = "，".join("协" * 20 for _ in range(6)) + "。" + "，".join("商" * 20 for _ in range(6)) + "。"
+    pieces = [p.text for p in split_long(TrackedText.from_source(text), 200)]
+    assert all(piece.endswith("。") for piece in pieces)
+
+
+def test_an_overlong_sentence_is_cut_at_the_clause_end_nearest_the_limit() -> None:
+    text = "，".join("协" * 29 for _ in range(10)) + "。"  # one sentence of 300 characters
+    pieces = [p.text for p in split_long(TrackedText.from_source(text), 100)]
+    assert "".join(pieces) == text
+    # The limit is a quarter over max_chars (125): four clauses of 30, never three.
+    assert [len(p) for p in pieces] == [120, 120, 60]
+
+
+def test_sentences_of_keeps_a_quotation_whole_and_its_closing_mark() -> None:
+    text = "他说：“团结就是力量。团结才能胜利。”我们要牢记。"
+    assert sentences_of(text) == ["他说：“团结就是力量。团结才能胜利。”", "我们要牢记。"]
+
+
+def test_pieces_of_one_paragraph_are_numbered_and_merged_with_nothing() -> None:
+    long = "".join(sentence(c, 100) for c in "甲乙丙丁戊己")  # 600 characters: two pieces
+    document, _ = make_document(["短段。", long, "另一段内容。"])
+    passages = make_passages(document, ChunkSettings(max_chars=450, min_chars=60))
+    pieces = [p for p in passages if p.paragraph == 2]
+    assert [(p.part, p.parts) for p in pieces] == [(1, 2), (2, 2)]
+    assert all(p.paragraph_end == 2 for p in pieces)
+    whole = [p for p in passages if p.paragraph != 2]
+    assert all((p.part, p.parts) == (0, 0) for p in whole)
 
 
 def test_split_pieces_keep_their_source_offsets() -> None:

@@ -18,6 +18,7 @@ from qa.ingest import Document
 from qa.ingest.blocks import PageUnit, Reading
 from qa.ingest.cleaning import CN_NUMBER
 from qa.ingest.tracked import TrackedText
+from qa.passages.sentences import split_overlong, split_sentences
 
 # (level, pattern) of the heading styles of Chinese speeches, outermost first.
 _STANDALONE_HEADINGS = (
@@ -32,8 +33,6 @@ _LEAD_HEADINGS = (
 )
 # "同志们，…" after the numbered points opens the closing words, which belong to no section.
 _CLOSING_SALUTATION = re.compile(r"^(各位[^，,。]{0,10}[、，,]\s*)?同志们[，,！!]")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_CLAUSE_END = re.compile(r"(?<=[，,、：:])")
 _HEADING_MAX = 80
 # A numbered line that ends a sentence after a clause break is an item, not a heading:
 # "（十）健康申报证明从2月17日开始办理，至新冠肺炎疫情解除为止。" (but "（一）加强组织领导。" heads).
@@ -42,7 +41,7 @@ _SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,10 @@ class Passage:
     page_end: int = 0
     page_label: str = ""  # "第3页", "第3—4页", "第2张幻灯片": the place a citation names
     ocr: bool = False
+    # A piece of a paragraph too long for one passage: piece ``part`` (from 1) of ``parts``;
+    # both 0 when the passage holds whole paragraphs. Cited as "第4段之二".
+    part: int = 0
+    parts: int = 0
 
     def index_text(self, settings: ChunkSettings) -> str:
         """The text that is embedded and BM25-indexed for this passage."""
@@ -159,9 +162,10 @@ def sentences_of(text: str, min_chars: int = 6) -> list[str]:
     """The sentences of a passage (short fragments dropped), or the whole text if none is left.
 
     Sentences are embedded on their own: a question usually matches one sentence, and a
-    sentence vector is not diluted by the rest of a long passage.
+    sentence vector is not diluted by the rest of a long passage. They end where
+    ``qa.passages.sentences`` says: never inside a quotation, closing quotes kept.
     """
-    pieces = (p.strip() for line in text.splitlines() for p in _SENTENCE_END.split(line))
+    pieces = (p.strip() for line in text.splitlines() for p in split_sentences(line))
     kept = [p for p in pieces if len(p) >= min_chars]
     return kept or [text.strip()]
 
@@ -169,13 +173,20 @@ def sentences_of(text: str, min_chars: int = 6) -> list[str]:
 def split_long(text: TrackedText, max_chars: int, overlap: int = 0) -> list[TrackedText]:
     """Split at sentence ends into pieces of similar length, none much over ``max_chars``.
 
+    Pieces start and end only where a sentence does (``qa.passages.sentences``: at 。！？；,
+    never inside a quotation or bracket, never at a comma). A single sentence longer than
+    ``max_chars`` by more than a quarter is the one exception: as a last resort it is cut at
+    the clause end nearest that limit (``split_overlong``), so a piece may then start inside
+    that sentence.
+
     With ``overlap``, each piece after the first starts with the last ``overlap`` sentences
     of the piece before it (those short enough: at most a third of ``max_chars`` each).
     """
     if len(text) <= max_chars:
         return [text]
-    units = [u for u in text.split(_SENTENCE_END) if u.text]
-    units = [piece for u in units for piece in _split_clauses(u, max_chars)]
+    units = [u for u in split_sentences(text) if u.text.strip()]
+    # A sentence may stand alone up to the pieces' tolerance (a quarter over ``max_chars``).
+    units = [piece for u in units for piece in split_overlong(u, int(max_chars * 1.25))]
     target = len(text) / math.ceil(len(text) / max_chars)
     pieces: list[list[TrackedText]] = [[]]
     size = 0
@@ -192,29 +203,14 @@ def split_long(text: TrackedText, max_chars: int, overlap: int = 0) -> list[Trac
     return [TrackedText.join(p).strip() for p in pieces if p]
 
 
-def _split_clauses(sentence: TrackedText, max_chars: int) -> list[TrackedText]:
-    if len(sentence) <= max_chars:
-        return [sentence]
-    clauses = [c for c in sentence.split(_CLAUSE_END) if c.text]
-    out: list[TrackedText] = []
-    for clause in clauses:
-        if out and len(out[-1]) + len(clause) <= max_chars:
-            out[-1] = TrackedText.join([out[-1], clause])
-        else:
-            out.append(clause)
-    return [piece for c in out for piece in _hard_wrap(c, max_chars)]
-
-
-def _hard_wrap(text: TrackedText, max_chars: int) -> list[TrackedText]:
-    return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
-
-
 @dataclass
 class _Draft:
     pieces: list[TrackedText]
     first: int
     last: int
     headings: tuple[str, ...]
+    part: int = 0  # which piece of a split paragraph (from 1), 0 for a whole one
+    parts: int = 0
 
     @property
     def size(self) -> int:
@@ -237,13 +233,10 @@ def _merge_small(
             )
         # An article ("第十二条 …") is what a regulation is cited by: it starts a passage of its own.
         article = bool(_ARTICLE.match(draft.pieces[0].text))
-        if (
-            previous
-            and fits
-            and same_section
-            and not article
-            and min(previous.size, draft.size) < settings.min_chars
-        ):
+        # A piece of a split paragraph stays alone, so that "第4段之二" names exactly what it holds.
+        whole = previous is not None and not previous.parts and not draft.parts
+        small = previous is not None and min(previous.size, draft.size) < settings.min_chars
+        if previous and fits and same_section and not article and whole and small:
             previous.pieces.extend(draft.pieces)
             previous.last = draft.last
         else:
@@ -254,11 +247,21 @@ def _merge_small(
 def make_passages(document: Document, settings: ChunkSettings | None = None) -> list[Passage]:
     """Cut one document into passages with section, paragraph number and source offsets."""
     settings = settings or ChunkSettings()
-    drafts = [
-        _Draft([piece], para.number, para.number, para.headings)
-        for para in paragraphs_with_headings(document.paragraphs)
-        for piece in split_long(para.text, settings.max_chars, settings.overlap_sentences)
-    ]
+    drafts: list[_Draft] = []
+    for para in paragraphs_with_headings(document.paragraphs):
+        pieces = split_long(para.text, settings.max_chars, settings.overlap_sentences)
+        split = len(pieces) > 1
+        drafts += [
+            _Draft(
+                [piece],
+                para.number,
+                para.number,
+                para.headings,
+                part if split else 0,
+                len(pieces) if split else 0,
+            )
+            for part, piece in enumerate(pieces, 1)
+        ]
     passages: list[Passage] = []
     part_of: dict[int, int] = {}
     for draft in _merge_small(drafts, settings, document.reading):
@@ -283,6 +286,8 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
                 page_end=last_page,
                 page_label=page_label(first_page, last_page, reading.page_unit),
                 ocr=any(first_page <= page <= last_page for page in reading.ocr_pages),
+                part=draft.part,
+                parts=draft.parts,
             )
         )
     return passages
