@@ -22,6 +22,7 @@ import re
 from qa.ingest.blocks import STRUCTURED, Removal
 from qa.ingest.dates import BRACKETS, find_date, is_date_line
 from qa.ingest.official import is_authority, is_document_number, is_official_title
+from qa.ingest.titles import reads_as_sentence
 from qa.ingest.tracked import TrackedText
 
 # Where the content of a page ends: everything after one of these is site furniture.
@@ -160,6 +161,7 @@ def _looks_like_title(line: str) -> bool:
         6 <= len(line) <= 90
         and bool(_TITLE_WORDS.search(line) or is_official_title(line))
         and not _PROSE_END.search(line)
+        and not reads_as_sentence(line)
         and not _NUMBERED_HEADING.match(line)
         and not is_navigation(line)
         and not is_boilerplate(line)
@@ -179,7 +181,8 @@ def find_title(lines: list[str], known_title: str | None) -> tuple[str | None, l
     lines of a known title are each place the top of the text gives it, wrapped or not.
     """
     title, title_lines = _title_in_text(lines[:20])
-    if known_title and (known := normalise_spaces(known_title).strip()):
+    known = normalise_spaces(known_title or "").strip()
+    if known and not reads_as_sentence(known, max_chars=None):
         # Every time the top of the text gives it (a page may repeat its title, wrapped).
         known_lines: list[int] = []
         for i in range(min(len(lines), 20)):
@@ -198,10 +201,13 @@ def _title_in_text(lines: list[str]) -> tuple[str | None, list[int]]:
             continue
         if title is not None:
             continue
+        if SALUTATION.match(line):
+            break  # "各位代表：" opens the speech: a title stands above it, never below
         for span in range(4, 1, -1):
             wrapped = lines[i : i + span]
             pieces_fit = len(wrapped) == span and all(map(_title_piece, wrapped[:-1]))
-            if pieces_fit and is_official_title("".join(wrapped)):
+            joined = "".join(wrapped)
+            if pieces_fit and is_official_title(joined) and not reads_as_sentence(joined, max_chars=None):
                 return "".join(wrapped), list(range(i, i + span))
         if _looks_like_title(line):
             return _SUBTITLE_DASH.sub("", FILE_EXTENSION.sub("", line)).strip(), [i]

@@ -59,6 +59,7 @@ from qa.ingest.cleaning import (
 from qa.ingest.lines import despace, split_run
 from qa.ingest.official import is_addressees, is_authority, is_document_number
 from qa.ingest.report import CleaningReport, chars
+from qa.ingest.titles import session_year
 from qa.ingest.tracked import TrackedText, source_lines
 
 # What turns a line into metadata (the document's 文号, 发文机关, 日期…): out of the body, so a
@@ -161,7 +162,7 @@ def clean_page(
     removals += [removal for _, found in tidied for removal in found]
     body = [line for line, _ in tidied]
     title = title or FILE_EXTENSION.sub("", fallback_title)
-    date = date or find_date(title)
+    date = date or find_date(title) or session_year(title)
     if body:
         stripped = strip_repeated_title(body[0], title)
         if len(stripped) < len(body[0]):
