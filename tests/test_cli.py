@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from docx.oxml.ns import qn
 
 from qa.cli.main import main
 
@@ -63,7 +64,7 @@ def test_inspect_shows_title_date_paragraphs_with_sections_and_each_removed_line
 ) -> None:
     assert main(["inspect", str(SEED_004)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("《在市政协十届十四次常委会会议上的讲话》 2024-12-27")
+    assert out.startswith("《在市政协十届十四次常委会会议上的讲话》 2024年12月27日")
     assert "第1段: 本次常委会议在大家的共同努力下" in out
     assert "第2段 [一、认真学习深刻领会" in out
     assert "removed by page-footer: 提案在线系统" in out
@@ -128,7 +129,8 @@ def test_search_trace_and_check_export_what_they_print_as_word_and_markdown(tmp_
     searched = (tmp_path / "s.md").read_text(encoding="utf-8")
     assert searched.startswith("# 检索结果：政协委员怎样提高履职能力")
     assert "> 要提高履职能力。广大政协委员" in searched
-    assert "引用：《2022年在市委政协工作会议上讲话》（2022年）" in searched
+    assert "出处：《2022年在市委政协工作会议上讲话》（2022年），第31段（二、" in searched
+    assert searched.count("要提高履职能力。广大政协委员") == 1, "each passage once"
 
     assert main(["trace", "两个确立", "--export", str(tmp_path / "t.docx")]) == 0
     traced = "\n".join(p.text for p in Document(str(tmp_path / "t.docx")).paragraphs)
@@ -139,6 +141,30 @@ def test_search_trace_and_check_export_what_they_print_as_word_and_markdown(tmp_
     assert main(["check", str(draft), "--export", str(tmp_path / "c.docx")]) == 0
     checked = "\n".join(p.text for p in Document(str(tmp_path / "c.docx")).paragraphs)
     assert "今天天气很好" in checked and "查重与提法核对" in checked
+
+
+def test_search_export_takes_the_word_look_and_the_citation_style(tmp_path: Path) -> None:
+    from docx import Document
+
+    out = tmp_path / "s.docx"
+    args = ["search", "政协委员怎样提高履职能力", "-k", "1", "--export", str(out)]
+    assert main([*args, "--style", "公文", "--cite", "gbt7714"]) == 0
+    document = Document(str(out))
+    fonts = document.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "仿宋_GB2312" and document.styles["Normal"].font.size.pt == 16
+    assert any("[Z]. 2022." in p.text for p in document.paragraphs)
+    assert main([*args, "--style", "gbt7714"]) == 0  # the old meaning: a citation style, the standard look
+    document = Document(str(out))
+    assert document.styles["Normal"].font.size.pt == 12
+    assert any("[Z]. 2022." in p.text for p in document.paragraphs)
+
+
+def test_search_prints_the_place_and_date_as_the_page_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "政协委员怎样提高履职能力", "-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "[1] 《2022年在市委政协工作会议上讲话》 · 2022年 · 第31段（二、把握工作重点……部分）"
+    )
 
 
 def test_an_export_to_another_format_exits_2_naming_the_formats(

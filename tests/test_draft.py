@@ -15,6 +15,7 @@ from qa.passages.cutting import sentences_of
 from qa.retrieve.retriever import Retriever
 from qa.tools.draft import MAX_DRAFT_CHARS, DraftCheck, DraftInputError, check_draft, clean_draft, split_draft
 from qa.ui.draft import tab as tab_draft
+from qa.ui.sections import export_text
 
 SEED_003 = "003_e9d8012ddcf1e712.txt"
 # Seed 003 says 市级政协主要工作是协商,主要方式是搭台。
@@ -254,8 +255,9 @@ def test_the_export_lists_each_sentence_with_its_class_and_closest_source(
     assert [s.heading.split("）")[0] for s in sections[1:]] == ["第1句（重复", "第2句（相近", "第3句（新"]
     assert all(len(s.items) == 1 for s in sections[1:])
     copied = sections[1].items[0]
-    assert copied.text == check.sentences[0].matches[0].sentence
-    assert copied.citation.startswith("《座谈发言") and "2023年12月9日" in copied.citation
+    assert copied.text == export_text(check.sentences[0].matches[0].sentence)  # full-width, once
+    assert copied.source.startswith("《座谈发言") and "2023年12月9日" in copied.source
+    assert copied.text not in copied.source
     markdown = tab_draft.export_file(check, retriever, "md", tmp_path).read_text(encoding="utf-8")
     assert markdown.startswith("# 查重与提法核对") and check.build_id in markdown
 

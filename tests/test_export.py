@@ -14,7 +14,9 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import FakeEmbedder
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
+from docx.shared import Mm
 from markdown_it import MarkdownIt
 
 from qa.build.builder import build_index
@@ -23,7 +25,16 @@ from qa.retrieve.hit import Hit
 from qa.retrieve.retriever import Retriever
 from qa.tools.export import ExportItem, ExportSection, escape_markdown, file_name, to_docx, to_markdown
 from qa.ui import ChatService, Conversation, FeedbackLog, render
-from qa.ui.sections import ExportFile, export_chat, export_title, hits_section, parse_selection, save
+from qa.ui.citation import source
+from qa.ui.sections import (
+    ExportFile,
+    export_chat,
+    export_text,
+    export_title,
+    hits_section,
+    parse_selection,
+    save,
+)
 
 WHEN = datetime(2025, 3, 5, 9, 7)
 BUILD = "fp1234@2025-03-01T08:00:00"
@@ -33,15 +44,13 @@ SECTIONS = [
         [
             ExportItem(
                 "要提高履职能力。\n一是加强学习。",
-                "《甲讲话》（2022年），第3段：“要提高履职能力。”",
+                "《甲讲话》（2022年），第3段",
                 "注意核对",
             ),
-            ExportItem("二是深入调研。", "《乙讲话》，第5段：“二是深入调研。”"),
+            ExportItem("二是深入调研。", "《乙讲话》，第5段"),
         ],
     ),
-    ExportSection(
-        "如何加强政协党的建设？", [ExportItem("加强党的建设。", "《丙讲话》，第1段：“加强党的建设。”")]
-    ),
+    ExportSection("如何加强政协党的建设？", [ExportItem("加强党的建设。", "《丙讲话》，第1段")]),
 ]
 
 
@@ -63,23 +72,24 @@ def text_of(html: str) -> str:
 # -- Markdown ---------------------------------------------------------------------------------
 
 
-def test_markdown_has_title_date_build_id_then_each_section_with_its_items_in_order() -> None:
+def test_markdown_has_title_date_then_each_section_with_its_items_in_order_and_the_build_id_hidden() -> None:
     out = to_markdown("政协委员怎样提高履职能力？", SECTIONS, BUILD, WHEN)
     lines = out.splitlines()
     assert lines[0] == "# 政协委员怎样提高履职能力？"
     assert "导出时间：2025年3月5日 09:07" in out
-    assert f"索引版本：{BUILD}" in out
+    assert lines[-1] == f"<!-- 索引版本：{BUILD} -->"
+    assert BUILD not in MarkdownIt("commonmark").render(out).replace(f"<!-- 索引版本：{BUILD} -->", "")
     order = [
         "## 政协委员怎样提高履职能力？",
         "> 要提高履职能力。",
         "> 一是加强学习。",
-        "引用：《甲讲话》（2022年），第3段：“要提高履职能力。”",
+        "出处：《甲讲话》（2022年），第3段",
         "注：注意核对",
         "> 二是深入调研。",
-        "引用：《乙讲话》，第5段：“二是深入调研。”",
+        "出处：《乙讲话》，第5段",
         "## 如何加强政协党的建设？",
         "> 加强党的建设。",
-        "引用：《丙讲话》，第1段：“加强党的建设。”",
+        "出处：《丙讲话》，第1段",
     ]
     positions = [lines.index(line) for line in order]
     assert positions == sorted(positions)
@@ -129,12 +139,12 @@ def test_markdown_shows_syntax_in_text_title_and_citation_literally(text: str) -
     assert html_module.unescape(text_of(shown)).strip() == text.replace("\n", " ")
 
 
-def test_markdown_keeps_the_two_lines_of_a_gbt7714_citation() -> None:
-    citation = "“要提高履职能力。”（第3段）\n甲讲话[Z]. [出版地不详]: [出版者不详], 2022."
-    out = to_markdown("题", [ExportSection("问", [ExportItem("要提高履职能力。", citation)])], BUILD, WHEN)
-    assert "引用：“要提高履职能力。”（第3段）\\\n甲讲话[Z]. [出版地不详]: [出版者不详], 2022.\n" in out
+def test_markdown_keeps_the_two_lines_of_a_gbt7714_source() -> None:
+    source = "第3段\n甲讲话[Z]. 2022."
+    out = to_markdown("题", [ExportSection("问", [ExportItem("要提高履职能力。", source)])], BUILD, WHEN)
+    assert "出处：第3段\\\n甲讲话[Z]. 2022.\n" in out
     html = MarkdownIt("commonmark").render(out)
-    assert "“要提高履职能力。”（第3段）<br />\n甲讲话[Z]. [出版地不详]: [出版者不详], 2022." in html
+    assert "出处：第3段<br />\n甲讲话[Z]. 2022." in html
 
 
 # -- Word ---------------------------------------------------------------------------------------
@@ -144,24 +154,25 @@ def read_docx(data: bytes) -> docx.document.Document:
     return docx.Document(io.BytesIO(data))
 
 
-def test_docx_reads_back_title_date_build_id_headings_and_items_in_order() -> None:
+def test_docx_reads_back_title_date_headings_and_items_in_order_the_build_id_in_the_properties() -> None:
     document = read_docx(to_docx("政协委员怎样提高履职能力？", SECTIONS, BUILD, WHEN))
     rows = [(p.style.name, p.text) for p in document.paragraphs]
     assert rows == [
         ("Title", "政协委员怎样提高履职能力？"),
         ("Normal", "导出时间：2025年3月5日 09:07"),
-        ("Normal", f"索引版本：{BUILD}"),
         ("Heading 1", "政协委员怎样提高履职能力？"),
         ("摘录正文", "要提高履职能力。\n一是加强学习。"),
-        ("引用出处", "引用：《甲讲话》（2022年），第3段：“要提高履职能力。”"),
+        ("引用出处", "出处：《甲讲话》（2022年），第3段"),
         ("备注", "注：注意核对"),
         ("摘录正文", "二是深入调研。"),
-        ("引用出处", "引用：《乙讲话》，第5段：“二是深入调研。”"),
+        ("引用出处", "出处：《乙讲话》，第5段"),
         ("Heading 1", "如何加强政协党的建设？"),
         ("摘录正文", "加强党的建设。"),
-        ("引用出处", "引用：《丙讲话》，第1段：“加强党的建设。”"),
+        ("引用出处", "出处：《丙讲话》，第1段"),
     ]
     assert document.core_properties.title == "政协委员怎样提高履职能力？"
+    assert document.core_properties.identifier == BUILD and BUILD in document.core_properties.comments
+    assert not any(BUILD in p.text for p in document.paragraphs)
 
 
 @pytest.mark.parametrize(
@@ -195,8 +206,65 @@ def test_docx_drops_characters_xml_cannot_hold_and_keeps_an_empty_section() -> N
     ]
     texts = [p.text for p in read_docx(to_docx("标题\x01", sections, BUILD, WHEN)).paragraphs]
     assert texts[0] == "标题"
-    assert "正文有控制符。" in texts and "引用：出处" in texts
+    assert "正文有控制符。" in texts and "出处：出处" in texts
     assert texts[texts.index("空") + 1] == "（无）"
+
+
+def test_official_docx_is_laid_out_as_gbt_9704_sets_out() -> None:
+    document = read_docx(to_docx("关于政协委员履职的摘编", SECTIONS, BUILD, WHEN, look="official"))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]  # a type area of 156 mm x 225 mm
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines"
+    pitch = int(grid.get(qn("w:linePitch")))
+    assert pitch == 579 and 22 * pitch / 20 <= Mm(225).pt < 23 * pitch / 20  # 22 lines fit, not 23
+    normal = document.styles["Normal"]
+    spacing = normal.element.rPr.find(qn("w:spacing"))
+    char_pitch = 16 + int(spacing.get(qn("w:val"))) / 20
+    assert 28 * char_pitch <= Mm(156).pt < 29 * char_pitch  # 28 characters a line
+    assert normal.font.size.pt == 16 and normal.paragraph_format.line_spacing.pt == pitch / 20
+    assert normal.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    title = document.paragraphs[0]
+    assert title.style.name == "Title" and title.text == "关于政协委员履职的摘编"
+    assert (
+        title.style.font.size.pt == 22 and title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    )
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "— " in footer
+
+
+@pytest.mark.parametrize(
+    ("style", "east_asian", "points"),
+    [
+        ("Normal", "仿宋_GB2312", 16),
+        ("摘录正文", "仿宋_GB2312", 16),
+        ("Title", "方正小标宋简体", 22),
+        ("Heading 1", "黑体", 16),
+        ("引用出处", "楷体_GB2312", 16),
+    ],
+)
+def test_official_docx_declares_its_fonts_and_sizes(style: str, east_asian: str, points: int) -> None:
+    document = read_docx(to_docx("题", SECTIONS, BUILD, WHEN, look="official"))
+    fonts = document.styles[style].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == east_asian and fonts.get(qn("w:hint")) == "eastAsia"
+    assert document.styles[style].font.size.pt == points
+
+
+def test_official_docx_has_no_export_time_or_build_id_in_its_body_and_each_passage_once() -> None:
+    document = read_docx(to_docx("题", SECTIONS, BUILD, WHEN, look="official"))
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "导出时间" not in body and "索引版本" not in body and BUILD not in body
+    assert document.core_properties.identifier == BUILD
+    for section in SECTIONS:
+        for item in section.items:
+            assert body.count(item.text) == 1
+
+
+def test_unknown_word_look_is_refused() -> None:
+    with pytest.raises(ValueError, match="official"):
+        to_docx("题", SECTIONS, BUILD, WHEN, look="fancy")  # type: ignore[arg-type]
 
 
 def test_file_name_carries_the_date_and_minute() -> None:
@@ -225,26 +293,27 @@ def make_hit(**overrides: object) -> Hit:
         0,
         14,
     )
-    return replace(hit, **{"section_paragraph": 1, **overrides})  # type: ignore[arg-type]
+    return replace(hit, **overrides)  # type: ignore[arg-type]
 
 
-def test_hits_section_cites_each_hit_in_the_chosen_style() -> None:
+def test_hits_section_gives_each_hits_text_once_then_its_source_in_the_chosen_style() -> None:
     hits = [
         make_hit(),
-        make_hit(text="要坚持大团结大联合。", passage_id="a.txt#7.1", paragraph=7, section_paragraph=3),
+        make_hit(
+            text="要坚持大团结大联合,做好统战工作。", passage_id="a.txt#7.2", paragraph=7, part=2, parts=2
+        ),
     ]
     plain = hits_section("怎样提高履职能力？", hits, "plain")
     assert plain.heading == "怎样提高履职能力？"
-    assert [item.text for item in plain.items] == [TEXT, "要坚持大团结大联合。"]
-    assert plain.items[0].citation == (
-        "《在县政协全体会议上的讲话》（2023年5月6日），一、提高履职能力部分第1段：“政协委员要不断提高履职能力。”"
+    # One punctuation style: the excerpt's half-width comma full-width, as in its source line.
+    assert [item.text for item in plain.items] == [TEXT, "要坚持大团结大联合，做好统战工作。"]
+    assert (
+        plain.items[0].source == "《在县政协全体会议上的讲话》（2023年5月6日），第5段（一、提高履职能力部分）"
     )
-    assert plain.items[1].citation.endswith("部分第3段：“要坚持大团结大联合。”")
+    assert plain.items[1].source.endswith("，第7段之二（一、提高履职能力部分）")
     gbt = hits_section("怎样提高履职能力？", hits, "gbt7714")
-    assert gbt.items[0].citation == (
-        "“政协委员要不断提高履职能力。”（一、提高履职能力部分第1段）\n"
-        "在县政协全体会议上的讲话[Z]. [出版地不详]: [出版者不详], 2023."
-    )
+    assert gbt.items[0].source == "第5段（一、提高履职能力部分）\n在县政协全体会议上的讲话[Z]. 2023."
+    assert all(TEXT not in item.source for item in (*plain.items, *gbt.items))
     assert [item.note for item in plain.items] == ["", ""]
 
 
@@ -338,9 +407,12 @@ def test_ticked_cards_export_as_word_with_plain_citations(chat: Conversation) ->
     made = export_chat(chat, picked((1, hit.passage_id)), "plain", "docx", "", WHEN)
     assert made is not None and made.name.endswith("-20250305-0907.docx")
     texts = [p.text for p in read_docx(made.content).paragraphs]
-    assert texts[0] == "如何做好提案工作" and texts[3] == "如何做好提案工作"
-    assert texts[4] == "\n".join(line.strip() for line in hit.text.splitlines() if line.strip())
-    assert texts[5] == "引用：" + render.citation(hit, "plain")
+    assert texts[0] == "如何做好提案工作" and texts[2] == "如何做好提案工作"
+    assert texts[3] == export_text(hit.text)
+    assert texts[4] == "出处：" + source(hit, "plain")
+    body = "\n".join(texts)
+    first_sentence = export_text(hit.text).splitlines()[0][:20]
+    assert body.count(first_sentence) == 1, "each passage printed once"
 
 
 def test_a_passage_shown_twice_is_exported_under_the_answer_whose_card_was_ticked(chat: Conversation) -> None:

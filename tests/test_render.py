@@ -144,19 +144,11 @@ def test_emphasis_is_empty_when_best_sentence_is_most_of_passage() -> None:
     assert render.emphasis(best + second, [best, second]) == []
 
 
-def test_paragraph_label_single_merged_and_split_paragraphs() -> None:
-    assert render.paragraph_label(make_hit()) == "第3段"
-    assert render.paragraph_label(make_hit(paragraph_end=4)) == "第3–4段"
-    assert (
-        render.paragraph_label(make_hit(paragraph=5, paragraph_end=5, passage_id="x.txt#5.2")) == "第5段之2"
-    )
-
-
 def test_attribution_joins_title_date_and_place_and_names_the_file_only_when_asked() -> None:
-    assert render.attribution(make_hit()) == f"《{TITLE}》 · {DATE} · 第3段"
-    in_section = make_hit(section_paragraph=2)
-    assert render.attribution(in_section) == f"《{TITLE}》 · {DATE} · {SECTION}部分第2段"
-    assert render.attribution(in_section, with_file=True).endswith(" · a.txt")
+    assert render.attribution(make_hit()) == f"《{TITLE}》 · {DATE} · 第3段（{SECTION}部分）"
+    assert render.attribution(make_hit(section_path=())) == f"《{TITLE}》 · {DATE} · 第3段 · {SECTION}"
+    assert render.attribution(make_hit(), with_file=True).endswith(" · a.txt")
+    assert render.attribution(make_hit(doc_date="2023-05-06")) == render.attribution(make_hit())
 
 
 @pytest.mark.parametrize("missing", [None, ""])
@@ -167,8 +159,8 @@ def test_attribution_leaves_out_missing_date_and_section(missing: str | None) ->
 
 
 def test_citation_gives_source_then_the_text_quoted_on_one_line() -> None:
-    out = render.citation(make_hit("第一行内容\n  第二行内容\n", section_paragraph=1))
-    assert out == f"《{TITLE}》（{DATE}），{SECTION}部分第1段：“第一行内容 第二行内容”"
+    out = render.citation(make_hit("第一行内容\n  第二行内容\n"))
+    assert out == f"《{TITLE}》（{DATE}），第3段（{SECTION}部分）：“第一行内容 第二行内容”"
 
 
 def test_citation_without_date_has_no_empty_brackets() -> None:
@@ -281,14 +273,18 @@ PART_ONE = "一、提高履职能力"
 RUN_IN = "一是加强学习"
 
 
-def doc_passage(paragraph: int, text: str, path: tuple[str, ...] = (), part: int = 1) -> Passage:
+def doc_passage(
+    paragraph: int, text: str, path: tuple[str, ...] = (), part: int = 0, parts: int = 0
+) -> Passage:
     hit = make_hit(
         text,
         section=path[-1] if path else None,
         section_path=path,
         paragraph=paragraph,
         paragraph_end=paragraph,
-        passage_id=f"a.txt#{paragraph}.{part}",
+        passage_id=f"a.txt#{paragraph}.{part or 1}",
+        part=part,
+        parts=parts,
     )
     return Passage(**{name: getattr(hit, name) for name in Passage.__dataclass_fields__})
 
@@ -310,7 +306,7 @@ def test_reader_shows_every_passage_in_order_and_highlights_the_cited_one() -> N
     text = reader_text(out)
     positions = [text.index(p.text) for p in DOCUMENT]
     assert positions == sorted(positions), "the passages in document order"
-    assert f"《{TITLE}》" in text and DATE in text and "共 4 段" in text
+    assert f"《{TITLE}》" in text and DATE in text and "共4段" in text
     hits = re.findall(r'<div class="qa-doc-p qa-doc-hit" id="(qa-doc-\d+)"[^>]*aria-current="true"', out)
     assert hits == [reader.anchor(2)], "exactly the cited passage, third in the document"
     assert "第3段（所引段落）" in text
@@ -338,9 +334,11 @@ def test_reader_marks_the_question_words_in_every_passage() -> None:
     assert "<mark>" not in reader.document(DOCUMENT, "a.txt#2.1")
 
 
-def test_reader_shows_split_paragraph_parts_with_their_label() -> None:
-    out = reader.document([doc_passage(5, "前半。", part=1), doc_passage(5, "后半。", part=2)], "a.txt#5.2")
-    assert "第5段之2（所引段落）" in reader_text(out)
+def test_reader_numbers_split_paragraph_pieces_as_citations_do() -> None:
+    pieces = [doc_passage(5, "前半。", part=1, parts=2), doc_passage(5, "后半。", part=2, parts=2)]
+    out = reader_text(reader.document(pieces, "a.txt#5.2"))
+    assert "第5段之一" in out and "第5段之二（所引段落）" in out
+    assert "共5段" in out  # paragraphs, not passages
 
 
 def test_reader_escapes_document_text_headings_and_ids() -> None:

@@ -23,6 +23,7 @@ from qa.retrieve.retriever import Retriever
 from qa.text.normalise import match_form
 from qa.tools.trace import CONTEXT_CHARS, MAX_PHRASE_CHARS, Trace, candidates, trace_index
 from qa.tools.wording import Letters, find
+from qa.ui.citation import place
 from qa.ui.trace import view as trace_view
 
 VARIANT_PHRASE = "有事好商量、众人的事情由众人商量"  # seed 000 has it; seed 001 drops 情: 众人的事由众人商量
@@ -277,7 +278,10 @@ def test_the_page_escapes_document_text_and_names_each_use_with_its_passage(tiny
     assert "首次使用：2021年3月1日" in page and "最近使用：2023年5月6日" in page
     assert "变体·改字" in page
     body = next(o for o in found.occurrences if not o.in_heading)
-    assert f"全文第{body.paragraph}段" in page  # numbered in the whole document, as the reader numbers it
+    # Numbered in the whole document as the reader and the citation number it, section beside it.
+    assert f'<span class="qa-trace-place">{html.escape(place(body))}</span>' in page
+    assert place(body).startswith(f"第{body.paragraph}")
+    assert "全文第" not in page and "部分第" not in page
 
 
 def test_the_reader_opens_on_the_use_with_the_phrase_marked(tiny: Path) -> None:
@@ -298,11 +302,11 @@ def test_the_trace_is_exported_as_sections_with_citations(tiny_retriever: Retrie
     overview, uses, variants = trace_view.trace_sections(found, tiny_retriever)
     assert "共出现6处" in overview.items[0].text
     assert [item.text.count("有事好商量") >= 1 for item in uses.items] == [True] * 6
-    assert uses.items[0].text == "一、坚持有事好商量" and uses.items[0].note == "小标题"
-    assert (
-        uses.items[0].citation == "《在县政协全体会议上的讲话》（2021年3月1日），小标题：“一、坚持有事好商量”"
-    )
-    assert all(item.citation.startswith("《") for item in uses.items)
+    assert uses.items[0].text == "一、坚持有事好商量" and uses.items[0].note == ""
+    # The heading is printed once; its source line names the document and says it is a heading.
+    assert uses.items[0].source == "《在县政协全体会议上的讲话》（2021年3月1日），小标题"
+    assert all(item.source.startswith("《") for item in uses.items)
+    assert all(item.text not in item.source for item in uses.items)
     assert variants.items[0].note == "变体（改字）：有事多商量" and "有事多商量" in variants.items[0].text
     markdown = to_markdown("提法溯源", [overview, uses, variants], tiny_retriever.index.build_id)
     assert "有事多商量" in markdown

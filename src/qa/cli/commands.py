@@ -165,7 +165,9 @@ def _inspect(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
-    print(f"《{page.title}》 {page.date or '(no date)'}")
+    from qa.ui.citation import chinese_date
+
+    print(f"《{page.title}》 {chinese_date(page.date) or '(no date)'}")
     for name, value in page.metadata.items():
         print(f"  {name}: {value}")
     print(f"  {reading_line(page.reading)}")
@@ -196,18 +198,18 @@ def _search(args: argparse.Namespace) -> int:
     if args.export:
         from qa.ui.sections import hits_section
 
-        section = hits_section(args.question, hits, args.style)
-        _export(args.export, f"检索结果：{args.question}", [section], retriever.index.build_id)
+        section = hits_section(args.question, hits, args.cite)
+        _export(args.export, f"检索结果：{args.question}", [section], retriever.index.build_id, args.style)
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print(f"{found.message} (No passage in the indexed documents answers this question.)")
         return 0
+    from qa.ui.render import attribution
+
     for rank, hit in enumerate(hits, 1):
-        where = " · ".join(
-            x for x in (f"《{hit.doc_title}》", hit.doc_date, hit.section, f"第{hit.paragraph}段") if x
-        )
+        where = attribution(hit)  # 《title》 · 2024年3月5日 · 第32段（三、…部分）, as the page shows it
         print(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
         print(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
         if hit.matched_terms:
@@ -216,15 +218,16 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(path: Path, title: str, sections: list[Any], build_id: str) -> None:
-    """Write ``sections`` as a Word file or Markdown, by ``path``'s suffix (``ValueError`` for another)."""
+def _export(path: Path, title: str, sections: list[Any], build_id: str, look: Any = "standard") -> None:
+    """Write ``sections`` as a Word file (laid out in ``look``: standard or official, 公文) or
+    Markdown, by ``path``'s suffix (``ValueError`` for another)."""
     from qa.tools.export import to_docx, to_markdown
 
     suffix = path.suffix.lower()
     if suffix not in {".docx", ".md"}:
         raise ValueError(f"--export writes .docx or .md files, not {path.name!r}")
     if suffix == ".docx":
-        path.write_bytes(to_docx(title, sections, build_id))
+        path.write_bytes(to_docx(title, sections, build_id, look=look))
     else:
         path.write_text(to_markdown(title, sections, build_id), encoding="utf-8")
     print(f"Exported to {path}", file=sys.stderr)
@@ -271,7 +274,8 @@ def _trace(args: argparse.Namespace) -> int:
 
         retriever = Retriever(args.index)
         title = f"提法溯源：{found.phrase}"
-        _export(args.export, title, trace_sections(found, retriever), retriever.index.build_id)
+        sections = trace_sections(found, retriever, args.cite)
+        _export(args.export, title, sections, retriever.index.build_id, args.style)
     if args.json:
         print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -302,7 +306,7 @@ def _check(args: argparse.Namespace) -> int:
         from qa.ui.draft.tab import export_sections
 
         title = f"查重与提法核对：{name}"
-        _export(args.export, title, export_sections(found, retriever), retriever.index.build_id)
+        _export(args.export, title, export_sections(found, retriever), retriever.index.build_id, args.style)
     if args.json:
         print(json.dumps(draft_json(found), ensure_ascii=False, indent=2))
     else:

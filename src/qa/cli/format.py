@@ -8,26 +8,24 @@ from typing import Any
 
 from qa.tools.draft import DraftCheck
 from qa.tools.trace import CONTEXT_CHARS, Occurrence, Trace
+from qa.ui.citation import chinese_date, place
 
 
 def format_trace(found: Trace) -> str:
     """A trace as text: the summary, a KWIC table of the uses, the variants apart, then the counts."""
 
-    def when(date: str | None) -> str:
-        return date or "(undated)"
-
     def row(o: Occurrence) -> str:
-        place = f"{o.section} (heading)" if o.in_heading else f"para {o.paragraph}"
+        where = f"{o.section}（小标题）" if o.in_heading else place(o)
         left = " " * max(CONTEXT_CHARS + 1 - _width(o.left), 0) + o.left
-        return f"  {when(o.doc_date):<11} {left}[{o.match}]{o.right}  《{o.doc_title}》 {place}"
+        return f"  {_padded(when(o.doc_date), 16)} {left}[{o.match}]{o.right}  《{o.doc_title}》 {where}"
 
     documents = sum(1 for d in found.per_document if d.occurrences)
     uses = f"{found.total} use{'' if found.total == 1 else 's'}"
     lines = [f"“{found.phrase}”: {uses} in {documents} document{'' if documents == 1 else 's'}"]
     if found.first and found.latest:
         lines[0] += (
-            f"; first {found.first.doc_date} 《{found.first.doc_title}》,"
-            f" latest {found.latest.doc_date} 《{found.latest.doc_title}》"
+            f"; first {when(found.first.doc_date)} 《{found.first.doc_title}》,"
+            f" latest {when(found.latest.doc_date)} 《{found.latest.doc_title}》"
         )
     if found.message:
         lines.append(found.message)
@@ -45,12 +43,22 @@ def format_trace(found: Trace) -> str:
     if found.per_document:
         lines.append("\nPer document (uses, variants):")
         lines += [
-            f"  {when(d.date):<11} {d.occurrences:>4} {d.variants:>4}  《{d.title}》"
+            f"  {_padded(when(d.date), 16)} {d.occurrences:>4} {d.variants:>4}  《{d.title}》"
             for d in found.per_document
         ]
         lines.append("Per year (uses, variants):")
-        lines += [f"  {when(y.year):<11} {y.occurrences:>4} {y.variants:>4}" for y in found.per_year]
+        lines += [f"  {_padded(when(y.year), 16)} {y.occurrences:>4} {y.variants:>4}" for y in found.per_year]
     return "\n".join(lines)
+
+
+def when(date: str | None) -> str:
+    """A date in the one date style (2024年3月5日, 2024年), "日期不详" when there is none."""
+    return chinese_date(date) or "日期不详"
+
+
+def _padded(text: str, columns: int) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns."""
+    return text + " " * max(columns - _width(text), 0)
 
 
 def _width(text: str) -> int:
@@ -77,7 +85,7 @@ def format_draft_check(found: DraftCheck, name: str) -> str:
     if found.top_documents:
         lines.append("Draws most on:")
         lines += [
-            f"  《{d.title}》 {d.date or '(undated)'}: 重复 {d.repeated_chars}, "
+            f"  《{d.title}》 {when(d.date)}: 重复 {d.repeated_chars}, "
             f"相近 {d.close_chars} characters ({d.sentences} sentence{'s' if d.sentences != 1 else ''})"
             for d in found.top_documents
         ]
@@ -87,8 +95,13 @@ def format_draft_check(found: DraftCheck, name: str) -> str:
             best = sentence.matches[0]
             lead = "nearest" if sentence.kind == "new" else "source"
             same = ", same wording" if best.same_wording else ""
-            place = (f"《{best.doc_title}》", best.doc_date, best.section, f"第{best.paragraph}段")
-            where = " · ".join(x for x in place if x)
+            spot = (
+                f"《{best.doc_title}》",
+                chinese_date(best.doc_date),
+                best.section,
+                f"第{best.paragraph}段",
+            )
+            where = " · ".join(x for x in spot if x)
             lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
             lines.append(f"    {best.sentence}")
     return "\n".join(lines)

@@ -45,9 +45,6 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_export(search, "the passages with their citations")
-    search.add_argument(
-        "--style", choices=["plain", "gbt7714"], default="plain", help="citation style of the export"
-    )
 
     evaluate = sub.add_parser("eval", help="hit@k / MRR / rejection of the three rankers on the eval set")
     evaluate.add_argument("--index", type=Path, default=default_index_dir())
@@ -102,15 +99,41 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_export(command: argparse.ArgumentParser, what: str) -> None:
-    """The ``--export FILE`` option of a command that writes ``what`` (see ``_export``)."""
+    """The ``--export FILE`` option of a command that writes ``what`` (see ``_export``), the Word
+    file's look (``--style``) and the citation style (``--cite``)."""
     command.add_argument(
         "--export", type=Path, metavar="FILE", help=f"also write {what} to FILE (.docx or .md)"
     )
+    command.add_argument(
+        "--style",
+        choices=["standard", "official", "公文", "plain", "gbt7714"],
+        default="standard",
+        help="the Word file's look: standard (宋体) or official / 公文 (GB/T 9704: 仿宋 三号, 22 lines of "
+        "28 characters); plain and gbt7714 still set the citation style, as --cite does",
+    )
+    command.add_argument(
+        "--cite",
+        choices=["plain", "gbt7714"],
+        default=None,
+        help="citation style of the export (default plain)",
+    )
+
+
+def _export_options(args: argparse.Namespace) -> None:
+    """``--style`` as a Word look and ``--cite`` as a citation style, whichever way they were given."""
+    if not hasattr(args, "style"):
+        return
+    if args.style in ("plain", "gbt7714"):  # the old meaning of --style
+        args.cite = args.cite or args.style
+        args.style = "standard"
+    args.style = "official" if args.style == "公文" else args.style
+    args.cite = args.cite or "plain"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
+    _export_options(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

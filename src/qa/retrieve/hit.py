@@ -55,6 +55,10 @@ class Hit:
     page_end: int = 0
     page_label: str = ""
     ocr: bool = False
+    # A piece of a paragraph cut at sentence ends: piece ``part`` of ``parts`` (both 0 for whole
+    # paragraphs), cited "第4段之二" (``qa.passages.cutting.Passage``).
+    part: int = 0
+    parts: int = 0
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
@@ -76,6 +80,8 @@ class Hit:
             page_end=passage.page_end,
             page_label=passage.page_label,
             ocr=passage.ocr,
+            part=passage.part,
+            parts=passage.parts,
             **evidence,
         )
 

@@ -75,6 +75,13 @@ class Occurrence:
     kind: Kind = "exact"
     variant: str = ""
     in_heading: bool = False
+    # The rest of the passage's place, so a use is numbered as its passage is cited
+    # (``qa.ui.citation.place``: "第32段之二（三、…部分）").
+    paragraph_end: int = 0
+    part: int = 0
+    parts: int = 0
+    section_path: tuple[str, ...] = ()
+    page_label: str = ""
 
     @property
     def is_variant(self) -> bool:
@@ -320,6 +327,11 @@ def _in_text(
                 kind=span.kind,
                 variant="" if span.kind == "exact" else within.chars[span.start : span.end],
                 in_heading=in_heading,
+                paragraph_end=passage.paragraph_end,
+                part=passage.part,
+                parts=passage.parts,
+                section_path=passage.section_path,
+                page_label=passage.page_label,
             ),
         )
 

@@ -1,42 +1,52 @@
-"""Citations a writer pastes unchanged: full-width punctuation, nested quotes, a findable place.
+"""Citations a writer pastes unchanged, and the one way every view numbers paragraphs and
+writes dates.
 
 Two styles (``CitationStyle``):
 
 ``"plain"`` — what a speechwriter pastes into a draft::
 
-    《2022年在市委政协工作会议上讲话》（2022年），一、提高政治站位……部分第3段起：“二是要……”
+    《2022年在市委政协工作会议上讲话》（2022年），第9—16段（一、提高政治站位……部分）：“二是要……”
 
 ``"gbt7714"`` — the quotation with its place, then a reference entry after GB/T 7714-2015
 《信息与文献 参考文献著录规则》::
 
-    “二是要……”（一、提高政治站位……部分第3段起）
-    2022年在市委政协工作会议上讲话[Z]. [出版地不详]: [出版者不详], 2022.
+    “二是要……”（第9—16段，一、提高政治站位……部分）
+    张三. 2022年在市委政协工作会议上讲话[Z]. 2022.
 
 The entry follows the standard's rules as far as the index knows the document. Document type
 ``[Z]`` (其他, Appendix B's table of codes): a speech read from a local file is none of
 M/C/G/N/J/D/R/S/P/DB/CP/EB/A/CM/DS — ``[R]`` is for reports issued as such by an institution,
 and ``[EB/OL]`` needs the URL and the access date, which the index does not hold. The speaker
-is not recorded, and the standard lets an entry of a numbered (顺序编码制) list open with the
-title when the author is unknown (instead of "佚名"); unknown place and publisher are written
-"[出版地不详]: [出版者不详]"; the year is the document's, left out when it has none; there are
-no page numbers to give. The entry keeps the standard's own punctuation (". ", ": ", ", ").
+(``Hit.speaker``, where the index records one) is the entry's 主要责任者; without one the
+entry opens with the title, as the standard allows in a numbered (顺序编码制) list instead of
+"佚名". What is unknown is left out rather than written as "[出版地不详]: [出版者不详]": the
+standard lets electronic documents omit place and publisher, and an office pastes the entry
+into a document where bracketed placeholders read as errors. The year is the document's, left
+out when it has none. The entry keeps the standard's own punctuation (". ", ", ").
 (The rules as the standard states them, checked against the localisation strings of
 zepinglee/gbt7714-bibtex-style, its LaTeX implementation, not against the standard's text.)
 
 In both styles the quoted text gets consistent full-width punctuation (``full_width``) and
 its own “ ” become ‘ ’ inside the citation's “ ” (GB/T 15834-2011 标点符号用法: the inner
-quotation takes single quotes). The place is the passage's outermost numbered section and the
-paragraph counted within it ("一、提高政治站位……部分第3段"); a passage that runs over several
-source lines (a list of eight items is eight) is cited by where it starts ("第3段起"), never as
-a range or a part ("第9–16段", "第2段之2"). A passage in no numbered section is cited by its
-paragraph in the whole document ("第2段"). No slot is left empty: without a date there are no
-brackets, without a section no "部分".
+quotation takes single quotes).
+
+**One numbering** (``paragraph_number``, ``place``), the same in cards, the reader, 提法溯源,
+draft sources, citations and exports: the paragraph counted in the whole document, as the
+reader shows it, with the outermost numbered section named beside it —
+"第32段（三、提高政治站位……部分）". A passage of several short paragraphs (a list of eight
+items) is "第9—16段"; a paragraph too long for one passage is cut at sentence ends into
+pieces cited "第4段之一", "第4段之二". A document with pages puts the page first:
+"第12页，第32段". No slot is left empty: without a section there are no brackets.
+
+**One date style** (``chinese_date``): 2024年3月5日, 2024年3月, or 2024年 where only the year is
+known — in cards, the reader, tracing, draft sources, document lists, exports, admin tables
+and the CLI's text output.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 from qa.passages.cutting import heading_of
 from qa.retrieve.hit import Hit
@@ -57,6 +67,8 @@ _CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇0-9]+(部分|章|节)")
 _ENDS_IN_PUNCTUATION = re.compile(rf"[{''.join(_FULL.values())}。、）》”’…—,;:?!.)]$")
 _SHORT_HEADING = 16  # a heading longer than this is cited by its first clause
+_DIGITS = "零一二三四五六七八九"
+_DATE = re.compile(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2}))?(?:\s*[-/.月]\s*(\d{1,2}))?\s*[日年月]?")
 
 
 def full_width(text: str) -> str:
@@ -94,10 +106,11 @@ def quoted(text: str) -> str:
 
 
 def chinese_date(date: str | None) -> str:
-    """``2022-03-05`` as 2022年3月5日, ``2022`` as 2022年; any other text as written; None as ""."""
+    """The one date style: ``2022-03-05`` as 2022年3月5日, ``2022-03`` as 2022年3月, ``2022`` as
+    2022年 (also from 2022/3/5, 2022.03.05, 2022年03月05日); other text as written; None as ""."""
     if not date:
         return ""
-    if match := re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", date.strip()):
+    if match := _DATE.fullmatch(date.strip()):
         year, month, day = match.groups()
         return f"{year}年" + (f"{int(month)}月" if month else "") + (f"{int(day)}日" if day else "")
     return date.strip()
@@ -113,39 +126,86 @@ def section_label(heading: str) -> str:
     return f"{heading}部分"
 
 
-def cited_section(hit: Hit) -> str | None:
-    """The hit's outermost section heading when it is a numbered one (一、… 第一部分… （一）…)."""
-    if not hit.section_path:
+def cited_section(passage: Placed) -> str | None:
+    """The passage's outermost section heading when it is a numbered one (一、… 第一部分… （一）…)."""
+    if not passage.section_path:
         return None
-    found = heading_of(hit.section_path[0])
-    return hit.section_path[0] if found and found[2] else None
+    found = heading_of(passage.section_path[0])
+    return passage.section_path[0] if found and found[2] else None
 
 
-def place(hit: Hit) -> str:
-    """Where the passage stands: "一、提高政治站位……部分第3段", "第2段", "…第3段起"; in a
-    document with pages, the page comes first: "第12页，第3段"."""
-    start = "起" if hit.paragraph_end > hit.paragraph else ""
-    section = cited_section(hit)
-    if section is not None and hit.section_paragraph > 0:
-        paragraph = f"{section_label(section)}第{hit.section_paragraph}段{start}"
-    else:
-        paragraph = f"第{hit.paragraph}段{start}"
-    return f"{hit.page_label}，{paragraph}" if hit.page_label else paragraph
+class Placed(Protocol):
+    """What ``place`` needs of a passage: a ``Hit``, a ``Passage`` or a traced use."""
+
+    @property
+    def paragraph(self) -> int: ...
+    @property
+    def paragraph_end(self) -> int: ...
+    @property
+    def part(self) -> int: ...
+    @property
+    def parts(self) -> int: ...
+    @property
+    def section_path(self) -> tuple[str, ...]: ...
+    @property
+    def page_label(self) -> str: ...
+
+
+def chinese_numeral(number: int) -> str:
+    """1 to 99 in Chinese numerals (一, 十二, 二十, 九十九); other numbers in digits."""
+    if not 0 < number < 100:
+        return str(number)
+    tens, ones = divmod(number, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def paragraph_number(passage: Placed) -> str:
+    """The paragraph(s) a passage holds, counted in the whole document: "第32段", "第9—16段",
+    "第4段之二" (the second piece of a paragraph cut at sentence ends)."""
+    if passage.paragraph_end > passage.paragraph:
+        return f"第{passage.paragraph}—{passage.paragraph_end}段"
+    piece = f"之{chinese_numeral(passage.part)}" if passage.parts > 1 and passage.part > 0 else ""
+    return f"第{passage.paragraph}段{piece}"
+
+
+def place(passage: Placed, nested: bool = False) -> str:
+    """Where the passage stands: "第32段（三、提高政治站位……部分）", "第2段", "第4段之二";
+    in a document with pages the page first: "第12页，第32段". ``nested`` (inside brackets
+    already) names the section after a comma instead: "第32段，三、提高政治站位……部分"."""
+    number = paragraph_number(passage)
+    if passage.page_label:
+        number = f"{passage.page_label}，{number}"
+    section = cited_section(passage)
+    if section is None:
+        return number
+    return f"{number}，{section_label(section)}" if nested else f"{number}（{section_label(section)}）"
 
 
 def reference(hit: Hit) -> str:
-    """The GB/T 7714-2015 entry of the hit's document (see the module's docstring)."""
+    """The GB/T 7714-2015 entry of the hit's document (see the module's docstring): the speaker
+    where known, the title, ``[Z]``, the year where known; nothing unknown is written."""
+    speaker = str(getattr(hit, "speaker", "") or "").strip()
     year = re.match(r"\d{4}", hit.doc_date or "")
-    published = f", {year.group(0)}" if year else ""
-    return f"{hit.doc_title.strip()}[Z]. [出版地不详]: [出版者不详]{published}."
+    parts = [speaker, f"{hit.doc_title.strip()}[Z]", year.group(0) if year else ""]
+    return ". ".join(p for p in parts if p) + "."
 
 
 def cite(hit: Hit, style: CitationStyle = "plain") -> str:
     """The citation of ``hit`` in ``style``, ready to paste (see the module's docstring)."""
     if style == "gbt7714":
-        return f"{quoted(hit.text)}（{place(hit)}）\n{reference(hit)}"
+        return f"{quoted(hit.text)}（{place(hit, nested=True)}）\n{reference(hit)}"
+    return f"{source(hit, style)}：{quoted(hit.text)}"
+
+
+def source(hit: Hit, style: CitationStyle = "plain") -> str:
+    """Where the passage comes from, without its text — the line an export prints once after
+    the passage: "《标题》（2024年3月5日），第32段（三、…部分）"; in GB/T 7714 the place, then
+    the reference entry on a line of its own."""
+    if style == "gbt7714":
+        return f"{place(hit)}\n{reference(hit)}"
     if style != "plain":
         raise ValueError(f"Unknown citation style {style!r}; choose one of {[s for _, s in STYLES]}")
     date = chinese_date(hit.doc_date)
     when = f"（{full_width(date)}）" if date else ""
-    return f"《{full_width(hit.doc_title.strip())}》{when}，{place(hit)}：{quoted(hit.text)}"
+    return f"《{full_width(hit.doc_title.strip())}》{when}，{place(hit)}"

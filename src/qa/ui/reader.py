@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.passages.cutting import Passage
-from qa.ui.render import escape, highlight, paragraph_label
+from qa.ui.citation import chinese_date, paragraph_number
+from qa.ui.render import escape, highlight
 
 _CITED = '<span class="qa-doc-cited">（所引段落）</span>'
 MISSING = "找不到这段原文：索引可能已经更新，请重新提问后再打开。"
@@ -60,10 +61,11 @@ def document(passages: Sequence[Passage], cited: str, terms: Sequence[str] = ())
         )
         body.append(
             f'<div class="{classes}" id="{target}" data-passage-id="{escape(passage.passage_id)}"{current}>'
-            f'<span class="qa-doc-n">{escape(paragraph_label(passage))}{note}</span>'
+            f'<span class="qa-doc-n">{escape(paragraph_number(passage))}{note}</span>'
             f"{highlight(passage.text, terms)}</div>"
         )
-    meta = " · ".join(p for p in (first.doc_date or "", f"共 {len(passages)} 段", first.source) if p)
+    paragraphs = passages[-1].paragraph_end
+    meta = " · ".join(p for p in (chinese_date(first.doc_date), f"共{paragraphs}段", first.source) if p)
     return (
         '<article class="qa-reader">'
         f'<h2 class="qa-reader-title" tabindex="-1">《{escape(first.doc_title)}》</h2>'

@@ -105,17 +105,6 @@ def highlight(text: str, terms: Sequence[str], emphasised: Sequence[str] = ()) -
     return "".join(out)
 
 
-def paragraph_label(hit: Hit | Passage) -> str:
-    """第N段, 第N–M段 for merged paragraphs, with the part of a split one (第N段之2)."""
-    label = (
-        f"第{hit.paragraph}段"
-        if hit.paragraph_end <= hit.paragraph
-        else f"第{hit.paragraph}–{hit.paragraph_end}段"
-    )
-    part = hit.passage_id.rsplit(".", 1)[-1]
-    return f"{label}之{part}" if part.isdigit() and part != "1" else label
-
-
 def attribution(hit: Hit, with_file: bool = False) -> str:
     """《title》 · date · place as cited · own section heading, as plain text; the file only ``with_file``."""
     parts = [f"《{hit.doc_title}》", *_where(hit), hit.source if with_file else ""]

@@ -21,8 +21,9 @@ from typing import Literal
 
 from qa.retrieve.hit import Hit
 from qa.tools.export import ExportItem, ExportSection, file_name, to_docx, to_markdown
+from qa.tools.word_styles import DocumentStyle
 from qa.ui.chat.conversation import Conversation, Turn
-from qa.ui.citation import CitationStyle, cite
+from qa.ui.citation import CitationStyle, full_width, source
 from qa.ui.render import damage_text
 
 Kind = Literal["docx", "md"]
@@ -40,9 +41,21 @@ def hit_note(hit: Hit) -> str:
     return "；".join(p for p in parts if p)
 
 
+def export_text(text: str) -> str:
+    """A passage as an export prints it: its lines kept, punctuation full-width in Chinese text,
+    as in its source line (``qa.ui.citation.full_width``)."""
+    return "\n".join(full_width(line.strip()) for line in text.splitlines() if line.strip())
+
+
+def export_item(hit: Hit, style: CitationStyle = "plain", note: str | None = None) -> ExportItem:
+    """``hit`` as an exported item: its text once, then its source line in ``style`` (never the
+    text again), and ``note`` (by default ``hit_note``)."""
+    return ExportItem(export_text(hit.text), source(hit, style), hit_note(hit) if note is None else note)
+
+
 def hits_section(question: str, hits: Sequence[Hit], style: CitationStyle = "plain") -> ExportSection:
-    """``hits`` under ``question``, each with its citation in ``style`` and its note (``hit_note``)."""
-    return ExportSection(question, [ExportItem(hit.text, cite(hit, style), hit_note(hit)) for hit in hits])
+    """``hits`` under ``question``, each with its source line in ``style`` and its note (``hit_note``)."""
+    return ExportSection(question, [export_item(hit, style) for hit in hits])
 
 
 def parse_selection(raw: str) -> list[tuple[int, str]]:
@@ -110,11 +123,13 @@ def export_chat(
     kind: Kind,
     build_id: str,
     when: datetime | None = None,
+    look: DocumentStyle = "standard",
 ) -> ExportFile | None:
     """The ticked cards of ``conversation`` as a .docx or Markdown file, None when none is ticked.
 
-    Passages are grouped under their question, cited in ``style``; the build id is that of the
-    index that answered (``build_id``, the current index's, when the answers do not say).
+    Passages are grouped under their question, cited in ``style``; a .docx is laid out in
+    ``look`` (``qa.tools.word_styles``: 常规 or 公文). The build id is that of the index that
+    answered (``build_id``, the current index's, when the answers do not say).
     """
     chosen = chosen_turns(conversation, parse_selection(selection))
     if not chosen:
@@ -124,7 +139,7 @@ def export_chat(
     builds = "；".join(dict.fromkeys(turn.build_id for turn, _ in chosen if turn.build_id)) or build_id
     title = export_title([turn.question for turn, _ in chosen])
     if kind == "docx":
-        return ExportFile(file_name("docx", when), to_docx(title, sections, builds, when))
+        return ExportFile(file_name("docx", when), to_docx(title, sections, builds, when, look))
     if kind == "md":
         return ExportFile(file_name("md", when), to_markdown(title, sections, builds, when).encode("utf-8"))
     raise ValueError(f"Unknown export format {kind!r}; choose 'docx' or 'md'")

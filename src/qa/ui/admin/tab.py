@@ -18,6 +18,7 @@ from qa.ingest import SUPPORTED_SUFFIXES, max_document_mb
 from qa.tools.documents import DocumentManager, DocumentReport, Listed
 from qa.tools.rebuild import STAGES, BuildStatus
 from qa.ui.admin.access import AdminAccess
+from qa.ui.citation import chinese_date
 from qa.ui.render import escape
 
 FORBIDDEN = "只有管理员可以管理文档。"
@@ -71,7 +72,8 @@ def documents_html(listed: list[Listed]) -> str:
     if not listed:
         return "<p>文档目录中没有文档。</p>"
     rows = "".join(
-        f"<tr><td>{escape(d.source)}</td><td>{escape(d.title or '—')}</td><td>{escape(d.date or '—')}</td>"
+        f"<tr><td>{escape(d.source)}</td><td>{escape(d.title or '—')}</td>"
+        f"<td>{escape(chinese_date(d.date) or '—')}</td>"
         f"<td>{d.passages or '—'}</td><td>{escape(STATES[d.state])}"
         f"{'：' + escape(d.reason) if d.reason else ''}</td></tr>"
         for d in listed[:MAX_LISTED]
@@ -111,7 +113,7 @@ def report_html(report: DocumentReport) -> str:
     """A document's cleaning report: the numbers, each rule's removals, the removed lines, the paragraphs."""
     head = (
         f"<h4>《{escape(report.title or report.source)}》</h4>"
-        f"<p>文件 {escape(report.source)} · {escape(report.date or '无日期')} · "
+        f"<p>文件 {escape(report.source)} · {escape(chinese_date(report.date) or '无日期')} · "
         f"{escape(STATES[report.state])}{f' · 索引中 {report.passages} 段' if report.passages else ''}</p>"
     )
     if report.reason:

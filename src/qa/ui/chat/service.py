@@ -22,7 +22,7 @@ from qa.tools.rebuild import reason_zh
 from qa.ui import reader, render
 from qa.ui.chat.conversation import Conversation, Message, Query, Turn, build_query, topic_words
 from qa.ui.chat.feedback import FeedbackLog, FeedbackRecord
-from qa.ui.citation import CitationStyle
+from qa.ui.citation import CitationStyle, chinese_date
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ class ChatService:
     def document_choices(self) -> list[tuple[str, str]]:
         """(label, file name) of every indexed document, for the filter."""
         documents = self.retriever.index.documents
-        labels = [f"《{d.title}》{f'（{d.date}）' if d.date else ''}" for d in documents]
+        labels = [f"《{d.title}》{f'（{chinese_date(d.date)}）' if d.date else ''}" for d in documents]
         repeated = {label for label, count in Counter(labels).items() if count > 1}
         return [
             (f"{label} · {d.source}" if label in repeated else label, d.source)
@@ -256,7 +256,7 @@ class ChatService:
         """The indexed documents and how the index was built, as an escaped HTML table."""
         index = self.retriever.index
         rows = "".join(
-            f"<tr><td>{render.escape(d.title)}</td><td>{render.escape(d.date or '—')}</td>"
+            f"<tr><td>{render.escape(d.title)}</td><td>{render.escape(chinese_date(d.date) or '—')}</td>"
             f"<td>{d.passages}</td></tr>"
             for d in index.documents[:MAX_LISTED_DOCUMENTS]
         )

@@ -11,10 +11,12 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import QAError
+from qa.tools.word_styles import DocumentStyle
 from qa.ui import page
 from qa.ui.chat.conversation import Conversation, Message
 from qa.ui.chat.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService
 from qa.ui.citation import STYLES, CitationStyle
+from qa.ui.export_look import look_choice
 from qa.ui.sections import EXPORT_DIR, NOTHING_CHOSEN, Kind, export_chat, save
 
 HELP = """**使用提示**
@@ -118,13 +120,15 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         except (ValueError, QAError) as exc:
             raise gr.Error(str(exc)) from exc
 
-    def exporter(kind: Kind) -> Callable[[str, Conversation, CitationStyle], Any]:
-        def export(selection: str, conversation: Conversation, style: CitationStyle) -> Any:
+    def exporter(kind: Kind) -> Callable[[str, Conversation, CitationStyle, DocumentStyle], Any]:
+        def export(
+            selection: str, conversation: Conversation, style: CitationStyle, look: DocumentStyle
+        ) -> Any:
             try:
                 build_id = service.retriever.index.build_id
             except QAError:
                 build_id = ""  # the answers name the index that answered them
-            made = export_chat(conversation, selection, style, kind, build_id)
+            made = export_chat(conversation, selection, style, kind, build_id, look=look)
             if made is None:
                 gr.Warning(NOTHING_CHOSEN, title="注意")
                 return gr.DownloadButton(value=None, visible=False)
@@ -184,6 +188,7 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
                     export_docx = gr.Button("Word", size="sm", min_width=0, elem_id="qa-export-docx")
                     export_md = gr.Button("Markdown", size="sm", min_width=0, elem_id="qa-export-md")
                 export_file = gr.DownloadButton("下载", visible=False, size="sm", elem_id="qa-export-file")
+                look = look_choice("qa-export-look")
             export_selection = gr.Textbox(
                 label="所选段落",
                 show_label=False,
@@ -212,7 +217,7 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
     for button, export in ((export_docx, exporter("docx")), (export_md, exporter("md"))):
         button.click(
             export,
-            [export_selection, conversation, style],
+            [export_selection, conversation, style, look],
             [export_file],
             js=page.EXPORT_REQUEST,
             api_visibility="private",

@@ -24,9 +24,10 @@ from qa.tools.draft import (
     SentenceCheck,
     check_draft,
 )
+from qa.tools.word_styles import DocumentStyle
 from qa.ui import render
-from qa.ui.citation import chinese_date, cite
-from qa.ui.sections import EXPORT_DIR
+from qa.ui.citation import chinese_date
+from qa.ui.sections import EXPORT_DIR, export_item
 
 if TYPE_CHECKING:
     from qa.ui.chat.service import ChatService
@@ -197,21 +198,26 @@ def export_sections(check: DraftCheck, retriever: Retriever) -> list[Any]:
             note = f"{sentence.label}（{KIND_MEANING[sentence.kind]}），相似度{best.cosine:.2f}"
             if sentence.kind == "new":
                 note += "；所列为最接近的已有表述"
-            items.append(ExportItem(best.sentence, cite(match_hit(retriever, best)), note))
+            items.append(export_item(match_hit(retriever, best), note=note))
         sections.append(ExportSection(f"第{n}句（{sentence.label}）：{sentence.sentence}", items))
     return sections
 
 
 def export_file(
-    check: DraftCheck, retriever: Retriever, kind: Literal["docx", "md"], folder: Path = EXPORT_DIR
+    check: DraftCheck,
+    retriever: Retriever,
+    kind: Literal["docx", "md"],
+    folder: Path = EXPORT_DIR,
+    look: DocumentStyle = "standard",
 ) -> Path:
-    """The check written as a .docx or .md file under ``folder`` (``sections.save``: old exports go)."""
+    """The check written as a .docx (laid out in ``look``) or .md file under ``folder``
+    (``sections.save``: old exports go)."""
     from qa.tools.export import file_name, to_docx, to_markdown
     from qa.ui.sections import ExportFile, save
 
     sections = export_sections(check, retriever)
     if kind == "docx":
-        content = to_docx(EXPORT_TITLE, sections, check.build_id)
+        content = to_docx(EXPORT_TITLE, sections, check.build_id, look=look)
     else:
         content = to_markdown(EXPORT_TITLE, sections, check.build_id).encode("utf-8")
     return save(ExportFile(file_name(kind, prefix=EXPORT_PREFIX), content), folder)
@@ -234,6 +240,7 @@ def draft_tab(service: ChatService) -> None:
     """The tab's layout and events; call inside ``with gr.Tab(...)``."""
     import gradio as gr
 
+    from qa.ui.export_look import look_choice
     from qa.ui.page import DOWNLOAD_EXPORT
 
     gr.Markdown(
@@ -254,6 +261,7 @@ def draft_tab(service: ChatService) -> None:
         export_file_button = gr.DownloadButton(
             "下载", visible=False, elem_id="qa-draft-file", scale=0, min_width=200
         )
+        look = look_choice("qa-draft-look")
 
     def on_check(text: str) -> tuple[str, DraftCheck | None, Any]:
         try:
@@ -263,11 +271,11 @@ def draft_tab(service: ChatService) -> None:
         return html, found, gr.Row(visible=found is not None)
 
     def exporter(kind: Literal["docx", "md"]) -> Any:
-        def export(found: DraftCheck | None) -> Any:
+        def export(found: DraftCheck | None, look: DocumentStyle) -> Any:
             if found is None:
                 gr.Warning("请先核对稿件，再导出。", title="注意")
                 return gr.DownloadButton(value=None, visible=False)
-            path = export_file(found, service.retriever, kind)
+            path = export_file(found, service.retriever, kind, look=look)
             return gr.DownloadButton(value=str(path), label=f"再次下载 {path.name}", visible=True)
 
         return export
@@ -278,7 +286,7 @@ def draft_tab(service: ChatService) -> None:
     check.click(on_check, [draft], [result, checked, export_row], api_visibility="private")
     kinds: tuple[tuple[Any, Literal["docx", "md"]], ...] = ((export_docx, "docx"), (export_md, "md"))
     for button, kind in kinds:
-        button.click(exporter(kind), [checked], [export_file_button], api_visibility="private").then(
+        button.click(exporter(kind), [checked, look], [export_file_button], api_visibility="private").then(
             None, [export_file_button], None, js=DOWNLOAD_EXPORT, api_visibility="private"
         )
     clear.click(

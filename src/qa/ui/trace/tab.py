@@ -15,8 +15,10 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.tools.trace import Trace, trace_index
+from qa.tools.word_styles import DocumentStyle
 from qa.ui import page
 from qa.ui.chat.service import ChatService
+from qa.ui.export_look import look_choice
 from qa.ui.sections import EXPORT_DIR, save
 from qa.ui.trace import view as trace_view
 
@@ -87,13 +89,13 @@ def trace_tab(
         return gr.Column(visible=True), trace_view.document_view(service.retriever.index, passage_id, phrase)
 
     def exporter(kind: str) -> Any:
-        def export(phrase: str) -> Any:
+        def export(phrase: str, look: DocumentStyle) -> Any:
             retriever = service.retriever
             if not phrase or trace_view.problem(phrase):
                 gr.Warning("请先溯源一个提法，再导出。", title="注意")
                 return gr.DownloadButton(value=None, visible=False)
             found: Trace = trace_index(retriever.index, phrase, trace_view.MAX_SHOWN)
-            path = save(trace_view.export_trace(found, retriever, kind), export_dir)
+            path = save(trace_view.export_trace(found, retriever, kind, look=look), export_dir)
             return gr.DownloadButton(value=str(path), label=f"再次下载 {path.name}", visible=True)
 
         return export
@@ -141,6 +143,7 @@ def trace_tab(
         export_file = gr.DownloadButton(
             "下载", size="sm", scale=0, min_width=140, visible=False, elem_id="qa-trace-file"
         )
+        look = look_choice("qa-trace-look")
     result.render()
 
     phrase.submit(run, [phrase], outputs, api_visibility="private")
@@ -149,6 +152,6 @@ def trace_tab(
         None, None, None, js=page.SHOW_CITED, api_visibility="private"
     )
     for button, kind in ((export_docx, "docx"), (export_md, "md")):
-        button.click(exporter(kind), [traced], [export_file], api_visibility="private").then(
+        button.click(exporter(kind), [traced, look], [export_file], api_visibility="private").then(
             None, [export_file], None, js=page.DOWNLOAD_EXPORT, api_visibility="private"
         )

@@ -10,20 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from qa.index.load import LoadedIndex
 from qa.retrieve.hit import Hit
 from qa.retrieve.retriever import Retriever
 from qa.tools.export import ExportItem, ExportSection, file_name, to_docx, to_markdown
 from qa.tools.trace import MAX_PHRASE_CHARS, MIN_PHRASE_CHARS, Occurrence, Trace, trace_index
+from qa.tools.word_styles import DocumentStyle
 from qa.tools.wording import Kind, Letters
 from qa.ui import reader
-from qa.ui.citation import CitationStyle, chinese_date, cite, full_width, quoted, reference
+from qa.ui.citation import CitationStyle, chinese_date, full_width, place, reference
 from qa.ui.render import escape
-
-if TYPE_CHECKING:
-    from qa.ui.sections import ExportFile
+from qa.ui.sections import ExportFile, export_item, export_text
 
 MAX_SHOWN = 200  # uses listed on the page (and exported); the counts cover all
 EXAMPLES = ("两个确立", "有事好商量、众人的事情由众人商量", "专门协商机构", "懂政协、会协商、善议政")
@@ -73,13 +71,8 @@ def summary(found: Trace) -> str:
 
 
 def _place(o: Occurrence) -> str:
-    if o.in_heading:
-        return "小标题"
-    section = o.section or ""
-    if len(section) > 24:
-        section = section[:24] + "……"
-    # Counted in the whole document, as the reader counts; citations count within the section.
-    return " · ".join(p for p in (section, f"全文第{o.paragraph}段") if p)
+    # Numbered as its citation and the reader number it (``qa.ui.citation.place``).
+    return "小标题" if o.in_heading else place(o)
 
 
 def occurrence_item(o: Occurrence) -> str:
@@ -204,20 +197,17 @@ def _item(o: Occurrence, retriever: Retriever, style: CitationStyle) -> ExportIt
     hit = Hit.from_passage(passage, 0.0, section_paragraph=retriever.section_paragraph(row))
     if o.in_heading:  # cited as the heading it is, not as the paragraph below it
         heading = o.section or ""
-        return ExportItem(
-            heading, _heading_citation(hit, heading, style), "；".join(filter(None, [note, "小标题"]))
-        )
+        return ExportItem(export_text(heading), _heading_citation(hit, heading, style), note)
     sentence = _sentence(passage.text, o.start, o.end)
-    return ExportItem(sentence, cite(replace(hit, text=sentence), style), note)
+    return export_item(replace(hit, text=sentence), style, note)
 
 
 def _heading_citation(hit: Hit, heading: str, style: CitationStyle) -> str:
+    """Where a use in a heading comes from: the document and "小标题", the heading not repeated."""
     if style == "gbt7714":
-        return f"{quoted(heading)}（小标题）\n{reference(hit)}"
+        return f"小标题\n{reference(hit)}"
     date = chinese_date(hit.doc_date)
-    return (
-        f"《{full_width(hit.doc_title.strip())}》{f'（{date}）' if date else ''}，小标题：{quoted(heading)}"
-    )
+    return f"《{full_width(hit.doc_title.strip())}》{f'（{date}）' if date else ''}，小标题"
 
 
 def trace_sections(found: Trace, retriever: Retriever, style: CitationStyle = "plain") -> list[ExportSection]:
@@ -252,17 +242,23 @@ def trace_sections(found: Trace, retriever: Retriever, style: CitationStyle = "p
 
 
 def export_trace(
-    found: Trace, retriever: Retriever, kind: str, style: CitationStyle = "plain", now: datetime | None = None
+    found: Trace,
+    retriever: Retriever,
+    kind: str,
+    style: CitationStyle = "plain",
+    now: datetime | None = None,
+    look: DocumentStyle = "standard",
 ) -> ExportFile:
-    """The trace as a Word (``kind`` "docx") or Markdown ("md") file, named 提法溯源-时间.扩展名."""
-    from qa.ui.sections import ExportFile
-
+    """The trace as a Word (``kind`` "docx", laid out in ``look``) or Markdown ("md") file, named
+    提法溯源-时间.扩展名."""
     now = now or datetime.now()
     title = f"提法溯源：“{found.phrase}”"
     sections = trace_sections(found, retriever, style)
     build_id = retriever.index.build_id
     if kind == "docx":
-        return ExportFile(file_name("docx", now, EXPORT_PREFIX), to_docx(title, sections, build_id, now))
+        return ExportFile(
+            file_name("docx", now, EXPORT_PREFIX), to_docx(title, sections, build_id, now, look)
+        )
     if kind == "md":
         content = to_markdown(title, sections, build_id, now).encode("utf-8")
         return ExportFile(file_name("md", now, EXPORT_PREFIX), content)
