@@ -14,7 +14,7 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.tools.documents import DocumentManager
-from qa.ui import page, reader, render
+from qa.ui import glance, page, reader, render
 from qa.ui.admin import tab as tab_admin
 from qa.ui.admin.access import AdminAccess
 from qa.ui.chat.conversation import Conversation
@@ -136,7 +136,7 @@ def launch(demo: gr.Blocks, host: str, port: int, logins: list[tuple[str, str]] 
         server_port=port,
         share=False,
         auth=logins or None,
-        css=render.CSS + reader.CSS + page.CSS + tab_admin.CSS + tab_draft.CSS,
+        css=render.CSS + glance.CSS + reader.CSS + page.CSS + tab_admin.CSS + tab_draft.CSS,
         js=page.PAGE_JS,
         head=page.HEAD,
         footer_links=[],  # the API stays (README, ``gradio_client``); the page shows no English footer

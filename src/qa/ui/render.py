@@ -233,9 +233,15 @@ def user_message(question: str) -> str:
 
 
 def answer(
-    cards: Sequence[str], note: str = "", empty: str = NO_RESULT, filtered: bool = False, question: str = ""
+    cards: Sequence[str],
+    note: str = "",
+    empty: str = NO_RESULT,
+    filtered: bool = False,
+    question: str = "",
+    glance: str = "",
 ) -> str:
-    """The whole answer message: an optional note, then the cards (or ``empty`` and a hint).
+    """The whole answer message: an optional note, the answer at a glance (HTML, ``qa.ui.glance``),
+    then the cards (or ``empty`` and a hint).
 
     The hint suggests lifting the document filter only when one is ``filtered``, and asks for
     Chinese when the ``question`` has no Chinese character.
@@ -248,7 +254,7 @@ def answer(
             f'<div class="qa-answer">{head}<div class="qa-empty"><strong>{escape(empty)}</strong>'
             f"<br>{escape(hint)}</div></div>"
         )
-    return f'<div class="qa-answer">{head}{"".join(cards)}</div>'
+    return f'<div class="qa-answer">{head}{glance}{"".join(cards)}</div>'
 
 
 CSS = """

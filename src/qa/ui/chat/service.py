@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from qa.retrieve.glance import glance as find_glance
 from qa.retrieve.hit import Answer, Hit
 from qa.retrieve.live import LiveRetriever
 from qa.retrieve.query import MAX_QUERY_CHARS, clean_query
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import longest_terms
 from qa.tools.rebuild import reason_zh
-from qa.ui import reader, render
+from qa.ui import glance, reader, render
 from qa.ui.chat.conversation import Conversation, Message, Query, Turn, build_query, topic_words
 from qa.ui.chat.feedback import FeedbackLog, FeedbackRecord
 from qa.ui.citation import CitationStyle, chinese_date
@@ -121,18 +122,21 @@ class ChatService:
         conversation: Conversation,
         standalone: bool = False,
         style: CitationStyle = "plain",
+        newest_first: bool = False,
     ) -> Conversation:
         """Append ``question`` and its answer to ``conversation``; raises ``ValueError`` for bad input.
 
         ``standalone`` answers ``question`` as a new question even if it reads as a follow-up;
-        ``style`` is the cards' citation style (``qa.ui.citation``).
+        ``style`` is the cards' citation style (``qa.ui.citation``); ``newest_first`` orders the
+        cards by date (``qa.ui.glance.newest_first``). The answer at a glance opens the answer.
         """
         retriever = self.retriever  # one index for the whole answer, even if a rebuild lands now
         k, chosen = self._check(retriever, k, sources)
         cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
         query, found = self.find(cleaned, conversation.topic, k, chosen, shown, retriever, standalone)
-        hits = found.hits
+        at_a_glance = glance.glance_html(find_glance(retriever, query.text, found.hits))
+        hits = glance.newest_first(found.hits) if newest_first else found.hits
         notes = []
         if len(question.strip()) > MAX_QUERY_CHARS:
             notes.append(f"问题过长，只按前{MAX_QUERY_CHARS}个字检索。")
@@ -155,6 +159,7 @@ class ChatService:
                 found.message or render.NO_RESULT,
                 filtered=bool(chosen),
                 question=cleaned,
+                glance=at_a_glance,
             ),
         }
         if query.follow_up:
@@ -181,7 +186,9 @@ class ChatService:
         best = ranking.ids[np.argsort(-ranking.fused, kind="stable")[:FILTER_RANK]]
         return hit.passage_id in {retriever.passages[int(row)].passage_id for row in best}
 
-    def ask_alone(self, conversation: Conversation, style: CitationStyle = "plain") -> Conversation:
+    def ask_alone(
+        self, conversation: Conversation, style: CitationStyle = "plain", newest_first: bool = False
+    ) -> Conversation:
         """Answer the newest question again on its own, in place of its answer as a follow-up.
 
         Uses the question's own ``k`` and document filter; ``conversation`` is returned
@@ -192,7 +199,15 @@ class ChatService:
         if turn is None:
             return conversation
         before = conversation.before_last_answer()
-        return self.respond(turn.question, turn.k, list(turn.sources), before, standalone=True, style=style)
+        return self.respond(
+            turn.question,
+            turn.k,
+            list(turn.sources),
+            before,
+            standalone=True,
+            style=style,
+            newest_first=newest_first,
+        )
 
     def rate(self, conversation: Conversation, message_index: int, rating: str) -> bool:
         """Record a rating of the answer at ``message_index``; False when there is no such answer."""
@@ -211,13 +226,16 @@ class ChatService:
         k: int = DEFAULT_K,
         documents: list[str] | None = None,
         previous: str | None = None,
+        newest_first: bool = False,
     ) -> dict[str, Any]:
-        """Structured search result: every passage with its full attribution, as JSON."""
+        """Structured search result: every passage with its full attribution, and the answer at a
+        glance (its sentences with their passages and citations), as JSON."""
         retriever = self.retriever
         k, chosen = self._check(retriever, k, documents)
         topic = clean_query(previous) if previous else None
         query, found = self.find(question, topic, k, chosen, retriever=retriever)
-        hits = found.hits
+        sentences = find_glance(retriever, query.text, found.hits)
+        hits = glance.newest_first(found.hits) if newest_first else found.hits
         return {
             "question": question,
             "query": query.text,
@@ -228,6 +246,10 @@ class ChatService:
             "few_in_filter": bool(
                 chosen and hits and not self.among_the_best(retriever, query.text, hits[0])
             ),
+            "glance": [
+                {"text": s.text, "passage_id": s.hit.passage_id, "line": line}
+                for s, line in zip(sentences, glance.glance_text(sentences), strict=True)
+            ],
             "passages": [
                 {
                     "rank": rank,

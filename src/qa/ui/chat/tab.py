@@ -17,10 +17,12 @@ from qa.ui.chat.conversation import Conversation, Message
 from qa.ui.chat.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService
 from qa.ui.citation import STYLES, CitationStyle
 from qa.ui.export_look import look_choice
+from qa.ui.glance import NEWEST_FIRST_LABEL
 from qa.ui.sections import EXPORT_DIR, NOTHING_CHOSEN, Kind, export_chat, save
 
 HELP = """**使用提示**
 
+- 回答最上方的“一句话回答”是下方段落中最切题的一两句原文，附出处；勾选“最新在前”则段落按讲话日期排列。
 - 追问（如“那具体要怎么做？”“还有呢？”）会结合上一个问题检索；点“新对话”重新开始。
 - 给词语加引号（如“懂政协”）只返回字面包含它的段落。
 - 点段落下方的《文档标题》在右侧阅读全文；“查看上下文”只展开前后段落，“复制引用”给出可粘贴的引文。
@@ -58,9 +60,10 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         sources: list[str] | None,
         conversation: Conversation,
         style: CitationStyle = "plain",
+        newest: bool = False,
     ) -> tuple[Conversation, list[Message], str]:
         try:
-            updated = service.respond(question, k, sources, conversation, style=style)
+            updated = service.respond(question, k, sources, conversation, style=style, newest_first=newest)
         except ValueError as exc:
             empty = not question or not question.strip()
             gr.Warning("请输入问题。" if empty else f"无法检索：{exc}", title="注意")
@@ -74,11 +77,12 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         sources: list[str] | None,
         conversation: Conversation,
         style: CitationStyle,
+        newest: bool,
         selected: gr.SelectData,
     ) -> tuple[Conversation, list[Message], str]:
         value: Any = selected.value
         text = value.get("text", "") if isinstance(value, dict) else str(value)
-        return respond(text, k, sources, conversation, style)
+        return respond(text, k, sources, conversation, style, newest)
 
     def rate(conversation: Conversation, data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -91,12 +95,12 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         return gr.update(choices=service.document_choices()), service.documents_html()
 
     def ask_alone(
-        conversation: Conversation, style: CitationStyle, selected: gr.SelectData
+        conversation: Conversation, style: CitationStyle, newest: bool, selected: gr.SelectData
     ) -> tuple[Conversation, list[Message]]:
         if selected.value != ASK_ALONE:  # the only option the chat offers, under a follow-up's answer
             return conversation, conversation.messages
         try:
-            updated = service.ask_alone(conversation, style)
+            updated = service.ask_alone(conversation, style, newest)
         except ValueError as exc:
             gr.Warning(f"无法检索：{exc}", title="注意")
             return conversation, conversation.messages
@@ -108,15 +112,21 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         return Conversation(), [], ""
 
     def api_search(
-        question: str, k: int = DEFAULT_K, documents: list[str] | None = None, previous: str | None = None
+        question: str,
+        k: int = DEFAULT_K,
+        documents: list[str] | None = None,
+        previous: str | None = None,
+        newest_first: bool = False,
     ) -> dict[str, Any]:
-        """Search the speeches: the best ``k`` passages for ``question`` with full attribution.
+        """Search the speeches: the best ``k`` passages for ``question`` with full attribution, and
+        the answer at a glance.
 
         ``documents`` restricts the search to those file names; ``previous`` is the previous
-        question, for follow-ups such as "那具体要怎么做?".
+        question, for follow-ups such as "那具体要怎么做?"; ``newest_first`` orders the passages
+        by date, newest first.
         """
         try:
-            return service.api_search(question, k, documents, previous)
+            return service.api_search(question, k, documents, previous, newest_first)
         except (ValueError, QAError) as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -167,6 +177,7 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
             clear = gr.Button("新对话", elem_id="qa-new", size="sm")
         with gr.Column(scale=1, min_width=280, elem_id="qa-side"):
             k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="显示段落数", elem_id="qa-k")
+            newest = gr.Checkbox(value=False, label=NEWEST_FIRST_LABEL, elem_id="qa-newest")
             sources = gr.Dropdown(
                 choices=service.document_choices(),
                 multiselect=True,
@@ -199,19 +210,19 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
                 documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
             gr.Markdown(HELP)
 
-    inputs = [question, k, sources, conversation, style]
+    inputs = [question, k, sources, conversation, style, newest]
     outputs = [conversation, chatbot, question]
     for event in (
         question.submit(respond, inputs, outputs, api_visibility="private"),
         ask.click(respond, inputs, outputs, api_visibility="private"),
         chatbot.example_select(
-            ask_example, [k, sources, conversation, style], outputs, api_visibility="private"
+            ask_example, [k, sources, conversation, style, newest], outputs, api_visibility="private"
         ),
     ):
         event.then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
     # "只按本问题检索", offered under a follow-up's answer (Gradio shows the newest answer's options).
     chatbot.option_select(
-        ask_alone, [conversation, style], [conversation, chatbot], api_visibility="private"
+        ask_alone, [conversation, style, newest], [conversation, chatbot], api_visibility="private"
     ).then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
     chatbot.like(rate, [conversation], None, api_visibility="private")
     for button, export in ((export_docx, exporter("docx")), (export_md, exporter("md"))):
