@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from qa.ui.sections import export_text
+
 ANSWER_TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
@@ -119,7 +121,11 @@ def test_question_shows_the_passage_with_its_attribution_and_highlights(page, tm
     first = answer.locator(".qa-card").first
     assert "要提高履职能力" in first.locator(".qa-text").inner_text()
     source = first.locator(".qa-source").inner_text()
-    for part in ("《2022年在市委政协工作会议上讲话》", "三是切实强化政协委员责任担当", "部分第13段"):
+    for part in (
+        "《2022年在市委政协工作会议上讲话》",
+        "三是切实强化政协委员责任担当",
+        "第31段（二、把握工作重点",
+    ):
         assert part in source
     assert ".txt" not in source, "the source line names the document, not its file"
     assert first.locator(".qa-text mark", has_text="履职能力").count() >= 1
@@ -127,13 +133,16 @@ def test_question_shows_the_passage_with_its_attribution_and_highlights(page, tm
     assert answer.locator(".qa-card").count() == 3
     page.wait_for_timeout(600)  # the page scrolls the chat to the start of the new answer
     assert first.locator(".qa-rank").is_visible()
+    glance = answer.locator(".qa-glance")
+    assert glance.is_visible() and glance.bounding_box()["y"] < first.bounding_box()["y"], "above the cards"
+    assert "一句话回答" in glance.inner_text() and "——《" in glance.inner_text()
     screenshot(page, "chat-answer.png", tmp_path)
     first.locator("details.qa-ctx summary").click()
     assert first.locator(".qa-ctx-other").first.is_visible(), "context opens inside the chat"
     first.locator("details.qa-cite summary").click()
     citation = first.locator(".qa-cite pre")
     citation.wait_for(state="visible")
-    plain = "《2022年在市委政协工作会议上讲话》（2022年），二、把握工作重点"
+    plain = "《2022年在市委政协工作会议上讲话》（2022年），第31段（二、把握工作重点"
     assert citation.text_content().startswith(plain)
     first.locator(".qa-ctx").scroll_into_view_if_needed()
     screenshot(page, "chat-context.png", tmp_path)
@@ -145,7 +154,8 @@ def test_the_chosen_citation_style_is_what_the_card_copies(page) -> None:
     first.locator("details.qa-cite summary").click()
     citation = first.locator(".qa-cite pre")
     citation.wait_for(state="visible")
-    assert "2022年在市委政协工作会议上讲话[Z]. [出版地不详]: [出版者不详], 2022." in citation.text_content()
+    assert citation.text_content().strip().endswith("\n2022年在市委政协工作会议上讲话[Z]. 2022.")
+    assert "不详" not in citation.text_content()
 
 
 def test_passages_of_the_speech_published_with_words_removed_carry_the_warning(page) -> None:
@@ -478,12 +488,17 @@ def test_ticked_cards_are_exported_as_word_and_markdown_with_their_citations(pag
     texts = [text for _, text in paragraphs]
     assert paragraphs[0][0] == "Title" and "政协委员怎样提高履职能力" in texts[0]
     assert any(re.fullmatch(r"导出时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", text) for text in texts)
-    assert f"索引版本：{build_id}" in texts
+    assert not any(build_id in text or "索引版本" in text for text in texts), "no technical id in the body"
+    assert docx.Document(word.path()).core_properties.identifier == build_id
     assert ("Heading 1", texts[0]) in paragraphs, "the passages stand under their question"
-    at = [texts.index("\n".join(passage)) for passage in lines]
+    at = [texts.index(export_text("\n".join(passage))) for passage in lines]
     assert at[0] < at[1], "in the order of the answer"
     for start, citation in zip(at, citations, strict=True):
-        assert texts[start + 1] == f"引用：{citation}"
+        assert texts[start + 1] == "出处：" + citation[: citation.index("：“")], (
+            "the source line, no second copy"
+        )
+    body = "\n".join(texts)
+    assert all(body.count(export_text(passage[0])) == 1 for passage in lines), "each passage once"
     assert not any(left_out in text for text in texts), "an unticked card is not exported"
 
     page.locator("#qa-cite-style").get_by_text("GB/T 7714").click()
@@ -492,11 +507,11 @@ def test_ticked_cards_are_exported_as_word_and_markdown_with_their_citations(pag
     out = Path(markdown.path()).read_text(encoding="utf-8")
     assert out.startswith("# 政协委员怎样提高履职能力") and build_id in out and "导出时间：" in out
     unescaped = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out)
-    quoted = ["\n>\n".join(f"> {line}" for line in passage) for passage in lines]
+    quoted = ["\n>\n".join(f"> {export_text(line)}" for line in passage) for passage in lines]
     assert quoted[0] in unescaped and quoted[1] in unescaped
     assert unescaped.index(quoted[0]) < unescaped.index(quoted[1])
     for title in titles:  # the style chosen now, not the cards' own
-        assert f"{title}[Z]. [出版地不详]: [出版者不详]" in unescaped
+        assert f"{title}[Z]." in unescaped and "不详" not in unescaped
     assert not any(citation in unescaped for citation in citations)
     assert left_out not in unescaped
 
@@ -632,6 +647,72 @@ def test_an_example_traces_at_once_and_the_trace_is_exported_as_word_and_markdow
     texts = [p.text for p in docx.Document(word.path()).paragraphs]
     assert texts[0] == "提法溯源：“专门协商机构”"
     quoted = [t for t in texts if "专门协商机构" in t and not t.startswith(("提法溯源", "“专门协商机构”"))]
-    assert len([t for t in quoted if not t.startswith("引用：")]) >= uses, "every use with its sentence"
+    assert len([t for t in quoted if not t.startswith("出处：")]) >= uses, "every use with its sentence"
+    assert not [t for t in quoted if t.startswith("出处：")], "the source line does not repeat the sentence"
     markdown = Path(export_download(page, "#qa-trace-md").path()).read_text(encoding="utf-8")
-    assert markdown.startswith("# 提法溯源") and markdown.count("引用：") >= uses
+    assert markdown.startswith("# 提法溯源") and markdown.count("出处：") >= uses
+
+
+def test_a_number_question_is_answered_at_a_glance_in_one_line_on_desktop_and_phone(
+    browser, app_server
+) -> None:
+    for viewport in (DESKTOP, PHONE):
+        with open_page(browser, app_server[0], viewport) as page:
+            answer = ask(page, "攀枝花建市多少周年?")
+            glance = answer.locator(".qa-glance")
+            glance.wait_for(timeout=ANSWER_TIMEOUT_MS)
+            lines = glance.locator(".qa-glance-line")
+            assert 1 <= lines.count() <= 2
+            assert "60周年" in lines.first.locator(".qa-glance-quote").inner_text()
+            source = lines.first.locator(".qa-glance-source").inner_text()
+            assert source.startswith("——《在市政协十届十四次常委会会议上的讲话》（2024年12月27日），第")
+            assert glance.bounding_box()["width"] <= viewport["width"], "no sideways scroll"
+            first_card = answer.locator(".qa-card").first.bounding_box()
+            assert glance.bounding_box()["y"] < first_card["y"]
+            ratios = page.evaluate(CONTRAST, [".qa-glance-label", ".qa-glance-quote", ".qa-glance-source"])
+            assert all(ratio is not None and ratio >= 4.5 for ratio in ratios.values()), ratios
+
+
+def test_the_newest_first_option_orders_the_cards_by_date(page) -> None:
+    def dates(answer) -> list[tuple[int, ...]]:  # type: ignore[no-untyped-def]
+        out = []
+        for text in answer.locator(".qa-card .qa-source").all_inner_texts():  # 《title》 · date · place
+            date = re.compile(r"(\d{4})年(?:(\d{1,2})月)?(?:(\d{1,2})日)?")
+            found = next((m for part in text.split(" · ")[1:] if (m := date.fullmatch(part.strip()))), None)
+            out.append(tuple(int(n or 0) for n in found.groups()) if found else (0,))
+        return out
+
+    slider_box = page.locator("#qa-k input[type='number']")
+    slider_box.fill("6")
+    slider_box.press("Enter")
+    by_relevance = dates(ask(page, "政协委员怎样提高履职能力?"))
+    page.locator("#qa-newest").get_by_text("最新在前").click()
+    newest = dates(ask(page, "政协委员怎样提高履职能力?"))
+    assert sorted(newest) == sorted(by_relevance) and newest != by_relevance
+    dated = [d for d in newest if d != (0,)]
+    assert dated == sorted(dated, reverse=True) and newest[len(dated) :] == [(0,)] * (
+        len(newest) - len(dated)
+    )
+
+
+def test_the_word_look_chosen_on_the_page_is_the_exports(page, tmp_path: Path) -> None:
+    import docx
+    from docx.oxml.ns import qn
+
+    cards = ask(page, "政协委员怎样提高履职能力?").locator(".qa-card")
+    cards.first.locator(".qa-pick-box").check()
+    page.locator("#qa-export-look").get_by_text("公文", exact=True).click()
+    document = docx.Document(export_download(page, "#qa-export-docx").path())
+    normal = document.styles["Normal"]
+    assert normal.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert normal.font.size.pt == 16 and round(document.sections[0].top_margin.mm) == 37
+    assert document.styles["Title"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "方正小标宋简体"
+    page.locator("#qa-export-look").get_by_text("常规", exact=True).click()
+    document = docx.Document(export_download(page, "#qa-export-docx").path())
+    assert document.styles["Normal"].font.size.pt == 12
+    page.get_by_role("tab", name="提法溯源").click()
+    trace(page, "两个确立")
+    page.locator("#qa-trace-look").get_by_text("公文", exact=True).click()
+    traced = docx.Document(export_download(page, "#qa-trace-docx").path())
+    assert traced.styles["Normal"].font.size.pt == 16
+    assert any(p.text.startswith("出处：") and "第" in p.text and "段" in p.text for p in traced.paragraphs)

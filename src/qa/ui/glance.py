@@ -57,9 +57,10 @@ def newest_first(hits: Sequence[Hit]) -> list[Hit]:
 CSS = """
 .qa-glance { border-left: 4px solid var(--color-accent); background: rgba(66, 133, 244, 0.08);
   border-radius: 6px; padding: 8px 12px; margin: 6px 0 10px; }
-.qa-glance-label { font-size: 0.85em; font-weight: 700; color: var(--color-accent); margin-bottom: 2px; }
+.qa-glance-label { font-size: 0.85em; font-weight: 700; color: var(--body-text-color); margin-bottom: 2px; }
 .qa-glance-line { margin: 2px 0; line-height: 1.75; }
 .qa-glance-quote { font-weight: 600; }
 .qa-glance-source { color: var(--qa-note-color); font-size: 0.92em; }
-.qa-glance-warn { color: #b45309; font-size: 0.9em; }
+.qa-glance-warn { color: var(--body-text-color); font-size: 0.9em; border-bottom: 2px solid #d97706; }
+.qa-docs td:nth-child(2) { white-space: nowrap; }  /* 2025年3月12日 on one line */
 """

@@ -162,17 +162,17 @@ SHOW_CITED = """() => {
 # Exporting: the event's script hands over the ticked cards (their "选入导出" boxes) as JSON
 # ``[[answer, passage_id], …]``, ``answer`` counted from 0 like the reader's request
 # (``qa.ui.sections.parse_selection``). The inputs are (selection, conversation, style).
-EXPORT_REQUEST = """(selection, conversation, style) => {
+EXPORT_REQUEST = """(selection, conversation, style, ...rest) => {
   const answers = [...document.querySelectorAll('#qa-chat .qa-answer')];
   const ticked = [...document.querySelectorAll('#qa-chat .qa-pick-box:checked')];
   const picked = ticked.map((box) => [answers.indexOf(box.closest('.qa-answer')), box.value]);
-  return [JSON.stringify(picked), conversation, style];
+  return [JSON.stringify(picked), conversation, style, ...rest];
 }"""
 
 # Above the export buttons; "导出所选段落" is styled like the labels of the controls above it.
 EXPORT_LABEL = (
     '<div class="qa-export-label"><span>导出所选段落</span>'
-    "<p>勾选回答中段落右上角的“选入导出”，按上面的引用格式导出为 Word 或 Markdown 文件。</p></div>"
+    "<p>勾选回答中段落右上角的“选入导出”，按上面的引用格式导出为 Word（版式见下）或 Markdown 文件。</p></div>"
 )
 
 # Once the export is made, the browser saves it at once: the event's input is the download
