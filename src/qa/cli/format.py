@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -75,8 +76,9 @@ def draft_json(found: DraftCheck) -> dict[str, Any]:
     return record
 
 
-def format_draft_check(found: DraftCheck, name: str) -> str:
-    """A draft check as text: the shares, the documents drawn on, each sentence with its closest source."""
+def format_draft_check(found: DraftCheck, name: str, places: Mapping[str, str] | None = None) -> str:
+    """A draft check as text: the shares, the documents drawn on, each sentence with its closest source
+    (placed as ``places`` says by passage id — ``qa.ui.citation.place`` —, else by its paragraph)."""
     lines = [
         f"{name}: {len(found.sentences)} sentences, {found.characters} characters; by characters "
         f"重复 {found.repeated_share:.0%}, 相近 {found.close_share:.0%}, 新 {found.new_share:.0%} "
@@ -95,12 +97,8 @@ def format_draft_check(found: DraftCheck, name: str) -> str:
             best = sentence.matches[0]
             lead = "nearest" if sentence.kind == "new" else "source"
             same = ", same wording" if best.same_wording else ""
-            spot = (
-                f"《{best.doc_title}》",
-                chinese_date(best.doc_date),
-                best.section,
-                f"第{best.paragraph}段",
-            )
+            where_in = (places or {}).get(best.passage_id) or f"第{best.paragraph}段"
+            spot = (f"《{best.doc_title}》", chinese_date(best.doc_date), where_in)
             where = " · ".join(x for x in spot if x)
             lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
             lines.append(f"    {best.sentence}")
