@@ -283,24 +283,8 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def _draft_places(found: Any, retriever: Any) -> dict[str, str]:
-    """Each closest source's place as the page cites it ("第4段之二（二、…部分）"), by passage id."""
-    from qa.retrieve.hit import Hit
-    from qa.ui.citation import place
-
-    places = {}
-    for sentence in found.sentences:
-        for match in sentence.matches[:1]:
-            row = retriever.index.row_of(match.passage_id)
-            if row is not None:
-                places[match.passage_id] = place(
-                    Hit.from_passage(retriever.index.passages[row], match.cosine)
-                )
-    return places
-
-
 def _check(args: argparse.Namespace) -> int:
-    from qa.cli.format import draft_json, format_draft_check
+    from qa.cli.format import draft_json, draft_places, format_draft_check
     from qa.retrieve.retriever import Retriever
     from qa.tools.draft import check_draft
 
@@ -326,7 +310,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(draft_json(found), ensure_ascii=False, indent=2))
     else:
-        print(format_draft_check(found, name, _draft_places(found, retriever)))
+        print(format_draft_check(found, name, draft_places(found, retriever.index)))
     return 0
 
 

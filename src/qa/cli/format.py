@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from qa.index.load import LoadedIndex
+from qa.retrieve.hit import Hit
 from qa.tools.draft import DraftCheck
 from qa.tools.trace import CONTEXT_CHARS, Occurrence, Trace
 from qa.ui.citation import chinese_date, place
@@ -74,6 +76,16 @@ def draft_json(found: DraftCheck) -> dict[str, Any]:
     for sentence, data in zip(found.sentences, record["sentences"], strict=True):
         data["label"] = sentence.label
     return record
+
+
+def draft_places(found: DraftCheck, index: LoadedIndex) -> dict[str, str]:
+    """Each closest source's place as the page cites it ("第4段之二（二、…部分）"), by passage id."""
+    places = {}
+    for match in (sentence.matches[0] for sentence in found.sentences if sentence.matches):
+        row = index.row_of(match.passage_id)
+        if row is not None:
+            places[match.passage_id] = place(Hit.from_passage(index.passages[row], match.cosine))
+    return places
 
 
 def format_draft_check(found: DraftCheck, name: str, places: Mapping[str, str] | None = None) -> str:
