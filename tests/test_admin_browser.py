@@ -23,6 +23,8 @@ from test_app_browser import (
     serving,
 )
 
+from qa.ingest import SUPPORTED_SUFFIXES
+
 ADMIN, STAFF = ("admin", "管理员的密码-1"), ("staff", "staff-pw-2")
 TITLE = "关于口述史料抢救工程的讲话"
 SENTENCE = "我们要把口述史料抢救工程做成政协文史工作的金字招牌，让亲历者的记忆完整留存下来。"
@@ -218,7 +220,8 @@ def test_the_tab_is_chinese_whatever_the_browser_language(browser, admin_server)
         " const text = copy.innerText; copy.remove(); return text; }",
         list(ours),
     )
-    intro = ["txt", "md", "markdown", "html", "htm", "docx", "pdf", "MB"]
+    # The formats it takes and the setting of the size limit (an administrator's words).
+    intro = [suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES] + "QA_MAX_DOCUMENT_MB".split("_")
     assert [w for w in LATIN_WORD.findall(text) if w not in intro] == []
     labels = tab.evaluate(
         "(tab) => [...tab.querySelectorAll('[aria-label], [title]')].filter((el) => el.offsetParent)"

@@ -107,7 +107,7 @@ def mixed_folder(tmp_path: Path) -> Path:
     write(folder, "bad_encoding.txt", b"\xff\xfe\xfd\xfc" * 8)
     write(folder, "empty.txt", b"")
     write(folder, "report.pdf", b"%PDF-1.7\n")
-    write(folder, "notes.rtf", b"{\\rtf1 text}")
+    write(folder, "slides.key", b"PK\x03\x04keynote")  # Apple Keynote: not a format we read
     write(folder, ".gitkeep", b"")
     write(folder, ".cache/hidden.txt", PAGE.encode("utf-8"))
     return folder
@@ -121,11 +121,11 @@ def test_read_folder_reads_every_good_file_despite_bad_ones(mixed_folder: Path) 
 
 def test_read_folder_reports_each_unreadable_file_with_its_reason(mixed_folder: Path) -> None:
     skipped = read_folder(mixed_folder).skipped
-    assert set(skipped) == {"bad_encoding.txt", "empty.txt", "report.pdf", "notes.rtf"}
+    assert set(skipped) == {"bad_encoding.txt", "empty.txt", "report.pdf", "slides.key"}
     assert "cannot tell the encoding" in skipped["bad_encoding.txt"]
     assert "is empty (0 bytes)" in skipped["empty.txt"]
     assert "is not a readable PDF file" in skipped["report.pdf"]
-    assert "unsupported file type '.rtf'" in skipped["notes.rtf"]
+    assert "unsupported file type '.key'" in skipped["slides.key"]
     for source, reason in skipped.items():
         assert reason.startswith(f"{source}: ")
 
