@@ -221,7 +221,7 @@ def test_the_tab_is_chinese_whatever_the_browser_language(browser, admin_server)
         list(ours),
     )
     # The formats it takes and the setting of the size limit (an administrator's words).
-    intro = [suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES] + "QA_MAX_DOCUMENT_MB".split("_")
+    intro = [suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES] + ["QA", "MAX", "DOCUMENT", "MB"]
     assert [w for w in LATIN_WORD.findall(text) if w not in intro] == []
     labels = tab.evaluate(
         "(tab) => [...tab.querySelectorAll('[aria-label], [title]')].filter((el) => el.offsetParent)"
