@@ -36,3 +36,7 @@ class AdminError(QAError):
 
     The message is Chinese: the page and ``qa add`` / ``qa remove`` show it as it is.
     """
+
+
+class MetadataError(QAError, ValueError):
+    """A document's title, date, speaker or kind as given cannot be stored (a date that is no date)."""

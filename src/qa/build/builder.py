@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from qa.index.layout import FORMAT_VERSION, IndexLayout, fingerprint, make_token
 from qa.index.store import FaissStore, choose_kind, faiss_version
 from qa.index.table import write_passages
 from qa.ingest import KnownDocument, read_folder
+from qa.ingest.sidecar import apply_override, read_overrides
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, Passage, make_passages
 from qa.retrieve.retriever import Retriever
@@ -96,6 +97,7 @@ def _build_locked(
         reasons = "; ".join(report.skipped.values()) or "the folder has no documents"
         raise QAError(f"Nothing to index in {seeds}: {reasons}")
 
+    overrides = read_overrides(seeds)  # the editors' titles, dates, speakers and kinds (qa meta)
     # Documents in file order; an unchanged one keeps its passages (and so their ids).
     fresh = {doc.source: doc for doc in report.documents}
     sources = sorted([*fresh, *report.unchanged])
@@ -121,10 +123,12 @@ def _build_locked(
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {
                 k: known[source][k]
-                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading")
+                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading", "found")
                 if k in known[source]
             }
             stats.documents_reused += 1
+        documents[source] = record = apply_override(documents[source], overrides.get(source))
+        cut = [_titled(p, record["title"], record["date"]) for p in cut]
         if not cut:  # nothing a filter or a search could ever return
             del documents[source]
             report.skipped[source] = f"{source}: no passage left after cleaning."
@@ -214,6 +218,13 @@ def _build_locked(
         write_json(layout.manifest, manifest)
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(documents), index_dir)
     return manifest
+
+
+def _titled(passage: Passage, title: str, date: str | None) -> Passage:
+    """``passage`` under its document's title and date as they now stand (an editor's override)."""
+    if (passage.doc_title, passage.doc_date) == (title, date):
+        return passage
+    return replace(passage, doc_title=title, doc_date=date)
 
 
 def _manifest(

@@ -34,6 +34,7 @@ def _build(args: argparse.Namespace) -> int:
     from qa.index.layout import read_manifest
     from qa.index.load import stale_reasons
     from qa.model.onnx_encoder import default_precision
+    from qa.tools.rebuild import indexed_documents, left_index
 
     if args.if_stale and (args.index / "manifest.json").is_file():
         try:
@@ -48,6 +49,7 @@ def _build(args: argparse.Namespace) -> int:
             print(f"Index at {args.index} is up to date.")
             return 0
         print(f"Rebuilding: {'; '.join(reasons[:5])}")
+    before = indexed_documents(args.index)
     manifest = build_index(
         args.seeds,
         args.index,
@@ -66,6 +68,11 @@ def _build(args: argparse.Namespace) -> int:
         f"tokenised: {done['passages_tokenised']} passages; vector index: {manifest['faiss']['type']}."
     )
     print(build_summary(manifest))
+    left = left_index(before, manifest)
+    if left:
+        print(f"  left the index: {len(left)} document(s), {sum(d.passages for d in left)} passages")
+    for d in left:
+        print(f"    {d.source}: 《{d.title}》, {d.passages} passages (`qa restore` lists the trash)")
     return 0
 
 
@@ -137,6 +144,7 @@ def _inspect_archive(path: Path) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from qa.ingest.documents import clean_file
     from qa.ingest.formats import ARCHIVE_SUFFIXES
+    from qa.ingest.sidecar import METADATA_NAMES, SIDECAR, apply_override, read_override
     from qa.passages.cutting import paragraphs_with_headings
 
     if args.file.suffix.lower() in ARCHIVE_SUFFIXES and not args.json:
@@ -144,11 +152,11 @@ def _inspect(args: argparse.Namespace) -> int:
     _, page = clean_file(args.file, args.file.name)
     paragraphs = paragraphs_with_headings(page.paragraphs)
     report = page.report
+    found: dict[str, Any] = {"title": page.title, "date": page.date, "metadata": page.metadata}
+    shown = apply_override(found, read_override(args.file.parent, args.file.name))  # `qa meta`'s values
     if args.json:
         record = {
-            "title": page.title,
-            "date": page.date,
-            "metadata": page.metadata,
+            **shown,
             "paragraphs": [
                 {
                     "number": p.number,
@@ -167,9 +175,12 @@ def _inspect(args: argparse.Namespace) -> int:
         return 0
     from qa.ui.citation import chinese_date
 
-    print(f"《{page.title}》 {chinese_date(page.date) or '(no date)'}")
-    for name, value in page.metadata.items():
+    print(f"《{shown['title']}》 {chinese_date(shown['date']) or '(no date)'}")
+    for name, value in shown["metadata"].items():
         print(f"  {name}: {value}")
+    for name, value in (shown.get("overrides") or {}).items():
+        was = found.get(name, found["metadata"].get(METADATA_NAMES.get(name, ""))) or "(none)"
+        print(f"  override by `qa meta` ({SIDECAR}): {name} {value} (found when reading: {was})")
     print(f"  {reading_line(page.reading)}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
@@ -353,26 +364,6 @@ def _add(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _remove(args: argparse.Namespace) -> int:
-    from qa.errors import AdminError
-    from qa.retrieve.defaults import default_index_dir
-    from qa.tools.documents import DocumentManager
-
-    manager = DocumentManager(args.seeds, default_index_dir())
-    failed = 0
-    for name in args.names:
-        try:
-            manager.remove(name)
-        except AdminError as exc:
-            print(f"qa remove: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        print(f"Removed {args.seeds / name}.")
-    if failed < len(args.names):
-        print("Run `qa build` to take the removals out of the index.")
-    return 2 if failed else 0
-
-
 COMMANDS = {
     "build": _build,
     "search": _search,
@@ -382,5 +373,4 @@ COMMANDS = {
     "check": _check,
     "trace": _trace,
     "add": _add,
-    "remove": _remove,
 }

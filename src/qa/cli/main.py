@@ -1,5 +1,5 @@
 """Command line: ``qa build``, ``qa search``, ``qa eval``, ``qa inspect``, ``qa status``, ``qa check``,
-``qa trace``; ``qa add`` and ``qa remove`` manage the documents folder."""
+``qa trace``; ``qa add``, ``qa remove``, ``qa restore`` and ``qa meta`` manage the documents folder."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.cli.commands import COMMANDS
+from qa.cli.manage import COMMANDS as MANAGING
+from qa.cli.manage import add_parsers
 from qa.errors import QAError
 
 if TYPE_CHECKING:
@@ -92,9 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--replace", action="store_true", help="replace a document of the same name")
 
-    remove = sub.add_parser("remove", help="delete documents from the documents folder; then `qa build`")
-    remove.add_argument("names", nargs="+", help="names as `qa build` lists them (relative to the folder)")
-    remove.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
+    add_parsers(sub, default_seeds_dir(), default_index_dir())
     return parser
 
 
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(COMMANDS[args.command](args))
+        return int({**COMMANDS, **MANAGING}[args.command](args))
     except QAError as exc:
         print(f"qa {args.command}: {exc}", file=sys.stderr)
         return 2

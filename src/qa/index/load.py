@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from qa.errors import IndexCorruptError, StaleIndexError
+from qa.errors import IndexCorruptError, QAError, StaleIndexError
 from qa.hashing import file_sha256
 from qa.index.bm25 import LexicalIndex
 from qa.index.layout import REBUILD_HINT, IndexLayout, make_tokenizer, manifest_stamp, read_manifest
 from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
+from qa.ingest.sidecar import read_overrides
 from qa.passages.cutting import PIPELINE_VERSION
 from qa.text.normalise import NORMALISATION
 from qa.text.tokens import LexicalSettings, default_user_dictionary, dictionary_hash
@@ -213,4 +214,17 @@ def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
         for n in sorted(current.keys() & built.keys())
         if built[n] != "skipped" and built[n] != current[n]
     ]
-    return reasons
+    return reasons + _edited(manifest["documents"], seeds)
+
+
+def _edited(documents: dict[str, Any], seeds: Path) -> list[str]:
+    """The documents whose title, date, speaker or kind an editor changed since the build (``qa meta``)."""
+    try:
+        overrides = read_overrides(seeds)
+    except QAError as exc:
+        return [str(exc)]
+    return [
+        f"edited title, date, speaker or kind of {name} (`qa meta`)"
+        for name, info in sorted(documents.items())
+        if (info.get("overrides") or {}) != (overrides[name].to_json() if name in overrides else {})
+    ]

@@ -8,7 +8,6 @@ cleaning report, and starts the incremental build in the background (``qa.tools.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -22,50 +21,28 @@ from qa.errors import AdminError, DocumentError, QAError
 from qa.hashing import file_sha256
 from qa.index.layout import read_manifest
 from qa.ingest import (
-    SUPPORTED_SUFFIXES,
     Document,
     find_documents,
     max_document_bytes,
     max_document_mb,
     read_document,
 )
-from qa.ingest.documents import clean_data, read_folder, source_bytes
+from qa.ingest.documents import clean_data, source_bytes
 from qa.ingest.formats import ARCHIVE_SUFFIXES
 from qa.ingest.limits import size_mb
-from qa.ingest.report import CleaningReport
+from qa.ingest.sidecar import Override, read_override, read_overrides, set_override
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
 from qa.tools.rebuild import BuildStatus, Rebuilder, reason_zh
+from qa.tools.trash import Trash, TrashEntry, log_event
+from qa.tools.uploads import archive_document, clean_name
 
-__all__ = ["AdminError", "BuildStatus", "DocumentManager", "clean_name"]
+__all__ = ["AdminError", "BuildStatus", "DocumentManager", "TrashEntry", "clean_name"]
 
 log = logging.getLogger(__name__)
 
-MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may take
 MAX_REPORT_LINES = 500  # removed lines and kept paragraphs shown in one report
-_FORBIDDEN = set('<>:"|?*\\/')
-State = Literal["indexed", "new", "changed", "removed", "skipped"]
-
-
-def clean_name(name: str) -> str:
-    """The file name to store an upload under: no folder, no hidden file, no odd characters.
-
-    Raises ``AdminError`` for a name that leaves nothing usable, a hidden file or an
-    unsupported type.
-    """
-    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = "".join("_" if c in _FORBIDDEN or unicodedata.category(c)[0] == "C" else c for c in base)
-    base = " ".join(base.split())
-    if not base or base.strip(".") == "":
-        raise AdminError(f"文件名“{name}”不可用，请改名后再上传。")
-    if base.startswith("."):
-        raise AdminError(f"“{base}”是隐藏文件（以“.”开头），不能上传；请改名后再上传。")
-    stem, suffix = os.path.splitext(base)
-    if suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise AdminError(f"“{base}”的类型不受支持；可上传 {' '.join(SUPPORTED_SUFFIXES)} 文件。")
-    while len((stem + suffix).encode()) > MAX_NAME_BYTES:
-        stem = stem[:-1]
-    return stem + suffix.lower()
+State = Literal["indexed", "new", "changed", "edited", "removed", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +82,9 @@ class DocumentReport:
     removals: tuple[tuple[str, str], ...] = ()  # (rule, text), at most MAX_REPORT_LINES
     kept: tuple[str, ...] = ()  # the paragraphs, at most MAX_REPORT_LINES
     reason: str = ""  # why it cannot be read or was skipped
+    metadata: dict[str, str] = field(default_factory=dict)  # 文号, 讲话人, 文种…
+    override: dict[str, str] = field(default_factory=dict)  # what an editor set (the sidecar, now)
+    found: dict[str, Any] = field(default_factory=dict)  # what ingestion found, where an override applies
 
 
 class DocumentManager:
@@ -156,6 +136,11 @@ class DocumentManager:
         manifest = self._manifest()
         indexed, skipped = manifest["documents"], manifest.get("skipped", {})
         archives: dict[str, str] = manifest.get("archives", {})
+        try:
+            overrides = read_overrides(self.seeds)
+        except QAError as exc:  # a hand-edited sidecar gone bad: the build names it
+            log.warning("%s", exc)
+            overrides = {}
         out: list[Listed] = []
         inside: set[str] = set()  # members of the archives in the folder
         for source, path in self._files().items():
@@ -194,6 +179,9 @@ class DocumentManager:
             except OSError:
                 continue  # removed while listing
             state: State = "indexed" if same else "changed"
+            override = overrides[source].to_json() if source in overrides else {}
+            if same and override != (info.get("overrides") or {}):
+                state = "edited"  # a title, date, speaker or kind set since the build
             out.append(Listed(source, state, info["title"], info.get("date"), info["passages"]))
         on_disk = {d.source for d in out} | inside
         out += [
@@ -205,7 +193,7 @@ class DocumentManager:
 
     def pending(self) -> list[Listed]:
         """The changes a rebuild would take in: new, changed and removed documents."""
-        return [d for d in self.documents() if d.state in ("new", "changed", "removed")]
+        return [d for d in self.documents() if d.state in ("new", "changed", "edited", "removed")]
 
     def upload(self, name: str, file: Path, overwrite: bool = False) -> Uploaded:
         """Store ``file`` in the folder as ``clean_name(name)``, if ``qa build`` can read it.
@@ -269,7 +257,7 @@ class DocumentManager:
             copy.write_bytes(data)
             try:
                 if copy.suffix.lower() in ARCHIVE_SUFFIXES:
-                    return _archive_document(Path(scratch), source, data)
+                    return archive_document(Path(scratch), source, data)
                 return read_document(copy, source, furniture)
             except DocumentError as exc:
                 raise AdminError(f"“{source}”未保存：{reason_zh(str(exc))}") from exc
@@ -299,21 +287,42 @@ class DocumentManager:
         except OSError as exc:
             raise AdminError(f"“{target.name}”未保存：无法写入文档目录（{exc.strerror or exc}）。") from exc
 
-    def remove(self, source: str) -> None:
-        """Delete the document ``source`` (a name from ``documents()``) from the folder.
+    def remove(self, source: str, who: str = "page", confirm: str | None = None) -> TrashEntry:
+        """Move the document ``source`` (a name from ``documents()``) to the trash, logged with ``who``.
 
-        It stays in the index, and in answers, until the next rebuild. Raises ``AdminError``
-        for a name that is not a file of the folder.
+        ``confirm``, when given, must be its title as listed (its file name when it has none).
+        It stays in the index, and in answers, until the next rebuild; ``restore`` brings it
+        back. Raises ``AdminError`` (nothing moved) for a name that is not a file of the folder
+        or a confirmation that is not its title.
         """
         with self._write:
-            path = self._files().get(source)
-            if path is None:
+            if source not in self._files():
                 raise AdminError(f"文档目录中没有“{source}”，未删除任何文件。")
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise AdminError(f"“{source}”无法删除（{exc.strerror or exc}）。") from exc
-        log.info("Removed %s from %s", source, self.seeds)
+            listed = next((d for d in self.documents() if d.source == source), Listed(source, "new"))
+            if confirm is not None and _plain(confirm) != _plain(listed.title or source):
+                what = f"标题《{listed.title}》" if listed.title else f"文件名“{source}”"
+                raise AdminError(f"输入的“{confirm}”与{what}不符，未删除“{source}”。")
+            return Trash(self.seeds).put(source, who, listed.title, listed.date, listed.passages)
+
+    def restore(self, name: str, who: str = "page", as_source: str | None = None) -> TrashEntry:
+        """Put the trash entry (or the newest removal of the document) ``name`` back; ``Trash.restore``."""
+        with self._write:
+            return Trash(self.seeds).restore(name, who, as_source and clean_name(as_source))
+
+    def trash(self) -> list[TrashEntry]:
+        """The removed documents that can be restored, most recent first."""
+        return Trash(self.seeds).entries()
+
+    def edit(self, source: str, changes: Override, who: str = "page") -> Override:
+        """Set ``source``'s title, date, speaker or kind (``changes``' set fields; "" clears one) in
+        its folder's sidecar, applied by the next rebuild; logged. The override now stored."""
+        with self._write:
+            if source not in {d.source for d in self.documents() if d.state != "removed"}:
+                raise AdminError(f"文档目录中没有“{source}”，未修改。")
+            merged = (read_override(self.seeds, source) or Override()).merged(changes)
+            set_override(self.seeds, source, merged)
+            log_event(self.seeds, "meta", source, who, set=changes.to_json() or None, now=merged.to_json())
+            return merged
 
     def report(self, source: str) -> DocumentReport:
         """What cleaning kept and removed of ``source``: the manifest's numbers for an indexed
@@ -323,8 +332,17 @@ class DocumentManager:
             raise AdminError(f"没有名为“{source}”的文档。")
         manifest = self._manifest()
         info = manifest["documents"].get(source, {})
+        override = read_override(self.seeds, source) if listed.state != "removed" else None
         report = DocumentReport(
-            source, listed.state, listed.title, listed.date, listed.passages, info.get("cleaning", {})
+            source,
+            listed.state,
+            listed.title,
+            listed.date,
+            listed.passages,
+            info.get("cleaning", {}),
+            metadata=dict(info.get("metadata") or {}),
+            override=override.to_json() if override else {},
+            found=info.get("found") or {},
         )
         if listed.state == "removed":
             return report
@@ -337,7 +355,10 @@ class DocumentManager:
             report,
             title=report.title or page.title,
             date=report.date or page.date,
-            summary=report.summary if listed.state == "indexed" and report.summary else page.report.summary(),
+            summary=report.summary
+            if listed.state in ("indexed", "edited") and report.summary
+            else page.report.summary(),
+            metadata=report.metadata or page.metadata,
             removals=tuple((r.rule, r.text) for r in page.report.removals[:MAX_REPORT_LINES]),
             kept=tuple(p.text for p in page.paragraphs[:MAX_REPORT_LINES]),
             reason=listed.reason,
@@ -368,26 +389,6 @@ class DocumentManager:
         raise AdminError("没有可用于重建索引的嵌入模型。")
 
 
-def _archive_document(folder: Path, source: str, data: bytes) -> Document:
-    """An uploaded archive as one ``Document``: its members' paragraphs under a title that counts them.
-
-    Raises ``DocumentError`` when no member can be read (naming each one's reason).
-    """
-    report = read_folder(folder)
-    if source in report.skipped:
-        raise DocumentError(report.skipped[source])
-    if not report.documents:
-        reasons = "；".join(report.skipped.values()) or f"{source}: the archive holds no documents."
-        raise DocumentError(f"{source}: no file in the archive can be read ({reasons})")
-    skipped = f"，{len(report.skipped)} 个文件无法读取" if report.skipped else ""
-    paragraphs = tuple(p for document in report.documents for p in document.paragraphs)
-    kept = sum(d.report.chars_kept for d in report.documents)
-    read = sum(d.report.chars_read for d in report.documents)
-    return Document(
-        source=source,
-        title=f"压缩包：{len(report.documents)} 篇文档{skipped}",
-        date=None,
-        sha256=hashlib.sha256(data).hexdigest(),
-        paragraphs=paragraphs,
-        report=CleaningReport(read, kept, len(paragraphs)),
-    )
+def _plain(title: str) -> str:
+    """A title as typed to confirm a removal: without spaces or the book-title marks."""
+    return "".join(unicodedata.normalize("NFKC", title).split()).strip("《》<>")

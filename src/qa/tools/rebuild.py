@@ -18,6 +18,7 @@ from typing import Any, Literal
 from qa.build.builder import build_index
 from qa.errors import AdminError, BuildInProgressError, QAError
 from qa.index.atomic import exclusive
+from qa.index.layout import read_manifest
 from qa.ingest import SUPPORTED_SUFFIXES
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
@@ -161,9 +162,11 @@ class Rebuilder:
 
     def _run(self) -> None:
         try:
+            before = indexed_documents(self.index_dir)
             manifest = build_index(self.seeds, self.index_dir, self.embedder(), on_progress=self._heard)
             self._heard("switching", 0, 0)
             message = build_summary_zh(manifest, time.time() - (self.status().started or time.time()))
+            message += left_index_zh(left_index(before, manifest))
             if not self._switch(f"{manifest['fingerprint']}@{manifest['created']}"):
                 message += "但新索引未能加载，问答仍使用旧索引（详见服务日志）。"
             self._finish("done", message)
@@ -198,3 +201,39 @@ def build_summary_zh(manifest: dict[str, Any], seconds: float) -> str:
             f"{name}：{reason_zh(reason)}" for name, reason in skipped.items()
         )
     return text
+
+
+def indexed_documents(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """The documents the index in ``index_dir`` holds (its manifest's records); none without one."""
+    try:
+        return dict(read_manifest(index_dir)["documents"])
+    except (QAError, KeyError):
+        return {}
+
+
+@dataclass(frozen=True)
+class Left:
+    """A document a rebuild took out of the index: its name, title, date and passages."""
+
+    source: str
+    title: str
+    date: str | None
+    passages: int
+
+
+def left_index(before: dict[str, dict[str, Any]], manifest: dict[str, Any]) -> list[Left]:
+    """The documents of ``before`` (``indexed_documents``) that the new index (``manifest``) lacks."""
+    now = manifest["documents"]
+    return [
+        Left(source, info.get("title", ""), info.get("date"), int(info.get("passages", 0)))
+        for source, info in sorted(before.items())
+        if source not in now
+    ]
+
+
+def left_index_zh(left: list[Left]) -> str:
+    """What left the index, in Chinese: the count of documents and passages, then each one."""
+    if not left:
+        return ""
+    each = "；".join(f"《{d.title or d.source}》（{d.source}，{d.passages} 段）" for d in left)
+    return f"从索引中移除 {len(left)} 篇文档、{sum(d.passages for d in left)} 段：{each}。"
