@@ -362,6 +362,6 @@ def test_qa_add_and_remove_manage_the_folder(
     assert main(["add", str(good), *seeds]) == 2, "no silent overwrite"
     assert "--replace" in capsys.readouterr().err
     assert main(["add", str(good), "--replace", *seeds]) == 0
-    assert main(["remove", "文史.txt", "--seeds", str(tiny_seeds)]) == 0
+    assert main(["remove", "文史.txt", "--yes", "--seeds", str(tiny_seeds)]) == 0
     assert not (tiny_seeds / "文史.txt").exists()
-    assert main(["remove", "../index", "--seeds", str(tiny_seeds)]) == 2
+    assert main(["remove", "../index", "--yes", "--seeds", str(tiny_seeds)]) == 2
