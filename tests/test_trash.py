@@ -63,7 +63,7 @@ def test_a_removal_needs_the_title_and_a_wrong_one_moves_nothing(manager: Docume
 
 def test_a_document_without_a_title_is_confirmed_by_its_file_name(manager: DocumentManager) -> None:
     (manager.seeds / "新.txt").write_text("要做好文史资料征集工作。\n", encoding="utf-8")
-    with pytest.raises(AdminError, match="文件名“新.txt”"):
+    with pytest.raises(AdminError, match=r"文件名“新\.txt”"):
         manager.remove("新.txt", confirm="别的")
     manager.remove("新.txt", confirm="新.txt")
 
@@ -173,7 +173,7 @@ def test_dates_are_taken_as_written_and_stored_as_iso(given: str, stored: str) -
     "bad", ["下周一", "2024-02-30", "2024-13-01", "24-3-5", "3月5日", "0999", "2024-03-05x"]
 )
 def test_a_date_that_is_not_a_date_is_refused_with_a_clear_message(bad: str) -> None:
-    with pytest.raises(MetadataError, match="不是日期|不存在|不在"):
+    with pytest.raises(MetadataError, match=r"不是日期|不存在|不在"):
         parse_date(bad)
 
 
