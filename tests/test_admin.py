@@ -334,7 +334,11 @@ def test_the_tab_handlers_refuse_a_user_who_is_not_the_administrator(
     with pytest.raises(gr.Error, match="只有管理员"):
         _handler(demo, "on_upload")([str(source)], False, staff)
     with pytest.raises(gr.Error, match="只有管理员"):
-        _handler(demo, "on_remove")("a.txt", staff)
+        _handler(demo, "on_remove")("a.txt", "在县政协全体会议上的讲话", staff)
+    with pytest.raises(gr.Error, match="只有管理员"):
+        _handler(demo, "on_restore")("a.txt", staff)
+    with pytest.raises(gr.Error, match="只有管理员"):
+        _handler(demo, "on_save")("a.txt", "新标题", "", "", "", staff)
     with pytest.raises(gr.Error, match="只有管理员"):
         _handler(demo, "on_rebuild")(staff)
     assert snapshot(manager.seeds) == before and manager.status().state == "idle"
