@@ -3,9 +3,12 @@ sidecar (``.qa-meta.json``) applied at the next build, and what a rebuild says l
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
+from typing import Any
 
+import gradio as gr
 import pytest
 from conftest import FakeEmbedder
 
@@ -20,6 +23,8 @@ from qa.retrieve.retriever import Retriever
 from qa.tools.documents import DocumentManager
 from qa.tools.rebuild import indexed_documents, left_index, left_index_zh
 from qa.tools.trash import LOG, TRASH, Trash, read_log
+from qa.ui.admin import tab as tab_admin
+from qa.ui.admin.access import AdminAccess
 
 B_TITLE = "在市政协常委会议上的讲话"
 
@@ -281,3 +286,38 @@ def test_qa_remove_restore_and_meta_from_the_command_line(
     assert record["overrides"] == {"title": "常委会议讲话", "date": "2024-03-05"}
     assert main(["meta", "b.txt", "--clear", *seeds]) == 0
     assert read_override(manager.seeds, "b.txt") is None
+
+
+# -- the page's handlers (without a browser; tests/test_admin_browser.py drives the page) -------
+
+
+def _handlers(manager: DocumentManager) -> dict[str, Any]:
+    with gr.Blocks() as demo, gr.Tabs(), gr.Tab("文档管理") as tab:
+        tab_admin.build(demo, tab, manager, AdminAccess(local=True))
+    return {f.name: f.fn for f in demo.fns.values()}
+
+
+def test_the_page_confirms_by_title_moves_to_the_trash_restores_and_edits(manager: DocumentManager) -> None:
+    on = _handlers(manager)
+    me = gr.Request()
+    choices = on["on_load"](me)[2].choices
+    assert (f"《{B_TITLE}》 · 无日期 · b.txt", "b.txt") in [tuple(c) for c in choices]
+    _, prompt, *_ = on["on_choose"]("b.txt", me)
+    prompt = html.unescape(prompt)
+    assert f"《{B_TITLE}》（无日期，文件 b.txt，索引中 1 段）" in prompt and "输入它的标题" in prompt
+
+    refused = on["on_remove"]("b.txt", "b.txt", me)[0]
+    assert "不符" in refused and (manager.seeds / "b.txt").exists()
+    done = html.unescape(on["on_remove"]("b.txt", B_TITLE, me)[0])
+    assert f"已将《{B_TITLE}》（无日期，文件 b.txt，索引中 1 段）移入回收站" in done
+    assert read_log(manager.seeds)[-1]["who"] == "page"
+    [entry] = manager.trash()
+    assert B_TITLE in on["on_load"](me)[4]  # the trash table
+    assert "已恢复" in on["on_restore"](entry.name, me)[0] and (manager.seeds / "b.txt").exists()
+
+    bad = on["on_save"]("b.txt", "新标题", "二月三十日", "", "", me)[0]
+    assert "不是日期" in bad and read_override(manager.seeds, "b.txt") is None, "nothing stored"
+    saved = on["on_save"]("b.txt", "新标题", "2024年3月5日", "张三", "", me)
+    assert "已保存" in saved[0] and "已手工设定" in saved[-1] and "2024年3月5日" in saved[-1]
+    assert read_override(manager.seeds, "b.txt") == Override("新标题", "2024-03-05", "张三")
+    assert on["on_choose"]("b.txt", me)[3:] == ("新标题", "2024-03-05", "张三", "")
