@@ -1,13 +1,16 @@
 """The 文档管理 tab end to end: ``app.py`` on its own copy of the seeds and index, with two logins.
 
-The administrator uploads a Word document, rebuilds, finds its passage in the chat, removes
-it and rebuilds again; the other user sees no tab and is refused when calling the upload
-handler directly. The repository's ``seeds/`` and ``index/`` are never touched.
+The administrator uploads a Word document, rebuilds, edits its date, finds its passage in the
+chat, removes it (typing its title) and rebuilds, restores it from the trash and rebuilds
+again; the other user sees no tab and is refused when calling the upload handler directly.
+The repository's ``seeds/`` and ``index/`` are never touched.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,7 +88,7 @@ def rebuild(page) -> str:  # type: ignore[no-untyped-def]
     return str(status.inner_text())
 
 
-def test_the_administrator_uploads_rebuilds_finds_and_removes_a_document(
+def test_the_administrator_uploads_edits_removes_by_title_and_restores_a_document(
     browser, admin_server, tmp_path: Path
 ) -> None:
     import docx
@@ -118,34 +121,95 @@ def test_the_administrator_uploads_rebuilds_finds_and_removes_a_document(
     assert "重建完成" in status and "读取 1 篇" in status, status
     assert "已索引" in documents.locator("tr", has_text=file.name).inner_text()
 
-    page.locator("#qa-admin-doc input").click()
-    page.get_by_role("option", name=file.name).click()
+    choose(page, file.name)
     report = page.locator("#qa-admin-report")
     report.get_by_text("读入").wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert f"《{TITLE}》" in report.inner_text() and "保留" in report.inner_text()
-    screenshot(page, "admin.png", tmp_path)
+
+    # The title, date and speaker edited on the page: stored beside the file, applied by the rebuild.
+    page.get_by_text("编辑标题、日期、讲话人、文种").click()
+    field(page, "qa-admin-meta-date").fill("三月五日")
+    page.click("#qa-admin-meta-save")
+    result.get_by_text("不是日期").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert not (seeds / ".qa-meta.json").exists(), "a date that is no date is not stored"
+    field(page, "qa-admin-meta-date").fill("2024年3月5日")
+    field(page, "qa-admin-meta-speaker").fill("王五")
+    page.click("#qa-admin-meta-save")
+    result.get_by_text("已保存").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert '"date": "2024-03-05"' in (seeds / ".qa-meta.json").read_text(encoding="utf-8")
+    assert "待重建" in documents.locator("tr", has_text=file.name).inner_text()
+    assert "已手工设定" in report.inner_text() and "王五" in report.inner_text()
+    assert "重建完成" in rebuild(page)
+    assert "2024年3月5日" in documents.locator("tr", has_text=file.name).inner_text()
 
     page.get_by_role("tab", name="问答").click()
     first = ask(page, QUESTION).locator(".qa-card").first
     assert SENTENCE[:20] in first.locator(".qa-text").inner_text()
     assert f"《{TITLE}》" in first.locator(".qa-source").inner_text()
+    assert "2024年3月5日" in first.locator(".qa-source").inner_text(), "the edited date is the card's"
     assert any(TITLE in text for text in page.locator("#qa-docs").all_inner_texts()), "the panel lists it"
 
+    # Removal: the choice names title, date and file; the title must be typed; the file goes to the trash.
     page.get_by_role("tab", name="文档管理").click()
-    page.locator("#qa-admin-doc input").click()
-    page.get_by_role("option", name=file.name).click()
+    choose(page, file.name)
+    page.get_by_text("删除（移入回收站）").click()
+    prompt = page.locator("#qa-admin-confirm-prompt")
+    prompt.get_by_text(file.name).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert f"《{TITLE}》" in prompt.inner_text() and "2024年3月5日" in prompt.inner_text()
+    field(page, "qa-admin-confirm").fill("在市政协工作座谈会上的讲话")  # another document's title
     page.click("#qa-admin-remove")
-    result.get_by_text("已删除").wait_for(timeout=ANSWER_TIMEOUT_MS)
-    assert any(file.name in message for message in page.dialogs), "removal asks for confirmation"
+    result.get_by_text("不符").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert (seeds / file.name).exists(), "a wrong title removes nothing"
+    field(page, "qa-admin-confirm").fill(TITLE)
+    page.locator("#qa-admin-doc").scroll_into_view_if_needed()
+    screenshot(page, "admin.png", tmp_path)
+    page.click("#qa-admin-remove")
+    result.get_by_text("移入回收站").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert f"《{TITLE}》" in result.inner_text() and file.name in result.inner_text()
     assert not (seeds / file.name).exists()
+    assert [p.read_bytes() for p in (seeds / ".trash").glob(f"*/{file.name}")] == [file.read_bytes()]
     assert "重建后从回答中消失" in documents.locator("tr", has_text=file.name).inner_text()
-    assert "重建完成" in rebuild(page)
+    status = rebuild(page)
+    assert "从索引中移除 1 篇文档" in status and TITLE in status, status
     assert documents.locator("tr", has_text=file.name).count() == 0
-
     page.get_by_role("tab", name="问答").click()
-    after = ask(page, QUESTION)
-    assert SENTENCE[:12] not in after.inner_text()
+    assert SENTENCE[:12] not in ask(page, QUESTION).inner_text()
+
+    # The trash survived the rebuild; restoring puts the file and its edited date back.
+    page.get_by_role("tab", name="文档管理").click()
+    page.get_by_text("回收站", exact=True).click()
+    trash = page.locator("#qa-admin-trash")
+    trash.get_by_text(TITLE).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert file.name in trash.inner_text() and "page:admin" in trash.inner_text()
+    page.locator("#qa-admin-trash-pick input").click()
+    page.get_by_role("option", name=re.compile(re.escape(file.name))).click()
+    page.click("#qa-admin-restore")
+    result.get_by_text("已恢复").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert (seeds / file.name).read_bytes() == file.read_bytes()
+    assert "回收站是空的" in trash.inner_text()
+    log = [json.loads(line) for line in (seeds / ".qa-log.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["action"], e["who"]) for e in log] == [
+        ("meta", "page:admin"),
+        ("remove", "page:admin"),
+        ("restore", "page:admin"),
+    ]
+    assert "重建完成" in rebuild(page)
+    page.get_by_role("tab", name="问答").click()
+    first = ask(page, QUESTION).locator(".qa-card").first
+    assert SENTENCE[:20] in first.locator(".qa-text").inner_text()
+    assert "2024年3月5日" in first.locator(".qa-source").inner_text()
     page.context.close()
+
+
+def choose(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick the document whose choice (《title》 · date · file) names the file ``name``."""
+    page.locator("#qa-admin-doc input").click()
+    page.get_by_role("option", name=re.compile(re.escape(name))).click()
+
+
+def field(page, elem_id: str):  # type: ignore[no-untyped-def]
+    """The text field of the Gradio textbox ``elem_id``."""
+    return page.locator(f"#{elem_id}").locator("textarea, input").first
 
 
 def test_an_unreadable_upload_is_refused_on_the_page_with_the_reason(browser, admin_server) -> None:

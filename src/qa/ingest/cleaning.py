@@ -49,7 +49,7 @@ _STRONG_FURNITURE = re.compile(
 # ("技术支持", "举报"): they only count on short lines.
 _SHORT_FURNITURE = re.compile(
     r"会员|订阅|QQ群|微信群|二维码|扫码|举报|下载|技术支持|仅供(学习|参考)|禁止外传|首\s*页"
-    r"|浏览\s*\d*\s*次|点击[数量]|字号|扫一扫|手机打开|打开当前页|分享到",
+    r"|浏览\s*\d*\s*次|点击[数量]|字号|字体\s*[:：]|扫一扫|手机打开|打开当前页|分享到",
     re.IGNORECASE,
 )
 # A site's or a file host's metadata on a short line: uploader, size, source, author, time.

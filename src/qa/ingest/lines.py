@@ -20,17 +20,21 @@ from qa.text.normalise import CJK
 _CJK_OR_PUNCTUATION = CJK + "\u3000-\u303f\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK_OR_PUNCTUATION}]) (?=[{_CJK_OR_PUNCTUATION}])")
 _CJK_SPACED_RUN = re.compile(rf"[{CJK}]( [{CJK}]){{3,}}")
-# A numbered heading, article or attachment inside a long run of text starts a paragraph.
+# A numbered heading, article or attachment inside a long run of text starts a paragraph, and so
+# does a notice's closing formula ("特此通知。"), which would glue its last item into a heading.
 _RUN_BREAK = re.compile(
     r"(?<=[。！？；;!?])\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]"
-    r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十百零〇]+条|附件\s*[:：\d])"
+    r"|\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十百零〇]+条|附件\s*[:：\d]"
+    r"|特此(通知|通告|公告|函告|函复|批复|报告|说明)[。！])"
 )
 # What a page extraction glues to the body on one line: a breadcrumb, publication fields
 # ("发布时间：2024-03-01 09:18 来源：…"), the addressees ("各位委员："), the signature.
 _GLUED_FIELD = re.compile(
     r"(发布时间|发布日期|发文日期|成文日期|来源|文章来源|信息来源|作者|责任编辑|浏览次数|点击数|阅读次数|字号)"
-    r"\s*[:：]\s*[^\s]*(\s+\d{1,2}:\d{2}(:\d{2})?)?"
+    r"\s*[:：]\s*[^\s【】\[\]]*(\s+\d{1,2}:\d{2}(:\d{2})?)?"
 )
+# The same fields in brackets, one after another: "【发布日期：2020-03-02】【来源：…】【字体：大 中 小】".
+_BRACKETED_FIELD = re.compile(r"[【\[][^【】\[\]\s:：]{1,8}[:：][^【】\[\]]{0,40}[】\]]")
 _GLUED_ADDRESSEES = re.compile(r"(?:^|(?<=\s))(各[^\s。！？，,：:]{1,30}|[^\s。！？，,：:]{0,16}同志们)[:：]")
 # A document number standing between spaces, not one a sentence cites ("（国发〔2015〕43号）").
 _GLUED_NUMBER = re.compile(rf"(?:^|(?<=\s)){DOCUMENT_NUMBER.pattern}(?=\s|$)")
@@ -38,6 +42,12 @@ _GLUED_NUMBER = re.compile(rf"(?:^|(?<=\s)){DOCUMENT_NUMBER.pattern}(?=\s|$)")
 # title ends where its kind meets the document number.
 _TITLE_BEFORE_NUMBER = re.compile(
     rf"的({OFFICIAL_KINDS})(?=[\u4e00-\u9fff]{{1,12}}\s*[〔\[［【(（]\s*(19|20)\d{{2}}\s*[〕\]］】)）]\s*第?\s*\d{{1,4}}\s*号)"
+)
+# A notice's title glued between a breadcrumb, publication fields or addressees, with or without
+# a document number after it: "首页 > 通知公告 关于做好……的通知 发布时间：…", "…的通知各区…：".
+_GLUED_TITLE = re.compile(
+    rf"(?:^|(?<=\s))[^\s。！？，,：:>»/|]{{0,30}}关于[^\s。！？：:]{{2,80}}?的({OFFICIAL_KINDS})"
+    r"(?=\s|$|各[^\s。！？：:]{1,30}[：:])"
 )
 # …and a signature glued after the last sentence: "…为止。青川市卫生健康委员会2020年2月16日".
 _GLUED_SIGNATURE = re.compile(
@@ -69,9 +79,15 @@ def split_run(line: TrackedText) -> list[TrackedText]:
     if len(text) < _LONG_LINE:
         return [line]
     cuts = {m.start() for m in _RUN_BREAK.finditer(text)}
+    bracketed = [m.span() for m in _BRACKETED_FIELD.finditer(text, 0, 300)]
+    for a, b in bracketed:
+        cuts.update((a, b))
     for pattern in (_GLUED_FIELD, _GLUED_ADDRESSEES, _GLUED_NUMBER):
         for match in pattern.finditer(text, 0, 300):
-            cuts.update((match.start(), match.end()))
+            if not any(a <= match.start() < b for a, b in bracketed):
+                cuts.update((match.start(), match.end()))
+    if title := _GLUED_TITLE.search(text, 0, 300):
+        cuts.update(title.span())
     if title := _TITLE_BEFORE_NUMBER.search(text, 0, 300):
         number = DOCUMENT_NUMBER.match(text, title.end())
         cuts.update((title.end(), number.end()) if number else (title.end(),))
