@@ -46,7 +46,7 @@ _TITLE_BEFORE_NUMBER = re.compile(
 # A notice's title glued between a breadcrumb, publication fields or addressees, with or without
 # a document number after it: "首页 > 通知公告 关于做好……的通知 发布时间：…", "…的通知各区…：".
 _GLUED_TITLE = re.compile(
-    rf"(?:^|(?<=\s))[^\s。！？，,：:>»/|]{{0,30}}关于[^\s。！？：:]{{2,80}}?的({OFFICIAL_KINDS})"
+    rf"(?:^|(?<=[\s】\]]))[^\s。！？，,：:>»/|【】\[\]]{{0,30}}关于[^\s。！？：:]{{2,80}}?的({OFFICIAL_KINDS})"
     r"(?=\s|$|各[^\s。！？：:]{1,30}[：:])"
 )
 # …and a signature glued after the last sentence: "…为止。青川市卫生健康委员会2020年2月16日".
