@@ -17,7 +17,15 @@ from qa.cli.main import main
 from qa.errors import AdminError, MetadataError
 from qa.index.layout import read_manifest
 from qa.index.load import stale_reasons
-from qa.ingest.sidecar import SIDECAR, Override, make_override, parse_date, read_override, read_overrides
+from qa.ingest.sidecar import (
+    SIDECAR,
+    Override,
+    apply_override,
+    make_override,
+    parse_date,
+    read_override,
+    read_overrides,
+)
 from qa.retrieve.gate import GateSettings
 from qa.retrieve.retriever import Retriever
 from qa.tools.documents import DocumentManager
@@ -321,3 +329,20 @@ def test_the_page_confirms_by_title_moves_to_the_trash_restores_and_edits(manage
     assert "已保存" in saved[0] and "已手工设定" in saved[-1] and "2024年3月5日" in saved[-1]
     assert read_override(manager.seeds, "b.txt") == Override("新标题", "2024-03-05", "张三")
     assert on["on_choose"]("b.txt", me)[3:] == ("新标题", "2024-03-05", "张三", "")
+
+
+def test_an_override_also_sets_the_fields_a_question_may_name_and_comes_off_cleanly() -> None:
+    record = {
+        "title": "甲",
+        "date": None,
+        "metadata": {"文号": "青卫发〔2020〕12号"},
+        "fields": {"speaker": "", "doc_type": "通知", "year": 2020},
+        "passages": 3,
+    }
+    applied = apply_override(record, Override(date="2024-03", speaker="张三", kind="讲话"))
+    fields = {"speaker": "张三", "doc_type": "讲话", "year": 2024, "month": 3, "date": "2024-03"}
+    assert applied["fields"] == fields
+    assert applied["metadata"] == {"文号": "青卫发〔2020〕12号", "讲话人": "张三", "文种": "讲话"}
+    assert (applied["title"], applied["date"], applied["passages"]) == ("甲", "2024-03", 3)
+    assert apply_override(applied, None) == record, "without the override, the record as it was found"
+    assert apply_override(record, None) == record

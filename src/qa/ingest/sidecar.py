@@ -201,8 +201,12 @@ def apply_override(record: dict[str, Any], override: Override | None) -> dict[st
         "date": record.get("date"),
         "metadata": record.get("metadata") or {},
     }
+    if "fields" in record and "fields" not in found:  # the fields a question may name (year, speaker…)
+        found["fields"] = record["fields"]
     out = {k: v for k, v in record.items() if k not in ("found", "overrides")}
     out.update(title=found["title"], date=found["date"], metadata=dict(found["metadata"]))
+    if "fields" in found:
+        out["fields"] = dict(found["fields"] or {})
     if override is None or not override.to_json():
         return out
     out["title"] = override.title or out["title"]
@@ -210,5 +214,19 @@ def apply_override(record: dict[str, Any], override: Override | None) -> dict[st
     for name, key in METADATA_NAMES.items():
         if value := getattr(override, name):
             out["metadata"][key] = value
+    if "fields" in out:
+        out["fields"].update(_fields(override))
     out["found"], out["overrides"] = found, override.to_json()
     return out
+
+
+def _fields(override: Override) -> dict[str, object]:
+    """The override as the document's fields (``speaker``, ``doc_type``, ``date``, ``year``, ``month``)."""
+    fields: dict[str, object] = {}
+    if override.speaker:
+        fields["speaker"] = override.speaker
+    if override.kind:
+        fields["doc_type"] = override.kind
+    if override.date:
+        fields.update(date=override.date, year=int(override.date[:4]), month=int(override.date[5:7] or 0))
+    return fields
