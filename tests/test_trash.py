@@ -328,7 +328,9 @@ def test_the_page_confirms_by_title_moves_to_the_trash_restores_and_edits(manage
     saved = on["on_save"]("b.txt", "新标题", "2024年3月5日", "张三", "", me)
     assert "已保存" in saved[0] and "已手工设定" in saved[-1] and "2024年3月5日" in saved[-1]
     assert read_override(manager.seeds, "b.txt") == Override("新标题", "2024-03-05", "张三")
-    assert on["on_choose"]("b.txt", me)[3:] == ("新标题", "2024-03-05", "张三", "")
+    fields = on["on_choose"]("b.txt", me)[3:]
+    assert [f.value for f in fields] == ["新标题", "2024-03-05", "张三", ""]
+    assert fields[0].placeholder == f"读取所得：{B_TITLE}" and fields[1].placeholder == "2024年3月5日"
 
 
 def test_an_override_also_sets_the_fields_a_question_may_name_and_comes_off_cleanly() -> None:

@@ -24,6 +24,7 @@ from qa.ui.admin.views import (
     described,
     documents_html,
     intro,
+    read_values,
     removal_prompt,
     report_html,
     status_html,
@@ -35,6 +36,7 @@ from qa.ui.render import escape
 __all__ = ["CSS", "build"]
 
 FORBIDDEN = "只有管理员可以管理文档。"
+PLACEHOLDERS = {"date": "2024年3月5日", "kind": "讲话、工作报告、通知"}
 
 
 def _failed(exc: Exception) -> str:
@@ -72,10 +74,12 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     with gr.Accordion("编辑标题、日期、讲话人、文种（重建索引后生效）", open=False, elem_id="qa-admin-meta"):
         with gr.Row():
             title = gr.Textbox(label="标题", elem_id="qa-admin-meta-title", scale=3)
-            date = gr.Textbox(label="日期", placeholder="2024年3月5日", elem_id="qa-admin-meta-date", scale=1)
+            date = gr.Textbox(
+                label="日期", placeholder=PLACEHOLDERS["date"], elem_id="qa-admin-meta-date", scale=1
+            )
         with gr.Row():
             speaker = gr.Textbox(label="讲话人", elem_id="qa-admin-meta-speaker")
-            kind = gr.Textbox(label="文种", placeholder="讲话、工作报告、通知", elem_id="qa-admin-meta-kind")
+            kind = gr.Textbox(label="文种", placeholder=PLACEHOLDERS["kind"], elem_id="qa-admin-meta-kind")
             save = gr.Button("保存", elem_id="qa-admin-meta-save")
     report = gr.HTML(elem_id="qa-admin-report")
     with gr.Accordion("回收站", open=False, elem_id="qa-admin-trash-panel"):
@@ -146,12 +150,18 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             found = manager.report(name)
         except AdminError as exc:
             return _failed(exc), removal_prompt(doc), "", "", "", "", ""
-        now = found.override
+        was = read_values(found)
         return (
             report_html(found),
             removal_prompt(doc),
             "",
-            *(now.get(field, "") for field in ("title", "date", "speaker", "kind")),
+            *(
+                gr.Textbox(
+                    value=found.override.get(name, ""),
+                    placeholder=f"读取所得：{was[name]}" if was[name] else PLACEHOLDERS.get(name, ""),
+                )
+                for name in ("title", "date", "speaker", "kind")
+            ),
         )
 
     def on_remove(name: str | None, confirm: str, request: gr.Request) -> tuple[Any, ...]:

@@ -159,6 +159,18 @@ def override_html(report: DocumentReport) -> str:
     return f'<div class="qa-admin-override"><p>已手工设定{pending}：</p><ul>{items}</ul></div>'
 
 
+def read_values(report: DocumentReport) -> dict[str, str]:
+    """The title, date, speaker and kind that reading the document found (before any set by hand)."""
+    found = report.found or {"title": report.title, "date": report.date, "metadata": report.metadata}
+    metadata = found.get("metadata") or {}
+    return {
+        "title": str(found.get("title") or ""),
+        "date": chinese_date(found.get("date")),
+        "speaker": str(metadata.get("讲话人", "")),
+        "kind": str(metadata.get("文种", "")),
+    }
+
+
 def choice_label(doc: Listed) -> str:
     """A document as the removal and editing choice names it: 《title》 · date · file name."""
     date = chinese_date(doc.date) or "无日期"
