@@ -31,6 +31,7 @@ def _embedder(model: Path | None, precision: Precision | None = None) -> Embedde
 
 def _build(args: argparse.Namespace) -> int:
     from qa.build.builder import build_index
+    from qa.cli.manage import left_lines
     from qa.index.layout import read_manifest
     from qa.index.load import stale_reasons
     from qa.model.onnx_encoder import default_precision
@@ -68,11 +69,7 @@ def _build(args: argparse.Namespace) -> int:
         f"tokenised: {done['passages_tokenised']} passages; vector index: {manifest['faiss']['type']}."
     )
     print(build_summary(manifest))
-    left = left_index(before, manifest)
-    if left:
-        print(f"  left the index: {len(left)} document(s), {sum(d.passages for d in left)} passages")
-    for d in left:
-        print(f"    {d.source}: 《{d.title}》, {d.passages} passages (`qa restore` lists the trash)")
+    print(left_lines(left_index(before, manifest)), end="")
     return 0
 
 
@@ -142,9 +139,10 @@ def _inspect_archive(path: Path) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from qa.cli.manage import override_lines
     from qa.ingest.documents import clean_file
     from qa.ingest.formats import ARCHIVE_SUFFIXES
-    from qa.ingest.sidecar import METADATA_NAMES, SIDECAR, apply_override, read_override
+    from qa.ingest.sidecar import apply_override, read_override
     from qa.passages.cutting import paragraphs_with_headings
 
     if args.file.suffix.lower() in ARCHIVE_SUFFIXES and not args.json:
@@ -178,9 +176,7 @@ def _inspect(args: argparse.Namespace) -> int:
     print(f"《{shown['title']}》 {chinese_date(shown['date']) or '(no date)'}")
     for name, value in shown["metadata"].items():
         print(f"  {name}: {value}")
-    for name, value in (shown.get("overrides") or {}).items():
-        was = found.get(name, found["metadata"].get(METADATA_NAMES.get(name, ""))) or "(none)"
-        print(f"  override by `qa meta` ({SIDECAR}): {name} {value} (found when reading: {was})")
+    print(override_lines(found, shown), end="")
     print(f"  {reading_line(page.reading)}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"

@@ -136,4 +136,24 @@ def _located(file: Path, seeds: Path) -> tuple[Path, str]:
         return path.parent, path.name
 
 
+def left_lines(left: list[Any]) -> str:
+    """What a build took out of the index (``qa.tools.rebuild.left_index``), a line each."""
+    if not left:
+        return ""
+    lines = [f"  left the index: {len(left)} document(s), {sum(d.passages for d in left)} passages"]
+    lines += [f"    {d.source}: 《{d.title}》, {d.passages} passages (`qa restore`: the trash)" for d in left]
+    return "\n".join(lines) + "\n"
+
+
+def override_lines(found: dict[str, Any], shown: dict[str, Any]) -> str:
+    """``qa inspect``'s lines for the values set by hand (``shown["overrides"]``) beside those ``found``."""
+    from qa.ingest.sidecar import METADATA_NAMES, SIDECAR
+
+    lines = []
+    for name, value in (shown.get("overrides") or {}).items():
+        was = found.get(name, found["metadata"].get(METADATA_NAMES.get(name, ""))) or "(none)"
+        lines.append(f"  override by `qa meta` ({SIDECAR}): {name} {value} (found when reading: {was})\n")
+    return "".join(lines)
+
+
 COMMANDS = {"remove": _remove, "restore": _restore, "meta": _meta}

@@ -1,8 +1,10 @@
 """Managing the documents folder, without Gradio: the page's 文档管理 tab, ``qa add`` and ``qa remove``.
 
 ``DocumentManager`` uploads files into the documents folder (each read by the same readers
-``qa build`` uses before anything is written there), removes them, gives each document's
-cleaning report, and starts the incremental build in the background (``qa.tools.rebuild``).
+``qa build`` uses before anything is written there), moves them to the trash once their title
+is confirmed and restores them (``qa.tools.trash``), stores their title, date, speaker and kind
+(``qa.ingest.sidecar``), gives each document's cleaning report, and starts the incremental
+build in the background (``qa.tools.rebuild``).
 ``AdminAccess`` says who may do this. Messages are Chinese: they are shown as they are.
 """
 
@@ -297,7 +299,9 @@ class DocumentManager:
         """
         with self._write:
             if source not in self._files():
-                raise AdminError(f"文档目录中没有“{source}”，未删除任何文件。")
+                archive = next((a for a in self._files() if source.startswith(f"{a}/")), None)
+                inside = f"它在压缩包“{archive}”中，只能删除整个压缩包；" if archive else ""
+                raise AdminError(f"文档目录中没有“{source}”，{inside}未删除任何文件。")
             listed = next((d for d in self.documents() if d.source == source), Listed(source, "new"))
             if confirm is not None and _plain(confirm) != _plain(listed.title or source):
                 what = f"标题《{listed.title}》" if listed.title else f"文件名“{source}”"
