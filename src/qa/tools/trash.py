@@ -107,7 +107,7 @@ class Trash:
         Raises ``AdminError`` (nothing moved) for a name that is not a file of the folder.
         """
         path = self._inside(source)
-        if path is None or not path.is_file() or path.is_symlink():
+        if path is None or not path.is_file():
             raise AdminError(f"文档目录中没有“{source}”，未删除任何文件。")
         when = _now()
         stamp, n = when.strftime("%Y%m%d-%H%M%S"), 1
