@@ -56,10 +56,10 @@ def _remove(args: argparse.Namespace) -> int:
     for name in args.names:
         doc = listed.get(name)
         what = (
-            f"《{doc.title or name}》 ({chinese_date(doc.date) or 'no date'}, file {name}, "
+            f"《{doc.title}》 ({chinese_date(doc.date) or 'no date'}, file {name}, "
             f"{doc.passages} passages indexed)"
-            if doc
-            else name
+            if doc and doc.title
+            else f"{name} (not indexed)"
         )
         if not (args.yes or args.title is not None or _asked(f"Move {what} to the trash? [y/N] ")):
             print(f"qa remove: {name} kept (confirm with y, --title TITLE or --yes).", file=sys.stderr)
