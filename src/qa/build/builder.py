@@ -113,6 +113,7 @@ def _build_locked(
                 "cleaning": doc.report.summary(),
                 "edge_keys": sorted(doc.edge_keys),
                 "reading": doc.reading.summary(),
+                "fields": doc.fields.to_json(),
             }
             stats.documents_read += 1
         else:
@@ -121,7 +122,7 @@ def _build_locked(
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {
                 k: known[source][k]
-                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading")
+                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading", "fields")
                 if k in known[source]
             }
             stats.documents_reused += 1

@@ -136,28 +136,32 @@ def _inspect_archive(path: Path) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from qa.ingest.documents import clean_file
+    from qa.ingest.fields import document_fields
     from qa.ingest.formats import ARCHIVE_SUFFIXES
-    from qa.passages.cutting import paragraphs_with_headings
+    from qa.passages.cutting import articles_of, paragraphs_with_headings
 
     if args.file.suffix.lower() in ARCHIVE_SUFFIXES and not args.json:
         return _inspect_archive(args.file)
     _, page = clean_file(args.file, args.file.name)
-    paragraphs = paragraphs_with_headings(page.paragraphs)
+    paragraphs = articles_of(paragraphs_with_headings(page.paragraphs))
+    fields = document_fields(page.title, page.date, page.metadata, [p.text for p in page.paragraphs])
     report = page.report
     if args.json:
         record = {
             "title": page.title,
             "date": page.date,
             "metadata": page.metadata,
+            "fields": fields.to_json(),
             "paragraphs": [
                 {
                     "number": p.number,
                     "section": list(p.headings),
+                    "article": article,
                     "start": p.text.start,
                     "end": p.text.end,
                     "text": p.text.text,
                 }
-                for p in paragraphs
+                for p, article in paragraphs
             ],
             "removed": [{"rule": r.rule, "text": r.text} for r in report.removals],
             "report": report.summary(),
@@ -170,6 +174,7 @@ def _inspect(args: argparse.Namespace) -> int:
     print(f"《{page.title}》 {chinese_date(page.date) or '(no date)'}")
     for name, value in page.metadata.items():
         print(f"  {name}: {value}")
+    print(f"  fields: {fields.summary()}")
     print(f"  {reading_line(page.reading)}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
@@ -178,9 +183,10 @@ def _inspect(args: argparse.Namespace) -> int:
     for rule, share in report.suspended.items():
         print(f"  rule {rule} not applied: it would have removed {share:.0%} of the text")
     print()
-    for p in paragraphs:
+    for p, article in paragraphs:
         section = f" [{' › '.join(p.headings)}]" if p.headings else ""
-        print(f"第{p.number}段{section}: {p.text.text}")
+        within = f" ({article})" if article and not p.text.text.startswith(article) else ""
+        print(f"第{p.number}段{section}{within}: {p.text.text}")
     if report.removals:
         print()
     for removal in report.removals:
