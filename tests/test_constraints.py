@@ -1,0 +1,140 @@
+"""Questions that name their document: constraints read from the question and applied to the search."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+
+from qa.build.builder import build_index
+from qa.ingest.fields import DocumentNumber
+from qa.retrieve.constraints import read_constraints, without_spans
+from qa.retrieve.retriever import Retriever
+
+CORPUS = Path(__file__).resolve().parents[1] / "eval" / "fields" / "corpus"
+TODAY = date(2025, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The fixture collection of near-identical reports, notices and a regulation, fake vectors."""
+    index = tmp_path_factory.mktemp("fields") / "index"
+    embedder = FakeEmbedder()
+    build_index(CORPUS, index, embedder)
+    return Retriever(index, embedder=embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("2018年市政协收到提案多少件", (2018, 2018)),
+        ("二〇一八年的报告", (2018, 2018)),
+        ("2020年以来提案数量有何变化", (2020, 2025)),
+        ("2019至2021年的报告", (2019, 2021)),
+        ("去年的报告说培训委员多少人次", (2024, 2024)),
+        ("前年的报告", (2023, 2023)),
+        ("今年的工作重点", (2025, 2025)),
+    ],
+)
+def test_years_are_read_absolute_and_relative_to_today(question: str, years: tuple[int, int]) -> None:
+    assert read_constraints(question, today=TODAY).years == years
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "提高20%的目标怎么实现",
+        "投入3000万元用于什么",
+        "请于12月15日前报送什么",
+        "政协委员怎样提高履职能力?",
+        "党的二十届三中全会有什么意义?",
+        "攀枝花建市60周年",
+    ],
+)
+def test_a_number_that_names_no_document_is_no_constraint(question: str) -> None:
+    assert not read_constraints(question, today=TODAY)
+
+
+def test_a_session_a_document_number_an_article_and_a_speaker_are_read() -> None:
+    asked = read_constraints("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
+    assert asked.sessions == ("14届2次",)
+    assert asked.years is None  # no year in it
+    asked = read_constraints("临政协办发〔2023〕15号文件要求什么时候报送", today=TODAY)
+    assert asked.doc_numbers == (DocumentNumber("临政协办发", 2023, 15),)
+    assert asked.years is None  # the 文号's year is not the question's
+    assert read_constraints("第12条怎么规定", today=TODAY).articles == ("第十二条",)
+    assert read_constraints("第三章讲什么", today=TODAY).chapters == ("第三章",)
+    assert read_constraints("吴振东副主席的报告", speakers=["吴振东"], today=TODAY).speakers == ("吴振东",)
+    assert not read_constraints("吴振东副主席的报告", speakers=["李明华"], today=TODAY).speakers
+    assert read_constraints("最近一次常委会工作报告", today=TODAY).newest_first
+
+
+def test_the_words_that_name_the_document_are_not_searched_for() -> None:
+    question = "十四届二次会议的常委会工作报告中共收到多少件提案"
+    assert (
+        without_spans(question, read_constraints(question, today=TODAY))
+        == "的常委会工作报告中共收到多少件提案"
+    )
+
+
+def test_a_session_gets_that_sessions_report_first(archive: Retriever) -> None:
+    found = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
+    assert found.hits
+    assert {hit.source for hit in found.hits} == {"常委会工作报告_2023.txt"}
+    assert found.note == "已按14届2次会议的文件检索。"
+    unconstrained = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", constraints=False)
+    assert {hit.source for hit in unconstrained.hits} != {"常委会工作报告_2023.txt"}
+
+
+def test_a_year_the_archive_does_not_have_is_said_so(archive: Retriever) -> None:
+    found = archive.answer("2018年市政协收到提案多少件", today=TODAY)
+    assert found.hits == []
+    assert found.message == "档案中没有2018年的文件。"
+
+
+def test_a_relative_year_without_documents_is_dropped_rather_than_answered_with_nothing(
+    archive: Retriever,
+) -> None:
+    found = archive.answer("今年的常委会工作报告中收到多少件提案", today=date(2030, 1, 1))
+    assert found.hits
+    assert not found.applied
+
+
+def test_a_document_number_is_exact_and_never_part_of_a_date(archive: Retriever) -> None:
+    for written in (
+        "江政协办发〔2023〕15号",
+        "江政协办发[2023]15号",
+        "江政协办发（2023）15号",
+        "2023年15号文",
+    ):
+        found = archive.answer(f"{written}要求什么时候报送", today=TODAY)
+        assert [hit.source for hit in found.hits] == ["通知_江政协办发_2023_15.txt"], written
+    other_agency = archive.answer("江政协发〔2023〕12号要求什么", today=TODAY)
+    assert [hit.source for hit in other_agency.hits] == ["通知_江政协发_2023_12.txt"]
+    missing = archive.answer("江政协办发〔2023〕99号文件要求什么时候报送", today=TODAY)
+    assert missing.message == "档案中没有江政协办发〔2023〕99号的文件。"
+
+
+def test_an_article_is_answered_by_that_article(archive: Retriever) -> None:
+    for question in ("第十二条是怎么规定的", "提案工作条例第12条的内容"):
+        found = archive.answer(question, today=TODAY)
+        assert found.hits[0].article == "第十二条"
+        assert found.hits[0].text.startswith("第十二条")
+        assert found.note == "已按第十二条检索。"
+
+
+def test_filters_by_year_type_and_speaker(archive: Retriever) -> None:
+    hits = archive.search("提案", k=20, years=(2023, 2023), types=["通知"])
+    assert hits
+    assert all(hit.source.startswith("通知_") and "2023" in (hit.doc_date or "") for hit in hits)
+    hits = archive.search("社情民意信息", k=5, speakers=["吴振东"])
+    assert {hit.source for hit in hits} == {"常委会工作报告_2022.txt"}
+    assert all(hit.speaker == "吴振东" for hit in hits)
+
+
+def test_newest_first_where_the_question_asks_for_the_latest(archive: Retriever) -> None:
+    found = archive.answer("最近一次常委会工作报告中收到提案多少件", today=TODAY)
+    assert found.hits[0].source == "常委会工作报告_2025.txt"
+    assert found.note == "已按日期从新到旧排列。"
