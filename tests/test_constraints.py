@@ -138,3 +138,46 @@ def test_newest_first_where_the_question_asks_for_the_latest(archive: Retriever)
     found = archive.answer("最近一次常委会工作报告中收到提案多少件", today=TODAY)
     assert found.hits[0].source == "常委会工作报告_2025.txt"
     assert found.note == "已按日期从新到旧排列。"
+
+
+def test_the_chat_says_which_constraint_it_applied_and_offers_to_drop_it(
+    archive: Retriever, tmp_path: Path
+) -> None:
+    from qa.ui.chat.conversation import Conversation
+    from qa.ui.chat.feedback import FeedbackLog
+    from qa.ui.chat.service import UNCONSTRAINED, ChatService
+
+    service = ChatService(archive, FeedbackLog(tmp_path / "feedback.jsonl"))
+    answered = service.respond("2024年的常委会工作报告中收到多少件提案", 3, [], Conversation())
+    reply = answered.messages[-1]
+    assert "已按2024年的文件检索" in str(reply["content"])
+    assert reply.get("options") == [{"label": UNCONSTRAINED, "value": UNCONSTRAINED}]
+    turn = answered.turns[len(answered.messages) - 1]
+    assert turn.hits[0].source == "常委会工作报告_2024.txt"
+    assert turn.applied == "2024年"
+    dropped = service.unconstrained(answered)
+    again = dropped.turns[len(dropped.messages) - 1]
+    assert again.applied == ""
+    assert "已按2024年" not in str(dropped.messages[-1]["content"])
+    assert len(dropped.messages) == len(answered.messages)  # in place of the constrained answer
+
+
+def test_the_page_filters_and_the_api_take_years_types_and_speakers(
+    archive: Retriever, tmp_path: Path
+) -> None:
+    from qa.ui.chat.feedback import FeedbackLog
+    from qa.ui.chat.filters import Filters, parse_years, speaker_choices, type_choices
+    from qa.ui.chat.service import ChatService
+
+    assert parse_years("2020-2024") == (2020, 2024)
+    assert parse_years("2024年") == (2024, 2024)
+    assert parse_years(" ") is None
+    with pytest.raises(ValueError, match="2020-2024"):
+        parse_years("去年")
+    assert type_choices(archive) == ["工作报告", "条例", "通知"]
+    assert set(speaker_choices(archive)) == {"张建国", "吴振东", "李明华", "陈国平", "周晓燕"}
+    service = ChatService(archive, FeedbackLog(tmp_path / "feedback.jsonl"))
+    result = service.api_search("报送时间", 5, filters=Filters.of("2024", ["通知"], None))
+    assert [p["source"] for p in result["passages"]] == ["通知_江政协办发_2024_12.txt"]
+    result = service.api_search("2024年报送时间", 5, filters=Filters(constraints=False))
+    assert result["applied"] == ""

@@ -191,3 +191,18 @@ def test_the_seed_speeches_are_speeches_and_the_standing_committee_session_is_re
     assert {f.doc_type for f in fields.values()} == {"讲话"}
     assert fields["004_d709b2b97a0ad8c6.txt"].session == "10届14次"
     assert fields["002_918bf7343061484a.txt"].session == ""  # "六届七次全会" is in the body
+
+
+def test_a_regulations_passage_is_cited_by_chapter_and_article_in_every_style() -> None:
+    from qa.retrieve.hit import Hit
+    from qa.ui.citation import cite
+    from qa.ui.reader import document
+    from qa.ui.render import attribution
+
+    passages = make_passages(read_document(CORPUS / "提案工作条例.txt"))
+    passage = next(p for p in passages if p.article == "第十二条")
+    hit = Hit.from_passage(passage, 1.0)
+    assert attribution(hit).endswith("第二章第十二条")
+    assert cite(hit).startswith("《江城市政协提案工作条例》（2024年1月15日），第二章第十二条：“第十二条")
+    assert cite(hit, "gbt7714").splitlines()[0].endswith("（第二章第十二条）")
+    assert '<span class="qa-doc-n">第十二条' in document(passages, passage.passage_id, [])

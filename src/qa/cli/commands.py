@@ -13,10 +13,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.cli.format import build_summary, reading_line
 from qa.errors import QAError
 
 if TYPE_CHECKING:
-    from qa.ingest.blocks import Reading
     from qa.model.embedder import Embedder
     from qa.model.onnx_encoder import Precision
 
@@ -67,53 +67,6 @@ def _build(args: argparse.Namespace) -> int:
     )
     print(build_summary(manifest))
     return 0
-
-
-# A document that lost more than this share of its characters to cleaning is named after a build.
-LOSS_WORTH_NAMING = 0.2
-
-
-# Files named after each reader in the summary (the manifest and `qa inspect` name every one).
-NAMED_PER_READER = 8
-
-
-def build_summary(manifest: dict[str, Any]) -> str:
-    """Documents indexed and skipped (each with its reason), the reader of each (converter and
-    version; the first few names per reader), and those cleaning cut by over 20%."""
-    lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
-    readers: dict[str, list[str]] = {}
-    for name, info in manifest["documents"].items():
-        readers.setdefault((info.get("reading") or {}).get("reader") or "text reader", []).append(name)
-    for reader, names in sorted(readers.items(), key=lambda item: -len(item[1])):
-        shown = ", ".join(names[:NAMED_PER_READER]) + (", …" if len(names) > NAMED_PER_READER else "")
-        lines.append(f"  read with {reader}: {len(names)} file{'s' if len(names) != 1 else ''} ({shown})")
-    lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
-    for name, info in manifest["documents"].items():
-        cleaning = info.get("cleaning") or {}
-        moved = (cleaning.get("removed") or {}).get("moved-to-metadata", 0)  # kept, as metadata
-        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0) + moved
-        if read and kept < read * (1 - LOSS_WORTH_NAMING):
-            rules = ", ".join(
-                f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
-            )
-            lines.append(f"  {name}: cleaning kept {kept} of {read} characters ({rules}); see `qa inspect`")
-        for rule, share in (cleaning.get("suspended") or {}).items():
-            lines.append(f"  {name}: rule {rule} not applied (it would have removed {share:.0%} of the text)")
-    return "\n".join(lines)
-
-
-def reading_line(reading: Reading) -> str:
-    """How a file was read, in one line: the reader, its pages and what OCR recognised."""
-    parts = [f"read with {reading.reader or 'the built-in text reader'}"]
-    if reading.pages:
-        count = len({page for _, page in reading.pages})
-        parts.append(f"{count} {'slides' if reading.page_unit == 'slide' else 'pages'}")
-    if reading.ocr_pages:
-        confidence = f", mean confidence {reading.ocr_confidence:.2f}" if reading.ocr_confidence else ""
-        pages = ", ".join(map(str, reading.ocr_pages))
-        parts.append(f"recognised by OCR: page {pages}{confidence} — check quotations against the original")
-    parts += reading.notes
-    return "; ".join(parts)
 
 
 def _inspect_archive(path: Path) -> int:
@@ -196,10 +149,19 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from qa.retrieve.retriever import Retriever
+    from qa.ui.chat.filters import parse_years
 
     embedder = _embedder(args.model) if args.model else None
     retriever = Retriever(args.index, embedder=embedder)
-    found = retriever.answer(args.question, k=args.k, mode=args.mode)
+    found = retriever.answer(
+        args.question,
+        k=args.k,
+        mode=args.mode,
+        years=parse_years(args.year or ""),
+        types=args.type,
+        speakers=args.speaker,
+        constraints=not args.no_constraints,
+    )
     hits = found.hits
     if args.export:
         from qa.ui.sections import hits_section
@@ -209,6 +171,8 @@ def _search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
+    if found.note:
+        print(f"{found.note}" + (" (--no-constraints searches every document.)" if found.applied else ""))
     if not hits:
         print(f"{found.message} (No passage in the indexed documents answers this question.)")
         return 0

@@ -80,6 +80,7 @@ class Constraints:
     chapters: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     newest_first: bool = False
+    filtered: bool = False  # ``years`` is a filter's: documents of those years, not passages naming them
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     def __bool__(self) -> bool:
@@ -111,6 +112,7 @@ class Constraints:
             years=other.years or self.years,
             month=other.month or self.month,
             relative=self.relative if not other.years else other.relative,
+            filtered=self.filtered if not other.years else other.filtered,
             sessions=(*self.sessions, *other.sessions),
             speakers=(*self.speakers, *other.speakers),
             doc_numbers=(*self.doc_numbers, *other.doc_numbers),
@@ -310,8 +312,8 @@ class ConstraintIndex:
         (an article no regulation has, a relative year with no document) are dropped."""
         if not asked.any:
             return Applied(None, asked)
-        if asked.years and not any(f.year for f in self.fields):
-            asked = replace(asked, years=None, month=0)  # an undated collection: a year names no document
+        if not any(f.year for f in self.fields):  # an undated collection: a year names no document
+            asked = replace(asked, years=None, month=0, newest_first=False)
         docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
         if asked.years and asked.relative and not any(m.get("year") for m in docs):
             asked = replace(asked, years=None, month=0)
@@ -320,7 +322,7 @@ class ConstraintIndex:
         # A passage naming the year stands for it in a document of another year ("2018年工作回顾").
         but_year = np.array([all(v for k, v in m.items() if k != "year") for m in docs] or [True], dtype=bool)
         rows = whole[self.passage_docs]
-        if asked.years and not asked.relative:
+        if asked.years and not asked.relative and not asked.filtered:
             first, last = asked.years
             named = np.array([any(first <= y <= last for y in ys) for ys in self.years_named()], dtype=bool)
             rows |= but_year[self.passage_docs] & named

@@ -201,7 +201,7 @@ class Retriever:
         as the passages they allow (``qa.retrieve.constraints``)."""
         asked = read_constraints(question_text(query), self.fields.speakers, today) if read_question else None
         span = (years, years) if isinstance(years, int) else years
-        given = Constraints(years=span, speakers=tuple(speakers or ()), types=tuple(types or ()))
+        given = Constraints(span, speakers=tuple(speakers or ()), types=tuple(types or ()), filtered=True)
         return self.fields.apply((asked if asked is not None else Constraints()).merged(given))
 
     def _rows_with_phrases(self, phrases: Sequence[str], in_filter: np.ndarray) -> np.ndarray:

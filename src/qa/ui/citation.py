@@ -172,14 +172,26 @@ def paragraph_number(passage: Placed) -> str:
 def place(passage: Placed, nested: bool = False) -> str:
     """Where the passage stands: "第32段（三、提高政治站位……部分）", "第2段", "第4段之二";
     in a document with pages the page first: "第12页，第32段". ``nested`` (inside brackets
-    already) names the section after a comma instead: "第32段，三、提高政治站位……部分"."""
-    number = paragraph_number(passage)
+    already) names the section after a comma instead: "第32段，三、提高政治站位……部分".
+    A passage of a regulation is cited by its chapter and article: "第二章第十二条"."""
+    article = str(getattr(passage, "article", "") or "")
+    number = article_place(passage, article) if article else paragraph_number(passage)
+    if article:
+        return f"{passage.page_label}，{number}" if passage.page_label else number
     if passage.page_label:
         number = f"{passage.page_label}，{number}"
     section = cited_section(passage)
     if section is None:
         return number
     return f"{number}，{section_label(section)}" if nested else f"{number}（{section_label(section)}）"
+
+
+def article_place(passage: Placed, article: str) -> str:
+    """A regulation's article with its chapter where it has one: "第二章第十二条", "第十二条"."""
+    section = cited_section(passage)
+    chapter = _CHAPTER.match(full_width(section.strip())) if section else None
+    chapter_name = chapter.group(0) if chapter and chapter.group(0).endswith("章") else ""
+    return f"{chapter_name}{article}"
 
 
 def reference(hit: Hit) -> str:
