@@ -181,3 +181,25 @@ def test_the_page_filters_and_the_api_take_years_types_and_speakers(
     assert [p["source"] for p in result["passages"]] == ["通知_江政协办发_2024_12.txt"]
     result = service.api_search("2024年报送时间", 5, filters=Filters(constraints=False))
     assert result["applied"] == ""
+
+
+def test_the_manifest_keeps_the_fields_also_for_documents_a_rebuild_reuses(tmp_path: Path) -> None:
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(CORPUS, seeds)
+    index = tmp_path / "index"
+    build_index(seeds, index, FakeEmbedder())
+    (seeds / "提案工作条例.txt").unlink()
+    manifest = build_index(seeds, index, FakeEmbedder())
+    assert manifest["build"]["documents_reused"] == 11
+    fields = manifest["documents"]["常委会工作报告_2023.txt"]["fields"]
+    assert fields == {
+        "year": 2023,
+        "month": 1,
+        "date": "2023-01-09",
+        "session": "14届2次",
+        "meeting": "政协江城市第十四届委员会第二次会议",
+        "speaker": "李明华",
+        "doc_type": "工作报告",
+    }

@@ -206,3 +206,16 @@ def test_a_regulations_passage_is_cited_by_chapter_and_article_in_every_style() 
     assert cite(hit).startswith("《江城市政协提案工作条例》（2024年1月15日），第二章第十二条：“第十二条")
     assert cite(hit, "gbt7714").splitlines()[0].endswith("（第二章第十二条）")
     assert '<span class="qa-doc-n">第十二条' in document(passages, passage.passage_id, [])
+
+
+def test_qa_inspect_shows_the_fields_and_the_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from qa.cli.main import main
+
+    assert main(["inspect", str(CORPUS / "常委会工作报告_2024.txt")]) == 0
+    assert "fields: 日期 2024-01-15 · 届次 14届3次" in capsys.readouterr().out
+    assert main(["inspect", "--json", str(CORPUS / "提案工作条例.txt")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["fields"]["doc_type"] == "条例"
+    assert record["paragraphs"][11]["article"] == "第十二条"
