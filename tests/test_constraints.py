@@ -203,3 +203,14 @@ def test_the_manifest_keeps_the_fields_also_for_documents_a_rebuild_reuses(tmp_p
         "speaker": "李明华",
         "doc_type": "工作报告",
     }
+
+
+def test_the_reference_names_the_speaker_or_the_issuing_authority(archive: Retriever) -> None:
+    from qa.ui.citation import reference
+
+    (report,) = archive.search("十四届二次会议的报告中收到多少件提案", k=1, today=TODAY)
+    assert reference(report) == (
+        "李明华. 政协江城市第十四届委员会常务委员会工作报告——在政协江城市第十四届委员会第二次会议上[Z]. 2023."
+    )
+    (notice,) = archive.search("江政协办发〔2023〕15号的联系人", k=1, today=TODAY)
+    assert reference(notice) == "江城市政协办公室. 江城市政协办公室关于做好2024年提案征集工作的通知[Z]. 2023."

@@ -63,6 +63,7 @@ class Hit:
     # where it names one (``qa.ingest.fields``): citations name both.
     article: str = ""
     speaker: str = ""
+    authority: str = ""  # the issuing authority of an official document (发文机关), where it names one
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:

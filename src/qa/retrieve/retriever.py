@@ -340,6 +340,7 @@ class Retriever:
                     damaged=bool(gaps or self.missing_words(passage.source)),
                     section_paragraph=self.section_paragraph(row),
                     speaker=self.fields.fields[int(self.index.passage_docs[row])].speaker,
+                    authority=self.fields.fields[int(self.index.passage_docs[row])].authority,
                 )
             )
         return Answer(hits, corrected=ranking.corrected)

@@ -17,7 +17,8 @@ The entry follows the standard's rules as far as the index knows the document. D
 ``[Z]`` (其他, Appendix B's table of codes): a speech read from a local file is none of
 M/C/G/N/J/D/R/S/P/DB/CP/EB/A/CM/DS — ``[R]`` is for reports issued as such by an institution,
 and ``[EB/OL]`` needs the URL and the access date, which the index does not hold. The speaker
-(``Hit.speaker``, where the index records one) is the entry's 主要责任者; without one the
+(``Hit.speaker``, where the index records one; else an official document's issuing authority,
+``Hit.authority``) is the entry's 主要责任者; without one the
 entry opens with the title, as the standard allows in a numbered (顺序编码制) list instead of
 "佚名". What is unknown is left out rather than written as "[出版地不详]: [出版者不详]": the
 standard lets electronic documents omit place and publisher, and an office pastes the entry
@@ -196,8 +197,9 @@ def article_place(passage: Placed, article: str) -> str:
 
 def reference(hit: Hit) -> str:
     """The GB/T 7714-2015 entry of the hit's document (see the module's docstring): the speaker
-    where known, the title, ``[Z]``, the year where known; nothing unknown is written."""
-    speaker = str(getattr(hit, "speaker", "") or "").strip()
+    (or an official document's issuing authority) where known, the title, ``[Z]``, the year
+    where known; nothing unknown is written."""
+    speaker = str(getattr(hit, "speaker", "") or getattr(hit, "authority", "") or "").strip()
     year = re.match(r"\d{4}", hit.doc_date or "")
     parts = [speaker, f"{hit.doc_title.strip()}[Z]", year.group(0) if year else ""]
     return ". ".join(p for p in parts if p) + "."
