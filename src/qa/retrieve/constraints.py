@@ -244,14 +244,6 @@ def document_matches(constraints: Constraints, fields: DocumentFields, title: st
     return result
 
 
-def names_year(constraints: Constraints, text: str) -> bool:
-    """Whether a passage (or its headings) names a year of the range: "2018年工作回顾"."""
-    if not constraints.years:
-        return False
-    first, last = constraints.years
-    return any(first <= int(m.group(1)) <= last for m in re.finditer(r"((?:19|20)\d{2})\s*年", text))
-
-
 def in_article(constraints: Constraints, article: str, section_path: Sequence[str]) -> dict[str, bool]:
     """Which of the passage-level constraints (article, chapter) a passage satisfies."""
     result: dict[str, bool] = {}
