@@ -61,6 +61,8 @@ def test_a_session_a_document_number_an_article_and_a_speaker_are_read() -> None
     asked = read_constraints("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
     assert asked.sessions == ("14届2次",)
     assert asked.years is None  # no year in it
+    standing = read_constraints("十届十四次常委会会议上的讲话", today=TODAY)
+    assert standing.sessions == ("10届常委会14次",)
     asked = read_constraints("临政协办发〔2023〕15号文件要求什么时候报送", today=TODAY)
     assert asked.doc_numbers == (DocumentNumber("临政协办发", 2023, 15),)
     assert asked.years is None  # the 文号's year is not the question's

@@ -33,7 +33,7 @@ if not REPORTS.is_dir():
         ("14届2次会议", "14届2次"),
         ("政协江城市第十四届委员会第二次会议", "14届2次"),
         ("第十三届全国人民代表大会第五次会议", "13届5次"),
-        ("在市政协十届十四次常委会会议上的讲话", "10届14次"),
+        ("在市政协十届十四次常委会会议上的讲话", "10届常委会14次"),
         ("十四届市政协常委会第五次会议", "14届常委会5次"),
         ("第十四届委员会常务委员会工作报告", ""),  # a term, no session
         ("提高20%，投入3000万元", ""),
@@ -189,7 +189,7 @@ def test_the_government_work_reports_have_a_year_a_type_and_the_recent_ones_a_se
 def test_the_seed_speeches_are_speeches_and_the_standing_committee_session_is_read() -> None:
     fields = {path.name: read_document(path).fields for path in sorted(SEEDS.glob("*.txt"))}
     assert {f.doc_type for f in fields.values()} == {"讲话"}
-    assert fields["004_d709b2b97a0ad8c6.txt"].session == "10届14次"
+    assert fields["004_d709b2b97a0ad8c6.txt"].session == "10届常委会14次"
     assert fields["002_918bf7343061484a.txt"].session == ""  # "六届七次全会" is in the body
 
 

@@ -153,7 +153,8 @@ def chinese_number(text: str) -> int:
 
 
 def find_session(text: str) -> str:
-    """The first session ``text`` names, normalised: "14届2次", "14届常委会5次"; else ""."""
+    """The first session ``text`` names, normalised: "14届2次"; a standing committee's meeting
+    ("十四届市政协常委会第五次会议", "十届十四次常委会会议") "14届常委会5次"; else ""."""
     for match in _SESSION.finditer(text):
         between = match["between"]
         if re.search(r"[\d]", between):
@@ -163,7 +164,8 @@ def find_session(text: str) -> str:
         except ValueError:
             continue
         if 0 < term < 100 and 0 < session < 100:
-            standing = "常委会" if _STANDING.search(between) else ""
+            after = text[match.end() : match.end() + 6]
+            standing = "常委会" if _STANDING.search(between) or _STANDING.match(after) else ""
             return f"{term}届{standing}{session}次"
     return ""
 
