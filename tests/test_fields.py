@@ -78,6 +78,7 @@ def test_a_date_or_an_amount_is_no_document_number(text: str) -> None:
         ("江城市政协副主席 吴振东", "吴振东"),
         ("——吴振东", "吴振东"),
         ("国务院总理 李克强", "李克强"),
+        ("国务院总理\u3000李\u3000强", "李强"),
         ("（市委书记：李四）", "李四"),
         ("结束语", ""),
         ("市政协办公室", ""),
@@ -180,6 +181,7 @@ def test_the_government_work_reports_have_a_year_a_type_and_the_recent_ones_a_se
     assert kinds == {"工作报告", "决议"}
     report = fields["2022年中华人民共和国国务院政府工作报告.txt"]
     assert (report.session, report.speaker, report.date) == ("13届5次", "李克强", "2022-03-05")
+    assert fields["2024年中华人民共和国国务院政府工作报告.txt"].speaker == "李强"
     resolution = fields["第十三届全国人民代表大会第二次会议关于政府工作报告的决议.txt"]
     assert (resolution.session, resolution.year, resolution.doc_type) == ("13届2次", 2019, "决议")
     assert not any(f.speaker == "结束语" for f in fields.values())

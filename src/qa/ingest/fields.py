@@ -214,7 +214,11 @@ def speaker_name(line: str) -> str:
     core = re.sub(r"[：:]\s*", " ", core).strip("（）() ")
     if not core or len(core) > 30:
         return ""
-    last = core.split()[-1]
+    tokens = core.split()
+    singles = 0  # a name printed with spaces between its characters: "国务院总理　李　强"
+    while singles < len(tokens) and len(tokens[-1 - singles]) == 1:
+        singles += 1
+    last = "".join(tokens[-singles:]) if singles >= 2 else tokens[-1]
     match = _PERSON.match(last)
     name = match["name"] if match else ""
     if name.endswith("同志"):
