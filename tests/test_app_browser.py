@@ -186,6 +186,22 @@ def test_follow_up_and_out_of_domain_question_in_one_conversation(page, tmp_path
     assert "未找到相关内容" in alone.inner_text(), "a new conversation forgets the previous topic"
 
 
+def test_a_year_in_the_question_is_applied_said_and_dropped_with_one_click(page, tmp_path: Path) -> None:
+    drop = page.locator("#qa-chat").get_by_role("button", name="不按限定，在全部文件中检索")
+    answer = ask(page, "2022年的讲话说怎样提高履职能力?")
+    assert "已按2022年的文件检索" in answer.locator(".qa-note").inner_text()
+    sources = answer.locator(".qa-source").all_inner_texts()
+    assert sources and all("2022年" in source for source in sources)
+    assert page.locator("#qa-years").is_visible() and page.locator("#qa-speakers").is_visible()
+    screenshot(page, "chat-constraint.png", tmp_path)
+    drop.click(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(
+        "!([...document.querySelectorAll('.qa-answer')].at(-1).innerText.includes('已按2022年'))",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    assert page.locator(".qa-answer").count() == 1, "the constrained answer is replaced"
+
+
 def test_a_follow_up_is_asked_again_alone_with_one_click(page) -> None:
     alone = page.locator("#qa-chat").get_by_role("button", name="只按本问题检索")
     ask(page, "如何加强政协党的建设？")

@@ -115,6 +115,7 @@ def _build_locked(
                 "cleaning": doc.report.summary(),
                 "edge_keys": sorted(doc.edge_keys),
                 "reading": doc.reading.summary(),
+                "fields": doc.fields.to_json(),
             }
             stats.documents_read += 1
         else:
@@ -123,7 +124,17 @@ def _build_locked(
             cut = previous.index.passages[rows.start : rows.stop]
             documents[source] = {
                 k: known[source][k]
-                for k in ("sha256", "title", "date", "metadata", "cleaning", "edge_keys", "reading", "found")
+                for k in (
+                    "sha256",
+                    "title",
+                    "date",
+                    "metadata",
+                    "cleaning",
+                    "edge_keys",
+                    "reading",
+                    "found",
+                    "fields",
+                )
                 if k in known[source]
             }
             stats.documents_reused += 1

@@ -13,10 +13,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.cli.format import build_summary, reading_line
 from qa.errors import QAError
 
 if TYPE_CHECKING:
-    from qa.ingest.blocks import Reading
     from qa.model.embedder import Embedder
     from qa.model.onnx_encoder import Precision
 
@@ -73,53 +73,6 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-# A document that lost more than this share of its characters to cleaning is named after a build.
-LOSS_WORTH_NAMING = 0.2
-
-
-# Files named after each reader in the summary (the manifest and `qa inspect` name every one).
-NAMED_PER_READER = 8
-
-
-def build_summary(manifest: dict[str, Any]) -> str:
-    """Documents indexed and skipped (each with its reason), the reader of each (converter and
-    version; the first few names per reader), and those cleaning cut by over 20%."""
-    lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
-    readers: dict[str, list[str]] = {}
-    for name, info in manifest["documents"].items():
-        readers.setdefault((info.get("reading") or {}).get("reader") or "text reader", []).append(name)
-    for reader, names in sorted(readers.items(), key=lambda item: -len(item[1])):
-        shown = ", ".join(names[:NAMED_PER_READER]) + (", …" if len(names) > NAMED_PER_READER else "")
-        lines.append(f"  read with {reader}: {len(names)} file{'s' if len(names) != 1 else ''} ({shown})")
-    lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
-    for name, info in manifest["documents"].items():
-        cleaning = info.get("cleaning") or {}
-        moved = (cleaning.get("removed") or {}).get("moved-to-metadata", 0)  # kept, as metadata
-        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0) + moved
-        if read and kept < read * (1 - LOSS_WORTH_NAMING):
-            rules = ", ".join(
-                f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
-            )
-            lines.append(f"  {name}: cleaning kept {kept} of {read} characters ({rules}); see `qa inspect`")
-        for rule, share in (cleaning.get("suspended") or {}).items():
-            lines.append(f"  {name}: rule {rule} not applied (it would have removed {share:.0%} of the text)")
-    return "\n".join(lines)
-
-
-def reading_line(reading: Reading) -> str:
-    """How a file was read, in one line: the reader, its pages and what OCR recognised."""
-    parts = [f"read with {reading.reader or 'the built-in text reader'}"]
-    if reading.pages:
-        count = len({page for _, page in reading.pages})
-        parts.append(f"{count} {'slides' if reading.page_unit == 'slide' else 'pages'}")
-    if reading.ocr_pages:
-        confidence = f", mean confidence {reading.ocr_confidence:.2f}" if reading.ocr_confidence else ""
-        pages = ", ".join(map(str, reading.ocr_pages))
-        parts.append(f"recognised by OCR: page {pages}{confidence} — check quotations against the original")
-    parts += reading.notes
-    return "; ".join(parts)
-
-
 def _inspect_archive(path: Path) -> int:
     """``qa inspect`` of a .zip: each member, with its reader and paragraphs or why it is skipped."""
     from qa.ingest.documents import read_folder
@@ -141,29 +94,34 @@ def _inspect_archive(path: Path) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from qa.cli.manage import override_lines
     from qa.ingest.documents import clean_file
+    from qa.ingest.fields import document_fields
     from qa.ingest.formats import ARCHIVE_SUFFIXES
     from qa.ingest.sidecar import apply_override, read_override
-    from qa.passages.cutting import paragraphs_with_headings
+    from qa.passages.cutting import articles_of, paragraphs_with_headings
 
     if args.file.suffix.lower() in ARCHIVE_SUFFIXES and not args.json:
         return _inspect_archive(args.file)
     _, page = clean_file(args.file, args.file.name)
-    paragraphs = paragraphs_with_headings(page.paragraphs)
+    paragraphs = articles_of(paragraphs_with_headings(page.paragraphs))
     report = page.report
     found: dict[str, Any] = {"title": page.title, "date": page.date, "metadata": page.metadata}
     shown = apply_override(found, read_override(args.file.parent, args.file.name))  # `qa meta`'s values
+    texts = [p.text for p in page.paragraphs]
+    fields = document_fields(shown["title"], shown["date"], shown["metadata"], texts)
     if args.json:
         record = {
             **shown,
+            "fields": fields.to_json(),
             "paragraphs": [
                 {
                     "number": p.number,
                     "section": list(p.headings),
+                    "article": article,
                     "start": p.text.start,
                     "end": p.text.end,
                     "text": p.text.text,
                 }
-                for p in paragraphs
+                for p, article in paragraphs
             ],
             "removed": [{"rule": r.rule, "text": r.text} for r in report.removals],
             "report": report.summary(),
@@ -177,6 +135,7 @@ def _inspect(args: argparse.Namespace) -> int:
     for name, value in shown["metadata"].items():
         print(f"  {name}: {value}")
     print(override_lines(found, shown), end="")
+    print(f"  fields: {fields.summary()}")
     print(f"  {reading_line(page.reading)}")
     print(
         f"  kept {report.chars_kept} of {report.chars_read} characters in {report.paragraphs} paragraphs"
@@ -185,9 +144,10 @@ def _inspect(args: argparse.Namespace) -> int:
     for rule, share in report.suspended.items():
         print(f"  rule {rule} not applied: it would have removed {share:.0%} of the text")
     print()
-    for p in paragraphs:
+    for p, article in paragraphs:
         section = f" [{' › '.join(p.headings)}]" if p.headings else ""
-        print(f"第{p.number}段{section}: {p.text.text}")
+        within = f" ({article})" if article and not p.text.text.startswith(article) else ""
+        print(f"第{p.number}段{section}{within}: {p.text.text}")
     if report.removals:
         print()
     for removal in report.removals:
@@ -197,10 +157,19 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from qa.retrieve.retriever import Retriever
+    from qa.ui.chat.filters import parse_years
 
     embedder = _embedder(args.model) if args.model else None
     retriever = Retriever(args.index, embedder=embedder)
-    found = retriever.answer(args.question, k=args.k, mode=args.mode)
+    found = retriever.answer(
+        args.question,
+        k=args.k,
+        mode=args.mode,
+        years=parse_years(args.year or ""),
+        types=args.type,
+        speakers=args.speaker,
+        constraints=not args.no_constraints,
+    )
     hits = found.hits
     if args.export:
         from qa.ui.sections import hits_section
@@ -210,6 +179,8 @@ def _search(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
+    if found.note:
+        print(f"{found.note}" + (" (--no-constraints searches every document.)" if found.applied else ""))
     if not hits:
         print(f"{found.message} (No passage in the indexed documents answers this question.)")
         return 0

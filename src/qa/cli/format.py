@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from qa.index.load import LoadedIndex
+from qa.ingest.blocks import Reading
 from qa.retrieve.hit import Hit
 from qa.tools.draft import DraftCheck
 from qa.tools.trace import CONTEXT_CHARS, Occurrence, Trace
@@ -115,3 +116,50 @@ def format_draft_check(found: DraftCheck, name: str, places: Mapping[str, str] |
             lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
             lines.append(f"    {best.sentence}")
     return "\n".join(lines)
+
+
+# A document that lost more than this share of its characters to cleaning is named after a build.
+LOSS_WORTH_NAMING = 0.2
+
+
+# Files named after each reader in the summary (the manifest and `qa inspect` name every one).
+NAMED_PER_READER = 8
+
+
+def build_summary(manifest: dict[str, Any]) -> str:
+    """Documents indexed and skipped (each with its reason), the reader of each (converter and
+    version; the first few names per reader), and those cleaning cut by over 20%."""
+    lines = [f"  documents indexed: {len(manifest['documents'])}, skipped: {len(manifest['skipped'])}"]
+    readers: dict[str, list[str]] = {}
+    for name, info in manifest["documents"].items():
+        readers.setdefault((info.get("reading") or {}).get("reader") or "text reader", []).append(name)
+    for reader, names in sorted(readers.items(), key=lambda item: -len(item[1])):
+        shown = ", ".join(names[:NAMED_PER_READER]) + (", …" if len(names) > NAMED_PER_READER else "")
+        lines.append(f"  read with {reader}: {len(names)} file{'s' if len(names) != 1 else ''} ({shown})")
+    lines += [f"  skipped {name}: {reason}" for name, reason in manifest["skipped"].items()]
+    for name, info in manifest["documents"].items():
+        cleaning = info.get("cleaning") or {}
+        moved = (cleaning.get("removed") or {}).get("moved-to-metadata", 0)  # kept, as metadata
+        read, kept = cleaning.get("chars_read", 0), cleaning.get("chars_kept", 0) + moved
+        if read and kept < read * (1 - LOSS_WORTH_NAMING):
+            rules = ", ".join(
+                f"{rule} {n}" for rule, n in sorted(cleaning["removed"].items(), key=lambda r: -r[1])
+            )
+            lines.append(f"  {name}: cleaning kept {kept} of {read} characters ({rules}); see `qa inspect`")
+        for rule, share in (cleaning.get("suspended") or {}).items():
+            lines.append(f"  {name}: rule {rule} not applied (it would have removed {share:.0%} of the text)")
+    return "\n".join(lines)
+
+
+def reading_line(reading: Reading) -> str:
+    """How a file was read, in one line: the reader, its pages and what OCR recognised."""
+    parts = [f"read with {reading.reader or 'the built-in text reader'}"]
+    if reading.pages:
+        count = len({page for _, page in reading.pages})
+        parts.append(f"{count} {'slides' if reading.page_unit == 'slide' else 'pages'}")
+    if reading.ocr_pages:
+        confidence = f", mean confidence {reading.ocr_confidence:.2f}" if reading.ocr_confidence else ""
+        pages = ", ".join(map(str, reading.ocr_pages))
+        parts.append(f"recognised by OCR: page {pages}{confidence} — check quotations against the original")
+    parts += reading.notes
+    return "; ".join(parts)

@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--model", type=Path)
     search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
+    search.add_argument("--year", help="only documents of this year or range: 2024, 2020-2024")
+    search.add_argument(
+        "--type",
+        action="append",
+        help="only documents of this type (讲话, 工作报告, 通知…); repeatable",
+    )
+    search.add_argument("--speaker", action="append", help="only documents this person gave; repeatable")
+    search.add_argument(
+        "--no-constraints",
+        action="store_true",
+        help="do not restrict the search to the year, session, speaker, 文号 or article the question names",
+    )
     _add_export(search, "the passages with their citations")
 
     evaluate = sub.add_parser("eval", help="hit@k / MRR / rejection of the three rankers on the eval set")

@@ -20,6 +20,7 @@ from qa.errors import DocumentError
 from qa.hashing import file_sha256
 from qa.ingest.archive import Member, archive_member, read_archive
 from qa.ingest.blocks import Reading
+from qa.ingest.fields import DocumentFields, document_fields
 from qa.ingest.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, extract
 from qa.ingest.limits import max_document_bytes, too_large
 from qa.ingest.page import CleanDocument, clean_page
@@ -42,6 +43,8 @@ class Document:
     report: CleaningReport = field(default_factory=lambda: CleaningReport(0, 0, 0))
     edge_keys: frozenset[str] = frozenset()
     reading: Reading = field(default_factory=Reading)  # the reader, pages and OCR (``qa.ingest.blocks``)
+    # Year, session, speaker, authority, 文号, type: what tells it from others (``qa.ingest.fields``).
+    fields: DocumentFields = field(default_factory=DocumentFields)
 
 
 def read_document(
@@ -77,6 +80,7 @@ def read_data(data: bytes, source: str, collection_furniture: frozenset[str] = f
         report=page.report,
         edge_keys=page.edge_keys,
         reading=page.reading,
+        fields=document_fields(page.title, page.date, page.metadata, [p.text for p in page.paragraphs]),
     )
 
 

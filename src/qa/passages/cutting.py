@@ -37,11 +37,12 @@ _HEADING_MAX = 80
 # A numbered line that ends a sentence after a clause break is an item, not a heading:
 # "（十）健康申报证明从2月17日开始办理，至新冠肺炎疫情解除为止。" (but "（一）加强组织领导。" heads).
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百零〇]+条")
+_CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇]+章")
 _SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class Passage:
     # both 0 when the passage holds whole paragraphs. Cited as "第4段之二".
     part: int = 0
     parts: int = 0
+    # The article of a regulation the passage belongs to ("第十二条"; "" outside articles): an
+    # article's items ("（一）…") below it belong to it too. Its chapter is in ``section_path``.
+    article: str = ""
 
     def index_text(self, settings: ChunkSettings) -> str:
         """The text that is embedded and BM25-indexed for this passage."""
@@ -211,6 +215,7 @@ class _Draft:
     headings: tuple[str, ...]
     part: int = 0  # which piece of a split paragraph (from 1), 0 for a whole one
     parts: int = 0
+    article: str = ""
 
     @property
     def size(self) -> int:
@@ -248,7 +253,7 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
     """Cut one document into passages with section, paragraph number and source offsets."""
     settings = settings or ChunkSettings()
     drafts: list[_Draft] = []
-    for para in paragraphs_with_headings(document.paragraphs):
+    for para, article in articles_of(paragraphs_with_headings(document.paragraphs)):
         pieces = split_long(para.text, settings.max_chars, settings.overlap_sentences)
         split = len(pieces) > 1
         drafts += [
@@ -259,6 +264,7 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
                 para.headings,
                 part if split else 0,
                 len(pieces) if split else 0,
+                article,
             )
             for part, piece in enumerate(pieces, 1)
         ]
@@ -288,9 +294,25 @@ def make_passages(document: Document, settings: ChunkSettings | None = None) -> 
                 ocr=any(first_page <= page <= last_page for page in reading.ocr_pages),
                 part=draft.part,
                 parts=draft.parts,
+                article=draft.article,
             )
         )
     return passages
+
+
+def articles_of(paragraphs: list[Paragraph]) -> list[tuple[Paragraph, str]]:
+    """Each paragraph with the article it belongs to ("第十二条", else ""): the one it opens
+    with, else the last one above it in the same chapter."""
+    result: list[tuple[Paragraph, str]] = []
+    article, chapter = "", tuple[str, ...]()
+    for para in paragraphs:
+        chapters = tuple(h for h in para.headings if _CHAPTER.match(h))
+        if chapters != chapter:
+            article, chapter = "", chapters
+        if match := _ARTICLE.match(para.text.text):
+            article = match.group(0)
+        result.append((para, article))
+    return result
 
 
 def page_label(first: int, last: int, unit: PageUnit = "page") -> str:

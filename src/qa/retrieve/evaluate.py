@@ -106,7 +106,7 @@ def answer_rank(
     retriever: Retriever, question: Question, mode: Mode, depth: int = 10
 ) -> tuple[int | None, bool]:
     """1-based rank of the first passage containing the span (None if not in ``depth``), and relevance."""
-    ranking = retriever.rank(question.question, mode)
+    ranking = retriever.ranked(question.question, mode)[0]
     order = ranking.ids[np.argsort(-ranking.fused, kind="stable")][:depth]
     span = _squash(question.span or "")
     for rank, passage_id in enumerate(order, 1):
@@ -132,7 +132,7 @@ def evaluate(retriever: Retriever, questions: list[Question]) -> Report:
                 failures.append(f"{q.id} [{q.kind}] rank={rank} relevant={relevant}: {q.question}")
         rejected_outside = 0
         for q in outside:
-            relevant = retriever.rank(q.question, mode).relevant
+            relevant = retriever.ranked(q.question, mode)[0].relevant
             rejected_outside += not relevant
             if mode == "hybrid" and relevant:
                 failures.append(f"{q.id} [ood] answered: {q.question}")

@@ -59,6 +59,11 @@ class Hit:
     # paragraphs), cited "第4段之二" (``qa.passages.cutting.Passage``).
     part: int = 0
     parts: int = 0
+    # The regulation's article the passage belongs to ("第十二条"), and the document's speaker
+    # where it names one (``qa.ingest.fields``): citations name both.
+    article: str = ""
+    speaker: str = ""
+    authority: str = ""  # the issuing authority of an official document (发文机关), where it names one
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:
@@ -82,6 +87,7 @@ class Hit:
             ocr=passage.ocr,
             part=passage.part,
             parts=passage.parts,
+            article=passage.article,
             **evidence,
         )
 
@@ -112,3 +118,7 @@ class Answer:
     hits: list[Hit]
     message: str = ""
     corrected: str = ""  # the question as searched when a typo was taken back, else empty
+    # The constraints the search applied ("2024年", "14届2次会议", "临政协办发〔2023〕12号"; "" for
+    # none), and the sentence that says so ("已按2024年的文件检索。") (``qa.retrieve.constraints``).
+    applied: str = ""
+    note: str = ""

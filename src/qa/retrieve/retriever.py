@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from qa.errors import StaleIndexError
-from qa.index.layout import read_manifest
 from qa.index.load import LoadedIndex, load_index, stale_reasons
-from qa.model.embedder import DEFAULT_MODEL_NAME, Embedder
-from qa.model.sentence_transformer import SentenceTransformerEmbedder
+from qa.ingest.fields import DocumentFields, document_fields
+from qa.model.embedder import Embedder
 from qa.passages import damage
 from qa.passages.cutting import Passage, sentences_of
+from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
 from qa.retrieve.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking
+from qa.retrieve.loading import load_embedder_for, top_rows
 from qa.retrieve.query import clean_query, question_text
 from qa.text.normalise import match_form, question_for_model
 from qa.text.tokens import near_duplicate, phrase_tokens, quoted_phrases, shingles
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
 _CANDIDATES = 100
 _DUPLICATE_WINDOW = 50
+# "最新"/"最近一次": how much the newest document's passages gain over the oldest's (fused units;
+# near-identical passages of annual documents differ by far less, unrelated ones by more).
+_NEWEST_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Retriever:
                 raise StaleIndexError(
                     f"Index at {index_dir} is out of date ({'; '.join(reasons[:5])}); run `qa build`."
                 )
-        self.embedder = embedder or _load_embedder_for(index_dir)
+        self.embedder = embedder or load_embedder_for(index_dir)
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
         self.gate = gate or GateSettings()
@@ -82,17 +84,28 @@ class Retriever:
         """The indexed passages, in vector-id order (read from disk on demand)."""
         return self.index.passages
 
-    def rank(self, query: str, mode: Mode = "hybrid", sources: list[str] | None = None) -> Ranking:
-        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files.
+    def rank(
+        self,
+        query: str,
+        mode: Mode = "hybrid",
+        sources: list[str] | None = None,
+        rows: np.ndarray | None = None,
+        forced: bool = False,
+    ) -> Ranking:
+        """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files,
+        ``rows`` to those passages (a constraint's, ``qa.retrieve.constraints``).
 
         Quoted phrases are requirements: only passages containing every one are candidates,
-        and when one is there, the question is answered whatever the gate says.
+        and when one is there, the question is answered whatever the gate says; so is a
+        question ``forced`` (one that names an article or a 文号 and little else).
         """
         text = question_text(query)
         index = self.index
         corrected = index.lexical.transposition_fix(text) or ""
         text = corrected or text
         allowed = index.rows_of_sources(sources) if sources else None
+        if rows is not None:
+            allowed = rows if allowed is None else np.intersect1d(allowed, rows)
         in_filter = np.ones(len(index.passages), dtype=bool)
         if allowed is not None:
             in_filter[:] = False
@@ -137,9 +150,11 @@ class Retriever:
         # A question made only of question and function words ("那具体要怎么做?") names no
         # topic; e5 still finds it close to many passages, which would be noise.
         words = index.lexical.tokenizer.words(text)
-        covered = self.coverage(words, ids[np.argsort(-fused, kind="stable")[: self.gate.passages]])
+        best = ids[np.argsort(-fused, kind="stable")[: self.gate.passages]]
+        covered = self.coverage(words, best, titled=rows is not None)
         answered = bool(words) and is_relevant(covered, float(dense.max()), self.background, self.gate, mode)
-        return Ranking(ids, fused, lexical, dense, answered or required is not None, covered, (), corrected)
+        forced = forced or required is not None
+        return Ranking(ids, fused, lexical, dense, answered or forced, covered, (), corrected)
 
     def measure_background(self) -> Background:
         """This collection's background for the gate: how close the probe questions come to it.
@@ -150,12 +165,44 @@ class Retriever:
         rankings = [self.rank(question) for question in probe_questions()]
         return Background.of([(r.coverage, float(r.dense.max()) if len(r.ids) else 0.0) for r in rankings])
 
-    def coverage(self, words: Sequence[str], rows: Iterable[int]) -> float:
-        """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``)."""
+    def coverage(self, words: Sequence[str], rows: Iterable[int], titled: bool = False) -> float:
+        """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``);
+        ``titled``: by their documents' titles too (the words of a question that name its document)."""
         lexical = self.index.lexical
         weights = word_weights(words, {word: lexical.idf(word) for word in words})
         passages = (self.index.passages[int(row)] for row in rows)
-        return coverage(weights, (" ".join([*p.section_path, p.text]) for p in passages))
+        return coverage(
+            weights, (" ".join([p.doc_title if titled else "", *p.section_path, p.text]) for p in passages)
+        )
+
+    @cached_property
+    def fields(self) -> ConstraintIndex:
+        """The documents' fields and the passages' articles, for constraints (made on first use)."""
+        documents = self.index.manifest["documents"].values()
+        found = [
+            DocumentFields.from_json(info["fields"])
+            if "fields" in info
+            else document_fields(info["title"], info.get("date"), info.get("metadata") or {})
+            for info in documents
+        ]
+        titles = [info["title"] for info in documents]
+        return ConstraintIndex(found, titles, self.index.passage_docs, self.index.passages)
+
+    def constrain(
+        self,
+        query: str,
+        years: tuple[int, int] | int | None = None,
+        types: Sequence[str] | None = None,
+        speakers: Sequence[str] | None = None,
+        read_question: bool = True,
+        today: date | None = None,
+    ) -> Applied:
+        """The constraints the question states (unless not ``read_question``) and the filters given,
+        as the passages they allow (``qa.retrieve.constraints``)."""
+        asked = read_constraints(question_text(query), self.fields.speakers, today) if read_question else None
+        span = (years, years) if isinstance(years, int) else years
+        given = Constraints(span, speakers=tuple(speakers or ()), types=tuple(types or ()), filtered=True)
+        return self.fields.apply((asked if asked is not None else Constraints()).merged(given))
 
     def _rows_with_phrases(self, phrases: Sequence[str], in_filter: np.ndarray) -> np.ndarray:
         """The passages (within the filter) whose text contains every phrase."""
@@ -179,23 +226,75 @@ class Retriever:
         return tuple(texts[i] for i in order if i < len(texts))
 
     def search(
-        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None, **filters: Any
     ) -> list[Hit]:
-        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant (``answer``)."""
-        return self.answer(query, k, mode, sources).hits
+        """The best ``k`` passages for ``query``, best first; empty when nothing is relevant (``answer``,
+        whose filters ``years=(2020, 2024)``, ``types=``, ``speakers=``, ``constraints=`` it takes)."""
+        return self.answer(query, k, mode, sources, **filters).hits
 
     def answer(
-        self, query: str, k: int = 5, mode: Mode = "hybrid", sources: list[str] | None = None
+        self,
+        query: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: list[str] | None = None,
+        years: tuple[int, int] | int | None = None,
+        types: Sequence[str] | None = None,
+        speakers: Sequence[str] | None = None,
+        constraints: bool = True,
+        today: date | None = None,
     ) -> Answer:
         """The best ``k`` passages for ``query``, best first, or none and the reason.
 
-        ``sources`` restricts the search to those files (names as in ``Hit.source``). A passage
-        that repeats one already chosen (the same or a near-identical formulation) is not shown
-        again; its document is listed in the chosen hit's ``also_in``.
+        ``sources`` restricts the search to those files (names as in ``Hit.source``); ``years``
+        (a year or an inclusive range), ``types`` (``qa.ingest.fields.DOCUMENT_TYPES``) and
+        ``speakers`` to documents of those. With ``constraints`` the year, session, speaker,
+        文号 or article the question names restricts it too (``qa.retrieve.constraints``; the
+        answer's ``applied`` says which), and "最新"/"最近一次" puts the newest documents first.
+        A passage that repeats one already chosen (the same or a near-identical formulation) is
+        not shown again; its document is listed in the chosen hit's ``also_in``.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        ranking = self.rank(query, mode, sources)
+        ranking, applied = self.ranked(query, mode, sources, years, types, speakers, constraints, today)
+        asked = applied.constraints
+        if applied.nothing:
+            return Answer([], applied.nothing, applied=asked.describe())
+        found = self._answer(query, k, ranking)
+        note = applied.note or ("已按日期从新到旧排列。" if asked.newest_first else "")
+        return replace(found, applied=asked.describe() if applied.rows is not None else "", note=note)
+
+    def ranked(
+        self,
+        query: str,
+        mode: Mode = "hybrid",
+        sources: list[str] | None = None,
+        years: tuple[int, int] | int | None = None,
+        types: Sequence[str] | None = None,
+        speakers: Sequence[str] | None = None,
+        constraints: bool = True,
+        today: date | None = None,
+    ) -> tuple[Ranking, Applied]:
+        """``rank`` within what the question and the filters allow (see ``answer``), and what was applied."""
+        applied = self.constrain(query, years, types, speakers, constraints, today)
+        asked = applied.constraints
+        if applied.nothing:
+            empty = np.zeros(0)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False), applied
+        if applied.rows is not None and bool(asked):
+            searched = without_spans(question_text(query), asked)
+            plain = not self.index.lexical.tokenizer.words(searched)
+            forced = plain or bool(asked.articles or asked.doc_numbers)
+            ranking = self.rank(searched, mode, sources, applied.rows, forced)
+        else:
+            ranking = self.rank(query, mode, sources, applied.rows)
+        if asked.newest_first and len(ranking.ids):
+            newer = _NEWEST_WEIGHT * self.fields.recency()[ranking.ids]
+            ranking = replace(ranking, fused=ranking.fused + newer)
+        return ranking, applied
+
+    def _answer(self, query: str, k: int, ranking: Ranking) -> Answer:
+        """The hits of ``ranking`` (see ``answer``)."""
         if ranking.missing_phrases:
             quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
             together = "同时" if len(ranking.missing_phrases) > 1 else ""
@@ -240,6 +339,8 @@ class Retriever:
                     suspected_gaps=gaps,
                     damaged=bool(gaps or self.missing_words(passage.source)),
                     section_paragraph=self.section_paragraph(row),
+                    speaker=self.fields.fields[int(self.index.passage_docs[row])].speaker,
+                    authority=self.fields.fields[int(self.index.passage_docs[row])].authority,
                 )
             )
         return Answer(hits, corrected=ranking.corrected)
@@ -282,33 +383,7 @@ class Retriever:
         return earlier, later
 
 
-def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
-    """The rows of the ``k`` best scores, best first, ties in row order.
-
-    The same as ``np.argsort(-scores, kind="stable")[:k]`` without sorting every passage
-    (7 ms per question at 100k): one partition finds the k-th best score.
-    """
-    if len(scores) <= k:
-        return np.argsort(-scores, kind="stable")
-    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-    above = np.flatnonzero(scores > kth)
-    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
-    return rows[np.argsort(-scores[rows], kind="stable")]
-
-
 def _with_also(hit: Hit, title: str) -> Hit:
     if title == hit.doc_title or title in hit.also_in:
         return hit
     return replace(hit, also_in=(*hit.also_in, title))
-
-
-def _load_embedder_for(index_dir: Path) -> Embedder:
-    manifest = read_manifest(index_dir)
-    model_path = os.environ.get("QA_MODEL_PATH")
-    if model_path:
-        return SentenceTransformerEmbedder.load(Path(model_path))
-    if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
-        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
-    from qa.model.onnx_encoder import OnnxEmbedder
-
-    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"))

@@ -70,7 +70,7 @@ def build_demo(
             if manager is not None:  # shown by the page's load event to the administrator only
                 with gr.Tab("文档管理", id="admin", visible=False, elem_id="qa-admin") as admin_tab:
                     rebuilt = tab_admin.build(demo, admin_tab, manager, access or AdminAccess())
-                rebuilt.change(chat.refresh, None, [chat.sources, chat.documents], api_visibility="private")
+                rebuilt.change(chat.refresh, None, chat.refreshed, api_visibility="private")
 
         open_reader.click(
             open_document,
@@ -83,7 +83,7 @@ def build_demo(
             lambda: gr.Column(visible=False), None, [reader_panel], api_visibility="private"
         ).then(None, None, None, js=page.REFOCUS_OPENER, api_visibility="private")
         # A rebuilt index is picked up without a restart; a newly opened page lists its documents.
-        demo.load(chat.refresh, None, [chat.sources, chat.documents], api_visibility="private")
+        demo.load(chat.refresh, None, chat.refreshed, api_visibility="private")
     return demo
 
 

@@ -17,7 +17,8 @@ The entry follows the standard's rules as far as the index knows the document. D
 ``[Z]`` (其他, Appendix B's table of codes): a speech read from a local file is none of
 M/C/G/N/J/D/R/S/P/DB/CP/EB/A/CM/DS — ``[R]`` is for reports issued as such by an institution,
 and ``[EB/OL]`` needs the URL and the access date, which the index does not hold. The speaker
-(``Hit.speaker``, where the index records one) is the entry's 主要责任者; without one the
+(``Hit.speaker``, where the index records one; else an official document's issuing authority,
+``Hit.authority``) is the entry's 主要责任者; without one the
 entry opens with the title, as the standard allows in a numbered (顺序编码制) list instead of
 "佚名". What is unknown is left out rather than written as "[出版地不详]: [出版者不详]": the
 standard lets electronic documents omit place and publisher, and an office pastes the entry
@@ -172,8 +173,12 @@ def paragraph_number(passage: Placed) -> str:
 def place(passage: Placed, nested: bool = False) -> str:
     """Where the passage stands: "第32段（三、提高政治站位……部分）", "第2段", "第4段之二";
     in a document with pages the page first: "第12页，第32段". ``nested`` (inside brackets
-    already) names the section after a comma instead: "第32段，三、提高政治站位……部分"."""
-    number = paragraph_number(passage)
+    already) names the section after a comma instead: "第32段，三、提高政治站位……部分".
+    A passage of a regulation is cited by its chapter and article: "第二章第十二条"."""
+    article = str(getattr(passage, "article", "") or "")
+    number = article_place(passage, article) if article else paragraph_number(passage)
+    if article:
+        return f"{passage.page_label}，{number}" if passage.page_label else number
     if passage.page_label:
         number = f"{passage.page_label}，{number}"
     section = cited_section(passage)
@@ -182,10 +187,19 @@ def place(passage: Placed, nested: bool = False) -> str:
     return f"{number}，{section_label(section)}" if nested else f"{number}（{section_label(section)}）"
 
 
+def article_place(passage: Placed, article: str) -> str:
+    """A regulation's article with its chapter where it has one: "第二章第十二条", "第十二条"."""
+    section = cited_section(passage)
+    chapter = _CHAPTER.match(full_width(section.strip())) if section else None
+    chapter_name = chapter.group(0) if chapter and chapter.group(0).endswith("章") else ""
+    return f"{chapter_name}{article}"
+
+
 def reference(hit: Hit) -> str:
     """The GB/T 7714-2015 entry of the hit's document (see the module's docstring): the speaker
-    where known, the title, ``[Z]``, the year where known; nothing unknown is written."""
-    speaker = str(getattr(hit, "speaker", "") or "").strip()
+    (or an official document's issuing authority) where known, the title, ``[Z]``, the year
+    where known; nothing unknown is written."""
+    speaker = str(getattr(hit, "speaker", "") or getattr(hit, "authority", "") or "").strip()
     year = re.match(r"\d{4}", hit.doc_date or "")
     parts = [speaker, f"{hit.doc_title.strip()}[Z]", year.group(0) if year else ""]
     return ". ".join(p for p in parts if p) + "."

@@ -61,7 +61,7 @@ def document(passages: Sequence[Passage], cited: str, terms: Sequence[str] = ())
         )
         body.append(
             f'<div class="{classes}" id="{target}" data-passage-id="{escape(passage.passage_id)}"{current}>'
-            f'<span class="qa-doc-n">{escape(paragraph_number(passage))}{note}</span>'
+            f'<span class="qa-doc-n">{escape(passage.article or paragraph_number(passage))}{note}</span>'
             f"{highlight(passage.text, terms)}</div>"
         )
     paragraphs = passages[-1].paragraph_end

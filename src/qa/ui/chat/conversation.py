@@ -139,6 +139,7 @@ class Turn:
     build_id: str = ""  # the index that answered, for ratings recorded after a rebuild
     follow_up: bool = False  # searched together with the conversation's topic
     hits: tuple[Hit, ...] = ()  # the passages shown, as shown (for exporting the ticked cards)
+    applied: str = ""  # the constraints the search read from the question ("2024年"), "" for none
 
 
 @dataclass
@@ -157,6 +158,11 @@ class Conversation:
         """The newest answer's turn when that answer read its question as a follow-up, else None."""
         turn = self.turns.get(len(self.messages) - 1)
         return turn if turn is not None and turn.follow_up else None
+
+    def last_constrained(self) -> Turn | None:
+        """The newest answer's turn when its search applied constraints read from the question."""
+        turn = self.turns.get(len(self.messages) - 1)
+        return turn if turn is not None and turn.applied else None
 
     def before_last_answer(self) -> Conversation:
         """This conversation without its newest question and answer, topic unchanged.

@@ -23,6 +23,7 @@ from qa.tools.rebuild import reason_zh
 from qa.ui import glance, reader, render
 from qa.ui.chat.conversation import Conversation, Message, Query, Turn, build_query, topic_words
 from qa.ui.chat.feedback import FeedbackLog, FeedbackRecord
+from qa.ui.chat.filters import Filters
 from qa.ui.citation import CitationStyle, chinese_date
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ MAX_K = 10
 MAX_LISTED_DOCUMENTS = 200  # the side panel lists this many; the filter still offers all
 DEFAULT_K = 3
 ASK_ALONE = "只按本问题检索"  # the option under a follow-up's answer: ``ask_alone``
+UNCONSTRAINED = "不按限定，在全部文件中检索"  # the option under a constrained answer: ``unconstrained``
 # With a document filter, the best passage in it should be among this many of the whole
 # collection; when it is not, the chosen documents barely touch the question.
 FILTER_RANK = 5
@@ -80,6 +82,7 @@ class ChatService:
         shown: Collection[str] = (),
         retriever: Retriever | None = None,
         standalone: bool = False,
+        filters: Filters | None = None,
     ) -> tuple[Query, Answer]:
         """The query for ``question`` in its conversation and the best ``k`` hits for it (or why none).
 
@@ -92,7 +95,12 @@ class ChatService:
         lean_on = None if standalone else topic
         query = build_query(clean_query(question), lean_on, lexical.tokenizer.words, lexical.knows)
         extra = len(shown) if query.follow_up else 0
-        found = retriever.answer(query.text, k=min(k + extra, MAX_K * 3), sources=sources or None)
+        found = retriever.answer(
+            query.text,
+            k=min(k + extra, MAX_K * 3),
+            sources=sources or None,
+            **(filters or Filters()).search(),
+        )
         if extra:
             found = replace(found, hits=sorted(found.hits, key=lambda h: h.passage_id in shown)[:k])
         return query, found
@@ -123,6 +131,7 @@ class ChatService:
         standalone: bool = False,
         style: CitationStyle = "plain",
         newest_first: bool = False,
+        filters: Filters | None = None,
     ) -> Conversation:
         """Append ``question`` and its answer to ``conversation``; raises ``ValueError`` for bad input.
 
@@ -134,7 +143,9 @@ class ChatService:
         k, chosen = self._check(retriever, k, sources)
         cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
-        query, found = self.find(cleaned, conversation.topic, k, chosen, shown, retriever, standalone)
+        query, found = self.find(
+            cleaned, conversation.topic, k, chosen, shown, retriever, standalone, filters
+        )
         at_a_glance = glance.glance_html(find_glance(retriever, query.text, found.hits))
         hits = glance.newest_first(found.hits) if newest_first else found.hits
         notes = []
@@ -142,6 +153,9 @@ class ChatService:
             notes.append(f"问题过长，只按前{MAX_QUERY_CHARS}个字检索。")
         if found.corrected:
             notes.append(f"疑有错字，已按“{found.corrected}”检索。")
+        if found.note:
+            drop = f"（若不需要，请点回答下方的“{UNCONSTRAINED}”）" if found.applied else ""
+            notes.append(found.note + drop)
         if query.follow_up:
             notes.append(f"结合上一个问题理解为：{query.text}（若不是此意，请点回答下方的“{ASK_ALONE}”）")
         elif standalone and conversation.topic:
@@ -162,12 +176,22 @@ class ChatService:
                 glance=at_a_glance,
             ),
         }
-        if query.follow_up:
-            reply["options"] = [{"label": ASK_ALONE, "value": ASK_ALONE}]
+        options = [ASK_ALONE] if query.follow_up else []
+        options += [UNCONSTRAINED] if found.applied else []
+        if options:
+            reply["options"] = [{"label": option, "value": option} for option in options]
         messages = [*conversation.messages, {"role": "user", "content": render.user_message(cleaned)}, reply]
         ids = tuple(h.passage_id for h in hits)
         turn = Turn(
-            cleaned, query.text, ids, k, tuple(chosen), retriever.index.build_id, query.follow_up, tuple(hits)
+            cleaned,
+            query.text,
+            ids,
+            k,
+            tuple(chosen),
+            retriever.index.build_id,
+            query.follow_up,
+            tuple(hits),
+            found.applied,
         )
         # A follow-up leans on the newest question that named a topic, answered or not ("红烧肉怎么做?"
         # then "那具体要怎么做?" must not reach back past it); one that names none keeps the topic.
@@ -209,6 +233,26 @@ class ChatService:
             newest_first=newest_first,
         )
 
+    def unconstrained(
+        self, conversation: Conversation, style: CitationStyle = "plain", newest_first: bool = False
+    ) -> Conversation:
+        """Answer the newest question again without the constraints read from it ("2024年"), in
+        place of its answer; ``conversation`` is returned unchanged when its newest answer had none."""
+        turn = conversation.last_constrained()
+        if turn is None:
+            return conversation
+        before = conversation.before_last_answer()
+        return self.respond(
+            turn.question,
+            turn.k,
+            list(turn.sources),
+            before,
+            standalone=not turn.follow_up,
+            style=style,
+            newest_first=newest_first,
+            filters=Filters(constraints=False),
+        )
+
     def rate(self, conversation: Conversation, message_index: int, rating: str) -> bool:
         """Record a rating of the answer at ``message_index``; False when there is no such answer."""
         turn = conversation.turns.get(message_index)
@@ -227,13 +271,14 @@ class ChatService:
         documents: list[str] | None = None,
         previous: str | None = None,
         newest_first: bool = False,
+        filters: Filters | None = None,
     ) -> dict[str, Any]:
         """Structured search result: every passage with its full attribution, and the answer at a
         glance (its sentences with their passages and citations), as JSON."""
         retriever = self.retriever
         k, chosen = self._check(retriever, k, documents)
         topic = clean_query(previous) if previous else None
-        query, found = self.find(question, topic, k, chosen, retriever=retriever)
+        query, found = self.find(question, topic, k, chosen, retriever=retriever, filters=filters)
         sentences = find_glance(retriever, query.text, found.hits)
         hits = glance.newest_first(found.hits) if newest_first else found.hits
         return {
@@ -241,6 +286,8 @@ class ChatService:
             "query": query.text,
             "follow_up": query.follow_up,
             "corrected": found.corrected,
+            "applied": found.applied,
+            "note": found.note,
             "build_id": retriever.index.build_id,
             "message": "" if hits else found.message or render.NO_RESULT,
             "few_in_filter": bool(

@@ -14,7 +14,8 @@ from qa.errors import QAError
 from qa.tools.word_styles import DocumentStyle
 from qa.ui import page
 from qa.ui.chat.conversation import Conversation, Message
-from qa.ui.chat.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, ChatService
+from qa.ui.chat.filters import Filters, speaker_choices, type_choices
+from qa.ui.chat.service import ASK_ALONE, DEFAULT_K, EXAMPLES, MAX_K, UNCONSTRAINED, ChatService
 from qa.ui.citation import STYLES, CitationStyle
 from qa.ui.export_look import look_choice
 from qa.ui.glance import NEWEST_FIRST_LABEL
@@ -48,7 +49,14 @@ class ChatTab:
 
     sources: gr.Dropdown
     documents: gr.HTML
-    refresh: Callable[[], tuple[Any, str]]
+    types: gr.Dropdown
+    speakers: gr.Dropdown
+    refresh: Callable[[], tuple[Any, str, Any, Any]]
+
+    @property
+    def refreshed(self) -> list[Any]:
+        """The components ``refresh`` updates, in its order."""
+        return [self.sources, self.documents, self.types, self.speakers]
 
 
 def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
@@ -61,9 +69,15 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         conversation: Conversation,
         style: CitationStyle = "plain",
         newest: bool = False,
+        years: str = "",
+        types: list[str] | None = None,
+        speakers: list[str] | None = None,
     ) -> tuple[Conversation, list[Message], str]:
         try:
-            updated = service.respond(question, k, sources, conversation, style=style, newest_first=newest)
+            filters = Filters.of(years, types, speakers)
+            updated = service.respond(
+                question, k, sources, conversation, style=style, newest_first=newest, filters=filters
+            )
         except ValueError as exc:
             empty = not question or not question.strip()
             gr.Warning("请输入问题。" if empty else f"无法检索：{exc}", title="注意")
@@ -78,11 +92,14 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         conversation: Conversation,
         style: CitationStyle,
         newest: bool,
+        years: str,
+        types: list[str] | None,
+        speakers: list[str] | None,
         selected: gr.SelectData,
     ) -> tuple[Conversation, list[Message], str]:
         value: Any = selected.value
         text = value.get("text", "") if isinstance(value, dict) else str(value)
-        return respond(text, k, sources, conversation, style, newest)
+        return respond(text, k, sources, conversation, style, newest, years, types, speakers)
 
     def rate(conversation: Conversation, data: gr.LikeData) -> None:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -91,16 +108,25 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         if service.rate(conversation, int(index), rating):
             gr.Info("已记录您的评价，谢谢！", title="提示")
 
-    def refresh_documents() -> tuple[Any, str]:
-        return gr.update(choices=service.document_choices()), service.documents_html()
+    def refresh_documents() -> tuple[Any, str, Any, Any]:
+        retriever = service.retriever
+        return (
+            gr.update(choices=service.document_choices()),
+            service.documents_html(),
+            gr.update(choices=type_choices(retriever)),
+            gr.update(choices=speaker_choices(retriever)),
+        )
 
     def ask_alone(
         conversation: Conversation, style: CitationStyle, newest: bool, selected: gr.SelectData
     ) -> tuple[Conversation, list[Message]]:
-        if selected.value != ASK_ALONE:  # the only option the chat offers, under a follow-up's answer
+        if selected.value not in (ASK_ALONE, UNCONSTRAINED):  # the options the chat offers
             return conversation, conversation.messages
         try:
-            updated = service.ask_alone(conversation, style, newest)
+            if selected.value == UNCONSTRAINED:
+                updated = service.unconstrained(conversation, style, newest)
+            else:
+                updated = service.ask_alone(conversation, style, newest)
         except ValueError as exc:
             gr.Warning(f"无法检索：{exc}", title="注意")
             return conversation, conversation.messages
@@ -117,16 +143,25 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
         documents: list[str] | None = None,
         previous: str | None = None,
         newest_first: bool = False,
+        years: str = "",
+        types: list[str] | None = None,
+        speakers: list[str] | None = None,
+        constraints: bool = True,
     ) -> dict[str, Any]:
         """Search the speeches: the best ``k`` passages for ``question`` with full attribution, and
         the answer at a glance.
 
         ``documents`` restricts the search to those file names; ``previous`` is the previous
         question, for follow-ups such as "那具体要怎么做?"; ``newest_first`` orders the passages
-        by date, newest first.
+        by date, newest first. ``years`` ("2024" or "2020-2024"), ``types`` (讲话, 工作报告, 通知…)
+        and ``speakers`` restrict it to documents of those; with ``constraints`` a year, session,
+        speaker, 文号 or article named in the question restricts it too (``applied`` and ``note``
+        say which).
         """
         try:
-            return service.api_search(question, k, documents, previous, newest_first)
+            filters = Filters.of(years, types, speakers)
+            filters = Filters(filters.years, filters.types, filters.speakers, constraints)
+            return service.api_search(question, k, documents, previous, newest_first, filters)
         except (ValueError, QAError) as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -185,6 +220,25 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
                 label="限定文档（留空为全部）",
                 elem_id="qa-filter",
             )
+            with gr.Row(equal_height=True):
+                years = gr.Textbox(
+                    label="年份", placeholder="如 2024 或 2020-2024", min_width=0, elem_id="qa-years"
+                )
+                types = gr.Dropdown(
+                    choices=type_choices(service.retriever),
+                    multiselect=True,
+                    value=[],
+                    label="文件类型",
+                    min_width=0,
+                    elem_id="qa-types",
+                )
+            speakers = gr.Dropdown(
+                choices=speaker_choices(service.retriever),
+                multiselect=True,
+                value=[],
+                label="讲话人",
+                elem_id="qa-speakers",
+            )
             style = gr.Radio(
                 list(STYLES),
                 value="plain",
@@ -210,17 +264,22 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
                 documents = gr.HTML(service.documents_html(), elem_id="qa-docs")
             gr.Markdown(HELP)
 
-    inputs = [question, k, sources, conversation, style, newest]
+    filters = [years, types, speakers]
+    inputs = [question, k, sources, conversation, style, newest, *filters]
     outputs = [conversation, chatbot, question]
     for event in (
         question.submit(respond, inputs, outputs, api_visibility="private"),
         ask.click(respond, inputs, outputs, api_visibility="private"),
         chatbot.example_select(
-            ask_example, [k, sources, conversation, style, newest], outputs, api_visibility="private"
+            ask_example,
+            [k, sources, conversation, style, newest, *filters],
+            outputs,
+            api_visibility="private",
         ),
     ):
         event.then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
-    # "只按本问题检索", offered under a follow-up's answer (Gradio shows the newest answer's options).
+    # "只按本问题检索" under a follow-up's answer, "不按限定…" under a constrained one (Gradio shows
+    # the newest answer's options).
     chatbot.option_select(
         ask_alone, [conversation, style, newest], [conversation, chatbot], api_visibility="private"
     ).then(None, None, None, js=SCROLL_TO_ANSWER, api_visibility="private")
@@ -236,4 +295,4 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
     clear.click(new_conversation, None, outputs, api_visibility="private")
     chatbot.clear(new_conversation, None, outputs, api_visibility="private")
     gr.api(api_search, api_name="search")
-    return ChatTab(sources, documents, refresh_documents)
+    return ChatTab(sources, documents, types, speakers, refresh_documents)

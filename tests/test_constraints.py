@@ -1,0 +1,218 @@
+"""Questions that name their document: constraints read from the question and applied to the search."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+
+from qa.build.builder import build_index
+from qa.ingest.fields import DocumentNumber
+from qa.retrieve.constraints import read_constraints, without_spans
+from qa.retrieve.retriever import Retriever
+
+CORPUS = Path(__file__).resolve().parents[1] / "eval" / "fields" / "corpus"
+TODAY = date(2025, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The fixture collection of near-identical reports, notices and a regulation, fake vectors."""
+    index = tmp_path_factory.mktemp("fields") / "index"
+    embedder = FakeEmbedder()
+    build_index(CORPUS, index, embedder)
+    return Retriever(index, embedder=embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("2018年市政协收到提案多少件", (2018, 2018)),
+        ("二〇一八年的报告", (2018, 2018)),
+        ("2020年以来提案数量有何变化", (2020, 2025)),
+        ("2019至2021年的报告", (2019, 2021)),
+        ("去年的报告说培训委员多少人次", (2024, 2024)),
+        ("前年的报告", (2023, 2023)),
+        ("今年的工作重点", (2025, 2025)),
+    ],
+)
+def test_years_are_read_absolute_and_relative_to_today(question: str, years: tuple[int, int]) -> None:
+    assert read_constraints(question, today=TODAY).years == years
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "提高20%的目标怎么实现",
+        "投入3000万元用于什么",
+        "请于12月15日前报送什么",
+        "政协委员怎样提高履职能力?",
+        "党的二十届三中全会有什么意义?",
+        "攀枝花建市60周年",
+    ],
+)
+def test_a_number_that_names_no_document_is_no_constraint(question: str) -> None:
+    assert not read_constraints(question, today=TODAY)
+
+
+def test_a_session_a_document_number_an_article_and_a_speaker_are_read() -> None:
+    asked = read_constraints("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
+    assert asked.sessions == ("14届2次",)
+    assert asked.years is None  # no year in it
+    standing = read_constraints("十届十四次常委会会议上的讲话", today=TODAY)
+    assert standing.sessions == ("10届常委会14次",)
+    asked = read_constraints("临政协办发〔2023〕15号文件要求什么时候报送", today=TODAY)
+    assert asked.doc_numbers == (DocumentNumber("临政协办发", 2023, 15),)
+    assert asked.years is None  # the 文号's year is not the question's
+    assert read_constraints("第12条怎么规定", today=TODAY).articles == ("第十二条",)
+    assert read_constraints("第三章讲什么", today=TODAY).chapters == ("第三章",)
+    assert read_constraints("吴振东副主席的报告", speakers=["吴振东"], today=TODAY).speakers == ("吴振东",)
+    assert not read_constraints("吴振东副主席的报告", speakers=["李明华"], today=TODAY).speakers
+    assert read_constraints("最近一次常委会工作报告", today=TODAY).newest_first
+
+
+def test_the_words_that_name_the_document_are_not_searched_for() -> None:
+    question = "十四届二次会议的常委会工作报告中共收到多少件提案"
+    assert (
+        without_spans(question, read_constraints(question, today=TODAY))
+        == "的常委会工作报告中共收到多少件提案"
+    )
+
+
+def test_a_session_gets_that_sessions_report_first(archive: Retriever) -> None:
+    found = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
+    assert found.hits
+    assert {hit.source for hit in found.hits} == {"常委会工作报告_2023.txt"}
+    assert found.note == "已按14届2次会议的文件检索。"
+    unconstrained = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", constraints=False)
+    assert {hit.source for hit in unconstrained.hits} != {"常委会工作报告_2023.txt"}
+
+
+def test_a_year_the_archive_does_not_have_is_said_so(archive: Retriever) -> None:
+    found = archive.answer("2018年市政协收到提案多少件", today=TODAY)
+    assert found.hits == []
+    assert found.message == "档案中没有2018年的文件。"
+
+
+def test_a_relative_year_without_documents_is_dropped_rather_than_answered_with_nothing(
+    archive: Retriever,
+) -> None:
+    found = archive.answer("今年的常委会工作报告中收到多少件提案", today=date(2030, 1, 1))
+    assert found.hits
+    assert not found.applied
+
+
+def test_a_document_number_is_exact_and_never_part_of_a_date(archive: Retriever) -> None:
+    for written in (
+        "江政协办发〔2023〕15号",
+        "江政协办发[2023]15号",
+        "江政协办发（2023）15号",
+        "2023年15号文",
+    ):
+        found = archive.answer(f"{written}要求什么时候报送", today=TODAY)
+        assert [hit.source for hit in found.hits] == ["通知_江政协办发_2023_15.txt"], written
+    other_agency = archive.answer("江政协发〔2023〕12号要求什么", today=TODAY)
+    assert [hit.source for hit in other_agency.hits] == ["通知_江政协发_2023_12.txt"]
+    missing = archive.answer("江政协办发〔2023〕99号文件要求什么时候报送", today=TODAY)
+    assert missing.message == "档案中没有江政协办发〔2023〕99号的文件。"
+
+
+def test_an_article_is_answered_by_that_article(archive: Retriever) -> None:
+    for question in ("第十二条是怎么规定的", "提案工作条例第12条的内容"):
+        found = archive.answer(question, today=TODAY)
+        assert found.hits[0].article == "第十二条"
+        assert found.hits[0].text.startswith("第十二条")
+        assert found.note == "已按第十二条检索。"
+
+
+def test_filters_by_year_type_and_speaker(archive: Retriever) -> None:
+    hits = archive.search("提案", k=20, years=(2023, 2023), types=["通知"])
+    assert hits
+    assert all(hit.source.startswith("通知_") and "2023" in (hit.doc_date or "") for hit in hits)
+    hits = archive.search("社情民意信息", k=5, speakers=["吴振东"])
+    assert {hit.source for hit in hits} == {"常委会工作报告_2022.txt"}
+    assert all(hit.speaker == "吴振东" for hit in hits)
+
+
+def test_newest_first_where_the_question_asks_for_the_latest(archive: Retriever) -> None:
+    found = archive.answer("最近一次常委会工作报告中收到提案多少件", today=TODAY)
+    assert found.hits[0].source == "常委会工作报告_2025.txt"
+    assert found.note == "已按日期从新到旧排列。"
+
+
+def test_the_chat_says_which_constraint_it_applied_and_offers_to_drop_it(
+    archive: Retriever, tmp_path: Path
+) -> None:
+    from qa.ui.chat.conversation import Conversation
+    from qa.ui.chat.feedback import FeedbackLog
+    from qa.ui.chat.service import UNCONSTRAINED, ChatService
+
+    service = ChatService(archive, FeedbackLog(tmp_path / "feedback.jsonl"))
+    answered = service.respond("2024年的常委会工作报告中收到多少件提案", 3, [], Conversation())
+    reply = answered.messages[-1]
+    assert "已按2024年的文件检索" in str(reply["content"])
+    assert reply.get("options") == [{"label": UNCONSTRAINED, "value": UNCONSTRAINED}]
+    turn = answered.turns[len(answered.messages) - 1]
+    assert turn.hits[0].source == "常委会工作报告_2024.txt"
+    assert turn.applied == "2024年"
+    dropped = service.unconstrained(answered)
+    again = dropped.turns[len(dropped.messages) - 1]
+    assert again.applied == ""
+    assert "已按2024年" not in str(dropped.messages[-1]["content"])
+    assert len(dropped.messages) == len(answered.messages)  # in place of the constrained answer
+
+
+def test_the_page_filters_and_the_api_take_years_types_and_speakers(
+    archive: Retriever, tmp_path: Path
+) -> None:
+    from qa.ui.chat.feedback import FeedbackLog
+    from qa.ui.chat.filters import Filters, parse_years, speaker_choices, type_choices
+    from qa.ui.chat.service import ChatService
+
+    assert parse_years("2020-2024") == (2020, 2024)
+    assert parse_years("2024年") == (2024, 2024)
+    assert parse_years(" ") is None
+    with pytest.raises(ValueError, match="2020-2024"):
+        parse_years("去年")
+    assert type_choices(archive) == ["工作报告", "条例", "通知"]
+    assert set(speaker_choices(archive)) == {"张建国", "吴振东", "李明华", "陈国平", "周晓燕"}
+    service = ChatService(archive, FeedbackLog(tmp_path / "feedback.jsonl"))
+    result = service.api_search("报送时间", 5, filters=Filters.of("2024", ["通知"], None))
+    assert [p["source"] for p in result["passages"]] == ["通知_江政协办发_2024_12.txt"]
+    result = service.api_search("2024年报送时间", 5, filters=Filters(constraints=False))
+    assert result["applied"] == ""
+
+
+def test_the_manifest_keeps_the_fields_also_for_documents_a_rebuild_reuses(tmp_path: Path) -> None:
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(CORPUS, seeds)
+    index = tmp_path / "index"
+    build_index(seeds, index, FakeEmbedder())
+    (seeds / "提案工作条例.txt").unlink()
+    manifest = build_index(seeds, index, FakeEmbedder())
+    assert manifest["build"]["documents_reused"] == 11
+    fields = manifest["documents"]["常委会工作报告_2023.txt"]["fields"]
+    assert fields == {
+        "year": 2023,
+        "month": 1,
+        "date": "2023-01-09",
+        "session": "14届2次",
+        "meeting": "政协江城市第十四届委员会第二次会议",
+        "speaker": "李明华",
+        "doc_type": "工作报告",
+    }
+
+
+def test_the_reference_names_the_speaker_or_the_issuing_authority(archive: Retriever) -> None:
+    from qa.ui.citation import reference
+
+    (report,) = archive.search("十四届二次会议的报告中收到多少件提案", k=1, today=TODAY)
+    assert reference(report) == (
+        "李明华. 政协江城市第十四届委员会常务委员会工作报告——在政协江城市第十四届委员会第二次会议上[Z]. 2023."
+    )
+    (notice,) = archive.search("江政协办发〔2023〕15号的联系人", k=1, today=TODAY)
+    assert reference(notice) == "江城市政协办公室. 江城市政协办公室关于做好2024年提案征集工作的通知[Z]. 2023."
