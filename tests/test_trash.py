@@ -224,7 +224,10 @@ def test_the_override_is_applied_at_the_next_build_over_what_ingestion_found(
     record = manifest["documents"]["b.txt"]
     assert (record["title"], record["date"]) == ("常委会议讲话", "2024-03-05")
     assert record["metadata"] == {"讲话人": "李四", "文种": "讲话"}
-    assert record["found"] == {"title": B_TITLE, "date": None, "metadata": {}}
+    found = record["found"]
+    assert (found["title"], found["date"], found["metadata"]) == (B_TITLE, None, {})
+    assert "speaker" not in found["fields"], "what ingestion found keeps no hand-set speaker"
+    assert (record["fields"]["speaker"], record["fields"]["year"]) == ("李四", 2024)
     assert manifest["build"]["documents_read"] == 0, "an unchanged file is not read again for its override"
     hit = next(h for h in searcher(manager.index_dir).search("提案办理协商", k=3) if h.source == "b.txt")
     assert (hit.doc_title, hit.doc_date) == ("常委会议讲话", "2024-03-05"), "the passages carry it"
