@@ -3,11 +3,16 @@
 >>> from qa import search
 >>> for hit in search("政协委员怎样提高履职能力?", k=3):
 ...     print(hit.doc_title, hit.section, hit.paragraph, hit.text[:40])
+
+Every name is imported on first use (PEP 562): ``import qa`` costs nothing, and ``qa.search("")``
+is refused before the model, the index or jieba are loaded.
 """
 
 from __future__ import annotations
 
-from qa.build.builder import build_index
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from qa.errors import (
     BuildInProgressError,
     DocumentError,
@@ -15,14 +20,45 @@ from qa.errors import (
     IndexNotFoundError,
     ModelError,
     QAError,
+    QuestionError,
     StaleIndexError,
 )
-from qa.retrieve.defaults import search
-from qa.retrieve.gate import GateSettings
-from qa.retrieve.hit import Answer, Hit
-from qa.retrieve.retriever import Retriever
-from qa.tools.draft import DraftCheck, SentenceCheck, check_draft
-from qa.tools.trace import Occurrence, Trace, trace
+from qa.version import __version__
+
+if TYPE_CHECKING:
+    from qa.build.builder import build_index
+    from qa.retrieve.defaults import search
+    from qa.retrieve.gate import GateSettings
+    from qa.retrieve.hit import Answer, Hit
+    from qa.retrieve.retriever import Retriever
+    from qa.tools.draft import DraftCheck, SentenceCheck, check_draft
+    from qa.tools.trace import Occurrence, Trace, trace
+
+_LAZY = {
+    "build_index": "qa.build.builder",
+    "search": "qa.retrieve.defaults",
+    "GateSettings": "qa.retrieve.gate",
+    "Answer": "qa.retrieve.hit",
+    "Hit": "qa.retrieve.hit",
+    "Retriever": "qa.retrieve.retriever",
+    "DraftCheck": "qa.tools.draft",
+    "SentenceCheck": "qa.tools.draft",
+    "check_draft": "qa.tools.draft",
+    "Occurrence": "qa.tools.trace",
+    "Trace": "qa.tools.trace",
+    "trace": "qa.tools.trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Answer",
@@ -36,6 +72,7 @@ __all__ = [
     "ModelError",
     "Occurrence",
     "QAError",
+    "QuestionError",
     "Retriever",
     "SentenceCheck",
     "StaleIndexError",

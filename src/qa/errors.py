@@ -7,6 +7,14 @@ class QAError(Exception):
     """Base class for every error this package raises on purpose."""
 
 
+class QuestionError(QAError, ValueError):
+    """A question that cannot be asked: empty, only spaces, or far too long.
+
+    Raised before the model or the index is loaded; a ``ValueError`` too, so callers that
+    caught ``ValueError`` for an empty question still do.
+    """
+
+
 class IndexNotFoundError(QAError):
     """There is no index where one was expected."""
 

@@ -156,6 +156,9 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from qa.retrieve.query import clean_query
+
+    clean_query(args.question)  # a bad question is refused before the model and the index load
     from qa.retrieve.retriever import Retriever
     from qa.ui.chat.filters import parse_years
 

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import IndexNotFoundError
-from qa.retrieve.hit import Hit
-from qa.retrieve.retriever import Retriever
+from qa.retrieve.query import clean_query
 
 if TYPE_CHECKING:
+    from qa.retrieve.hit import Hit
     from qa.retrieve.live import LiveRetriever
+    from qa.retrieve.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _default_lock = threading.Lock()
 def default_live_retriever() -> LiveRetriever:
     """The default index's retriever, loaded once per process, that follows rebuilds."""
     from qa.retrieve.live import LiveRetriever
+    from qa.retrieve.retriever import Retriever
 
     global _default
     with _default_lock:
@@ -64,5 +66,7 @@ def search(query: str, k: int = 5, sources: list[str] | None = None) -> list[Hit
     """The best ``k`` passages for ``query`` from the default index (empty if none is relevant).
 
     ``sources`` restricts the search to those documents (file names as in ``Hit.source``).
+    A bad question raises ``QuestionError`` before the model and the index are loaded.
     """
+    clean_query(query)
     return default_retriever().search(query, k, sources=sources)

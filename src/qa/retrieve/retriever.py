@@ -254,6 +254,7 @@ class Retriever:
         A passage that repeats one already chosen (the same or a near-identical formulation) is
         not shown again; its document is listed in the chosen hit's ``also_in``.
         """
+        clean_query(query)  # a bad question is refused before anything else (``QuestionError``)
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         ranking, applied = self.ranked(query, mode, sources, years, types, speakers, constraints, today)

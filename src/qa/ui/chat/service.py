@@ -139,9 +139,9 @@ class ChatService:
         ``style`` is the cards' citation style (``qa.ui.citation``); ``newest_first`` orders the
         cards by date (``qa.ui.glance.newest_first``). The answer at a glance opens the answer.
         """
+        cleaned = clean_query(question)  # refuses a bad question first; cut to MAX_QUERY_CHARS
         retriever = self.retriever  # one index for the whole answer, even if a rebuild lands now
         k, chosen = self._check(retriever, k, sources)
-        cleaned = clean_query(question)  # raises for an empty question; cut to MAX_QUERY_CHARS
         shown = conversation.shown_passages()
         query, found = self.find(
             cleaned, conversation.topic, k, chosen, shown, retriever, standalone, filters
