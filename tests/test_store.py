@@ -204,3 +204,39 @@ def test_lexical_index_scores_as_bm25s_does(tmp_path: Path) -> None:
         expected = reference.get_scores(tokens) if tokens else np.zeros(len(texts))
         assert np.allclose(ours.scores(question), expected), question
         assert np.allclose(loaded.scores(question), expected), question
+
+
+def test_the_committed_index_scores_as_bm25s_loading_it_does_to_the_bit() -> None:
+    import bm25s
+
+    from qa.index.bm25 import LexicalIndex
+    from qa.index.load import load_index
+    from qa.retrieve.evaluate import default_questions_path, load_questions
+
+    index_dir = Path(__file__).resolve().parents[1] / "index"
+    lexical = load_index(index_dir, None).lexical  # type: ignore[arg-type]
+    ours = LexicalIndex.load(index_dir / "bm25", lexical.tokenizer, mmap=True)
+    reference = bm25s.BM25.load(str(index_dir / "bm25"), show_progress=False)
+    questions = [q.question for q in load_questions(default_questions_path())]
+    assert len(questions) > 100
+    for question in questions:
+        tokens = [t for t in lexical.tokenizer(question) if t in reference.vocab_dict]
+        expected = reference.get_scores(tokens) if tokens else np.zeros(ours.size, dtype=np.float32)
+        assert np.array_equal(ours.scores(question), expected), question
+
+
+def test_a_saved_lexical_index_is_one_bm25s_can_load(tmp_path: Path) -> None:
+    import bm25s
+
+    from qa.index.bm25 import LexicalIndex
+    from qa.index.layout import make_tokenizer
+    from qa.text.tokens import LexicalSettings, default_user_dictionary
+
+    tokenizer = make_tokenizer(LexicalSettings(), [], default_user_dictionary())
+    texts = ["政协委员要提高履职能力", "加强政协党的建设", "文史资料工作", "履职能力建设要常抓不懈"]
+    LexicalIndex.build(texts, tokenizer).save(tmp_path)
+    reference = bm25s.BM25.load(str(tmp_path), show_progress=False)
+    ours = LexicalIndex.load(tmp_path, tokenizer)
+    assert reference.scores["num_docs"] == ours.size == 4
+    tokens = [t for t in tokenizer("履职能力建设") if t in reference.vocab_dict]
+    assert np.array_equal(ours.scores("履职能力建设"), reference.get_scores(tokens))

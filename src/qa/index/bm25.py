@@ -18,6 +18,19 @@ from qa.text.tokens import CJK_RUN, QUOTED_PHRASE, ChineseTokenizer, pair_token
 
 log = logging.getLogger(__name__)
 
+_VOCAB = "vocab.index.json"
+_PARAMS_FILE = "params.index.json"
+# What bm25s records beside its arrays (bm25s.BM25.save), so that bm25s can load the folder too.
+_PARAMS = {
+    "delta": 0.5,
+    "method": "lucene",
+    "idf_method": "lucene",
+    "dtype": "float32",
+    "int_dtype": "int32",
+    "version": "0.3.16",
+    "backend": "numpy",
+}
+
 
 @dataclass
 class TokenTable:
@@ -143,10 +156,17 @@ def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> d
 
 
 class LexicalIndex:
-    """BM25 over the passages' tokens (bm25s), saved as arrays beside the vectors."""
+    """BM25 over the passages' tokens, saved as arrays beside the vectors.
 
-    def __init__(self, bm25: object, tokenizer: ChineseTokenizer) -> None:
-        self._bm25 = bm25
+    The files are the ones ``bm25s`` writes and reads (``params.index.json``,
+    ``vocab.index.json`` and the CSC arrays), and scoring adds the same float32 columns in
+    the same order as ``bm25s.BM25.get_scores`` (a test compares them), but nothing here
+    imports ``bm25s``: its import pulls in scipy, a third of a second of every cold start.
+    """
+
+    def __init__(self, matrix: dict[str, Any], vocab: dict[str, int], tokenizer: ChineseTokenizer) -> None:
+        self.matrix = matrix  # "data", "indices", "indptr" (CSC, a column per token) and "num_docs"
+        self.vocab = vocab
         self.tokenizer = tokenizer
 
     @classmethod
@@ -157,44 +177,49 @@ class LexicalIndex:
     @classmethod
     def from_tokens(cls, tokens: TokenTable, tokenizer: ChineseTokenizer) -> LexicalIndex:
         """Build the BM25 matrices from already tokenised passages."""
-        import bm25s
-
         settings = tokenizer.settings
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
         vocab = {token: i for i, token in enumerate(tokens.vocab)}
         vocab.setdefault("", len(vocab))  # bm25s.index adds this empty token too
-        # What bm25s.index and bm25s.BM25.load set: the matrix, the vocabulary, its id set.
-        bm25.scores = bm25_matrix(tokens, settings.k1, settings.b)
-        bm25.vocab_dict = vocab
-        bm25.unique_token_ids_set = set(vocab.values())
-        bm25.nonoccurrence_array = None  # only BM25L and BM25+ have one
-        return cls(bm25, tokenizer)
+        return cls(bm25_matrix(tokens, settings.k1, settings.b), vocab, tokenizer)
 
     def save(self, folder: Path) -> None:
-        """Write the BM25 arrays and vocabulary into ``folder``."""
-        self._bm25.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+        """Write the BM25 arrays and vocabulary into ``folder``, as ``bm25s.BM25.save`` does."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("data", "indices", "indptr"):
+            np.save(folder / f"{name}.csc.index.npy", self.matrix[name], allow_pickle=False)
+        (folder / _VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        settings = self.tokenizer.settings
+        params = {**_PARAMS, "k1": settings.k1, "b": settings.b, "num_docs": self.size}
+        (folder / _PARAMS_FILE).write_text(json.dumps(params, indent=4), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, tokenizer: ChineseTokenizer, mmap: bool = False) -> LexicalIndex:
-        """Load what ``save`` wrote."""
-        import bm25s
-
-        bm25 = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False, verbosity=0)
-        return cls(bm25, tokenizer)
+        """Load what ``save`` (or ``bm25s``) wrote; ``mmap`` maps the arrays instead of reading them."""
+        params = json.loads((folder / _PARAMS_FILE).read_text(encoding="utf-8"))
+        if params.get("method") != "lucene" or params.get("dtype") != "float32":
+            raise ValueError(f"{folder / _PARAMS_FILE}: not a Lucene BM25 index in float32 ({params})")
+        matrix: dict[str, Any] = {
+            name: np.load(
+                folder / f"{name}.csc.index.npy", mmap_mode="r" if mmap else None, allow_pickle=False
+            )
+            for name in ("data", "indices", "indptr")
+        }
+        matrix["num_docs"] = int(params["num_docs"])
+        vocab = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+        return cls(matrix, vocab, tokenizer)
 
     @property
     def size(self) -> int:
         """Number of indexed passages."""
-        return int(self._bm25.scores["num_docs"])  # type: ignore[attr-defined]
+        return int(self.matrix["num_docs"])
 
     def rows_with(self, token: str) -> np.ndarray:
         """The passages (rows) whose tokens include ``token`` (already in ``match_form``)."""
-        scores = self._bm25.scores  # type: ignore[attr-defined]
-        column = self._bm25.vocab_dict.get(token)  # type: ignore[attr-defined]
+        column = self.vocab.get(token)
         if column is None:
             return np.zeros(0, dtype=np.int64)
-        return np.asarray(scores["indices"][scores["indptr"][column] : scores["indptr"][column + 1]])
+        indptr = self.matrix["indptr"]
+        return np.asarray(self.matrix["indices"][indptr[column] : indptr[column + 1]])
 
     def idf(self, token: str) -> float:
         """BM25's (Lucene) inverse document frequency of ``token``; a token no passage has gets the most."""
@@ -204,7 +229,7 @@ class LexicalIndex:
 
     def knows(self, token: str) -> bool:
         """Whether ``token`` occurs in any indexed passage."""
-        return match_form(token) in self._bm25.vocab_dict  # type: ignore[attr-defined]
+        return match_form(token) in self.vocab
 
     def transposition_fix(self, question: str) -> str | None:
         """``question`` with two neighbouring characters swapped back when that is clearly a typo, else None.
@@ -243,12 +268,20 @@ class LexicalIndex:
         return question[:i] + question[j] + question[i] + question[j + 1 :]
 
     def _unknown_bigrams(self, run: str) -> int:
-        vocabulary = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        vocabulary = self.vocab
         return sum(pair_token(run[i : i + 2]) not in vocabulary for i in range(len(run) - 1))
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query`` (zeros when nothing matches)."""
-        tokens = [t for t in self.tokenizer(query) if t in self._bm25.vocab_dict]  # type: ignore[attr-defined]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+        """BM25 score of every passage for ``query`` (zeros when nothing matches).
+
+        A token asked twice counts twice, each column is added in the question's order, in
+        float32: ``bm25s.BM25.get_scores`` to the bit.
+        """
+        out = np.zeros(self.size, dtype=np.float32)
+        data, indices, indptr = self.matrix["data"], self.matrix["indices"], self.matrix["indptr"]
+        for token in self.tokenizer(query):
+            column = self.vocab.get(token)
+            if column is not None:
+                lo, hi = indptr[column], indptr[column + 1]
+                out[indices[lo:hi]] += data[lo:hi]  # a column's rows are distinct
+        return out

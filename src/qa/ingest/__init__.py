@@ -4,17 +4,46 @@ decode → one reader per format (typed blocks) → cleaning rules (each named, 
 accounted for) → ``Document``. ``read_document`` and ``read_folder`` are the entry points.
 """
 
-from qa.ingest.documents import (
-    Document,
-    KnownDocument,
-    ReadReport,
-    find_documents,
-    read_document,
-    read_folder,
-)
-from qa.ingest.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES
-from qa.ingest.limits import max_document_bytes, max_document_mb
-from qa.ingest.report import CleaningReport
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.ingest.documents import (
+        Document,
+        KnownDocument,
+        ReadReport,
+        find_documents,
+        read_document,
+        read_folder,
+    )
+    from qa.ingest.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES
+    from qa.ingest.limits import max_document_bytes, max_document_mb
+    from qa.ingest.report import CleaningReport
+
+# Imported on first use: a process that only reads an index (``qa search``) never loads the
+# format readers (PEP 562).
+_LAZY = {
+    "Document": "qa.ingest.documents",
+    "KnownDocument": "qa.ingest.documents",
+    "ReadReport": "qa.ingest.documents",
+    "find_documents": "qa.ingest.documents",
+    "read_document": "qa.ingest.documents",
+    "read_folder": "qa.ingest.documents",
+    "ARCHIVE_SUFFIXES": "qa.ingest.formats",
+    "SUPPORTED_SUFFIXES": "qa.ingest.formats",
+    "max_document_bytes": "qa.ingest.limits",
+    "max_document_mb": "qa.ingest.limits",
+    "CleaningReport": "qa.ingest.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa.ingest' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "ARCHIVE_SUFFIXES",

@@ -4,7 +4,8 @@ Importing torch and sentence-transformers costs a new process about 5 s of its ~
 cold start, and their memory. The converted e5 folder therefore also holds
 ``onnx/model.onnx``: the same transformer with mean pooling and normalisation, exported
 once by torch at conversion time. ``OnnxEmbedder`` runs it with ``onnxruntime`` and the
-folder's own ``tokenizer.json`` (``tokenizers``), and gives the same vectors as the
+folder's own ``tokenizer.json`` (``tokenizers``; for a few questions through
+``qa.model.pieces``, which gives the same ids without a second of loading), and gives the same vectors as the
 sentence-transformers model (cosine > 0.9999, checked by the tests), so it shares the
 model's fingerprint and serves indexes built by either.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from qa.errors import ModelError
 from qa.model.default import ensure_default_model, model_fingerprint
 from qa.model.embedder import DEFAULT_MODEL_NAME, E5_PROMPTS, QueryCache
 from qa.model.onnx_export import ONNX_FILE, ONNX_INT8_FILE, has_onnx_export, quantise_onnx
+from qa.model.pieces import PieceTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ DEFAULT_PRECISION: Precision = "fp32"
 # and was as fast as any).
 TOKENS_PER_BATCH = 1024
 _SLAB = 1024
+_FEW_TEXTS = 64  # up to this many texts are tokenised without loading the whole tokenizer
 
 
 def usable_cores() -> int:
@@ -87,11 +91,14 @@ class OnnxEmbedder:
     dim: int
     prompts: dict[str, str]
     session: Any  # onnxruntime.InferenceSession
-    tokenizer: Any  # tokenizers.Tokenizer
+    tokenizer_file: Path  # the model's tokenizer.json
+    max_length: int = 512  # tokens, the special ones included
     max_chars: int = 2000
     queries: QueryCache = field(default_factory=QueryCache)
     precision: Precision = "fp32"
     tokens_per_batch: int = TOKENS_PER_BATCH
+    _tokenizer: Any = field(default=None, repr=False)
+    _pieces: PieceTokenizer | None = field(default=None, repr=False)
 
     @classmethod
     def load_default(cls, precision: Precision | None = None) -> OnnxEmbedder:
@@ -121,7 +128,6 @@ class OnnxEmbedder:
         unknown precision.
         """
         import onnxruntime
-        from tokenizers import Tokenizer
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
@@ -140,18 +146,46 @@ class OnnxEmbedder:
             session = onnxruntime.InferenceSession(str(path), options, providers=providers)
             if session.get_providers()[0] == "CUDAExecutionProvider":
                 log.warning("Embedding on the GPU (ONNX Runtime CUDA)")
-            tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(
                 f"Cannot load the ONNX model in {model_dir}: {exc}; delete the folder to convert again."
             ) from exc
-        config = _json_object(model_dir / "sentence_bert_config.json")
-        tokenizer.enable_truncation(int(config.get("max_seq_length", 512)))
-        tokenizer.no_padding()
+        tokenizer_file = model_dir / "tokenizer.json"
+        if not tokenizer_file.is_file():
+            raise ModelError(f"{tokenizer_file} is missing; delete {model_dir} to convert the model again.")
+        max_length = int(_json_object(model_dir / "sentence_bert_config.json").get("max_seq_length", 512))
         dim = int(session.get_outputs()[0].shape[-1])
         if precision != "fp32":
             name, fingerprint = f"{name} {precision}", f"{fingerprint}-{precision}"
-        return cls(name, fingerprint, dim, prompts, session, tokenizer, precision=precision)
+        return cls(name, fingerprint, dim, prompts, session, tokenizer_file, max_length, precision=precision)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's whole ``tokenizers.Tokenizer`` (loaded on first use: about a second)."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            try:
+                tokenizer = Tokenizer.from_file(str(self.tokenizer_file))
+            except Exception as exc:  # tokenizers raises a bare Exception
+                raise ModelError(f"Cannot load {self.tokenizer_file}: {exc}") from exc
+            tokenizer.enable_truncation(self.max_length)
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The token ids of ``texts``: for a few texts (questions) through ``PieceTokenizer``,
+        which needs no second to load, else through the whole tokenizer; the ids are the same."""
+        if self._tokenizer is None and len(texts) <= _FEW_TEXTS:
+            if self._pieces is None:
+                try:
+                    self._pieces = PieceTokenizer.load(self.tokenizer_file, self.max_length)
+                except (OSError, sqlite3.Error, ValueError) as exc:
+                    log.warning("Tokenising with the whole tokenizer (%s)", exc)
+            if self._pieces is not None:
+                return self._pieces.encode(texts)
+        return [encoding.ids for encoding in self.tokenizer.encode_batch(texts)]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions with the query prompt; repeated questions come from a cache."""
@@ -175,14 +209,14 @@ class OnnxEmbedder:
             unit = progress if isinstance(progress, str) else "texts"
             bar = tqdm(total=len(texts), desc=f"Embedding {unit}", unit=f" {unit}", unit_scale=False)
         for first in range(0, len(texts), _SLAB):  # tokenised a slab at a time: an Encoding is not small
-            encodings = self.tokenizer.encode_batch([prompt + t for t in texts[first : first + _SLAB]])
-            for rows in batches([len(e.ids) for e in encodings], self.tokens_per_batch):
-                width = max(len(encodings[r].ids) for r in rows)
+            tokens = self.token_ids([prompt + t for t in texts[first : first + _SLAB]])
+            for rows in batches([len(t) for t in tokens], self.tokens_per_batch):
+                width = max(len(tokens[r]) for r in rows)
                 ids = np.ones((len(rows), width), dtype=np.int64)  # 1 = <pad>
                 mask = np.zeros((len(rows), width), dtype=np.int64)
                 for i, r in enumerate(rows):
-                    ids[i, : len(encodings[r].ids)] = encodings[r].ids
-                    mask[i, : len(encodings[r].ids)] = 1
+                    ids[i, : len(tokens[r])] = tokens[r]
+                    mask[i, : len(tokens[r])] = 1
                 vectors = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
                 out[[first + r for r in rows]] = vectors
                 if bar is not None:

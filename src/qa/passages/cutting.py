@@ -13,12 +13,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from qa.ingest import Document
 from qa.ingest.blocks import PageUnit, Reading
 from qa.ingest.cleaning import CN_NUMBER
 from qa.ingest.tracked import TrackedText
 from qa.passages.sentences import split_overlong, split_sentences
+
+if TYPE_CHECKING:
+    from qa.ingest.documents import Document
 
 # (level, pattern) of the heading styles of Chinese speeches, outermost first.
 _STANDALONE_HEADINGS = (

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
+from qa.cache import DiskTable, cache_dir
 from qa.text.normalise import NORMALISATION, match_form
 
 log = logging.getLogger(__name__)
@@ -119,22 +124,18 @@ class ChineseTokenizer:
         user_dictionary: str,
         extra_terms: Iterable[str] = (),
         stopwords: frozenset[str] | None = None,
+        cached_dictionary: bool = True,
     ) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
         self.settings = settings
         self.stopwords = stopwords if stopwords is not None else default_stopwords()
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self.extra_terms = sorted(set(extra_terms))
+        words: list[tuple[str, int | None]] = []
         for line in user_dictionary.splitlines():
             parts = line.split()
             if parts and not parts[0].startswith("#"):
-                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-                self._jieba.add_word(parts[0], freq=freq)
-        self.extra_terms = sorted(set(extra_terms))
-        for term in self.extra_terms:
-            self._jieba.add_word(term, freq=20)
+                words.append((parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None))
+        words.extend((term, 20) for term in self.extra_terms)
+        self._jieba = jieba_with_words(words, cached_dictionary)
         # A question is cut several times per search (ranking, gate, matched terms).
         self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
 
@@ -178,6 +179,53 @@ class ChineseTokenizer:
             for run in CJK_RUN.findall(form):
                 tokens.extend(_BIGRAM_MARK + run[i : i + 2] for i in range(len(run) - 1))
         return tokens
+
+
+def jieba_with_words(words: list[tuple[str, int | None]], cached: bool = True) -> Any:
+    """A ``jieba.Tokenizer`` with its own dictionary plus ``words`` (word, frequency or None).
+
+    Loading jieba's prefix dictionary (its ``marshal`` cache in the temporary folder) and
+    adding the words costs a new process about a second. With ``cached``, the finished
+    prefix dictionary is kept in ``cache_dir()/jieba/`` as a ``DiskTable`` named by the
+    hash of jieba's version, its dictionary file and ``words``: a process that cuts one
+    question reads only the entries it needs, and one that cuts many reads them all once.
+    The cuts are the same either way (a test compares them).
+    """
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    path = _dictionary_cache(jieba, words) if cached else None
+    if path is not None and path.is_file():
+        try:
+            table = DiskTable(path)
+            total, force_split = int(table.meta("total")), table.meta("force_split")
+        except (sqlite3.Error, KeyError, ValueError) as exc:
+            log.warning("Ignoring the damaged word cache %s (%s)", path, exc)
+        else:
+            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = table, total, True
+            for word in force_split:  # what add_word(word, freq=0) does besides the dictionary
+                jieba.finalseg.add_force_split(word)
+            return tokenizer
+    tokenizer.initialize()
+    for word, freq in words:
+        tokenizer.add_word(word, freq=freq)
+    if path is not None:
+        meta = {"total": tokenizer.total, "force_split": [w for w, f in words if f == 0]}
+        try:
+            DiskTable.write(path, tokenizer.FREQ.items(), meta)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("Cannot keep the word cache in %s (%s); every process loads jieba whole", path, exc)
+    return tokenizer
+
+
+def _dictionary_cache(jieba: Any, words: list[tuple[str, int | None]]) -> Path:
+    main = Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)
+    stat = main.stat()
+    payload = json.dumps(
+        [jieba.__version__, str(main), stat.st_size, stat.st_mtime_ns, words], ensure_ascii=False
+    )
+    return cache_dir() / "jieba" / f"{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:20]}.sqlite"
 
 
 def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:

@@ -9,8 +9,30 @@ In: the retriever and the tools. Out: HTML for the page. One subpackage per tab 
 
 from __future__ import annotations
 
-from qa.ui.chat.conversation import Conversation
-from qa.ui.chat.feedback import FeedbackLog, default_feedback_path
-from qa.ui.chat.service import ChatService
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.ui.chat.conversation import Conversation
+    from qa.ui.chat.feedback import FeedbackLog, default_feedback_path
+    from qa.ui.chat.service import ChatService
+
+# Imported on first use: ``qa search`` renders its lines with ``qa.ui.render`` without
+# loading the chat service and the tools behind it (PEP 562).
+_LAZY = {
+    "Conversation": "qa.ui.chat.conversation",
+    "FeedbackLog": "qa.ui.chat.feedback",
+    "default_feedback_path": "qa.ui.chat.feedback",
+    "ChatService": "qa.ui.chat.service",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa.ui' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = ["ChatService", "Conversation", "FeedbackLog", "default_feedback_path"]
