@@ -207,3 +207,11 @@ def test_answering_a_question_loads_no_library_it_does_not_need() -> None:
         [sys.executable, "-c", script_modules], capture_output=True, text=True, env=env, check=True
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_folding_fills_its_table_as_it_goes_and_folds_as_before() -> None:
+    from qa.text.normalise import _fold_char, fold, simplified
+
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000) + "𠀀𝐀Ａ"
+    assert fold(every) == simplified("".join(_fold_char(char) for char in every))
+    assert fold("ＡＢＣ政協") == "abc政协"

@@ -83,16 +83,22 @@ def _fold_char(char: str) -> str:
     return folded if len(folded) == 1 else char
 
 
+class _FoldTable(dict[int, str]):
+    """``_fold_char`` of each character, for ``str.translate``, worked out the first time it is met.
+
+    A passage is folded at C speed instead of a call per character; filling the table for
+    the whole Basic Multilingual Plane up front cost every new process a tenth of a second.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code)) if code < 0x10000 else chr(code)
+        self[code] = folded
+        return folded
+
+
 @functools.cache
-def _fold_table() -> dict[int, str]:
-    # ``_fold_char`` of every character of the Basic Multilingual Plane that it changes, for
-    # ``str.translate``: a passage is folded at C speed instead of a call per character.
-    table = {}
-    for code in range(0x10000):
-        char = chr(code)
-        if (folded := _fold_char(char)) != char:
-            table[code] = folded
-    return table
+def _fold_table() -> _FoldTable:
+    return _FoldTable()
 
 
 def numeral_value(numeral: str) -> int | None:
