@@ -32,6 +32,7 @@ def _embedder(model: Path | None, precision: Precision | None = None) -> Embedde
 def _build(args: argparse.Namespace) -> int:
     from qa.build.builder import build_index
     from qa.cli.manage import left_lines
+    from qa.cli.progress import progress_lines
     from qa.index.layout import read_manifest
     from qa.index.load import stale_reasons
     from qa.model.onnx_encoder import default_precision
@@ -51,12 +52,15 @@ def _build(args: argparse.Namespace) -> int:
             return 0
         print(f"Rebuilding: {'; '.join(reasons[:5])}")
     before = indexed_documents(args.index)
+    bars = sys.stderr.isatty()  # a terminal gets tqdm's bars, a file or pipe plain lines
+    lines = None if bars else progress_lines(args.seeds, sys.stderr)
     manifest = build_index(
         args.seeds,
         args.index,
         _embedder(args.model, args.precision),
-        progress=sys.stderr.isatty(),
+        progress=bars,
         full=args.full,
+        on_progress=lines,
     )
     docs = manifest["documents"]
     done = manifest["build"]
