@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.errors import QuestionError
 from qa.ui import ChatService, Conversation, FeedbackLog
 from qa.ui.render import NO_RESULT, NO_RESULT_FILTER_HINT, NO_RESULT_HINT
 
@@ -214,7 +215,7 @@ def test_document_panel_lists_every_indexed_document(service: ChatService) -> No
 BAD_QUESTIONS = {
     "punctuation only": "？？？！！！...",
     "emoji only": "😀🎉👍",
-    "100,000 characters": "政协委员怎样提高履职能力" * 8_334,
+    "1,992 characters": "政协委员怎样提高履职能力" * 166,
     "control characters and NUL": "政协\x00委员\x07怎样提高\x1b履职能力",
     "mixed scripts": "CPPCC 委员 как 提高履职能力 of members",
     "HTML and JavaScript": "<img src=x onerror=alert(1)><script>alert(2)</script>政协委员",
@@ -235,9 +236,16 @@ def test_odd_questions_get_an_answer_or_the_no_result_message_never_markup(
     assert len(user["content"]) < 5_000, "a huge question is shown cut, not in full"
 
 
-def test_a_huge_question_is_answered_with_a_note_that_it_was_cut(service: ChatService) -> None:
-    reply = service.respond(BAD_QUESTIONS["100,000 characters"], 3, None, Conversation()).messages[-1]
+def test_a_long_question_is_answered_with_a_note_that_it_was_cut(service: ChatService) -> None:
+    reply = service.respond(BAD_QUESTIONS["1,992 characters"], 3, None, Conversation()).messages[-1]
     assert "问题过长" in reply["content"] and "qa-card" in reply["content"]
+
+
+def test_a_pasted_document_is_refused_with_a_chinese_reason(service: ChatService) -> None:
+    with pytest.raises(QuestionError) as refused:
+        service.respond("政协委员怎样提高履职能力" * 8_334, 3, None, Conversation())
+    reason = refused.value.chinese
+    assert reason.startswith("问题过长（100,008字）") and "查重与提法核对" in reason
 
 
 def test_api_search_refuses_an_empty_question_with_a_specific_error(service: ChatService) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qa import Hit, search
+from qa.errors import QuestionError
 from qa.retrieve.query import MAX_QUERY_CHARS, clean_query
 
 REQUIRED_FIELDS = {
@@ -76,11 +77,13 @@ def test_empty_question_raises_value_error_with_a_hint(retriever, question: str)
         retriever.search(question)
 
 
-def test_huge_question_is_truncated_not_fatal(retriever) -> None:
-    question = "政协委员怎样提高履职能力" * 10_000
+def test_a_long_question_is_truncated_and_a_pasted_document_refused(retriever) -> None:
+    question = "政协委员怎样提高履职能力" * 166  # 1,992 characters
     assert len(clean_query(question)) == MAX_QUERY_CHARS
     hits = retriever.search(question, k=3)
     assert len(hits) <= 3
+    with pytest.raises(QuestionError, match="more than 2000"):
+        retriever.search("政协委员怎样提高履职能力" * 10_000, k=3)
 
 
 def test_english_and_mixed_questions_work(retriever) -> None:

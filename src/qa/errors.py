@@ -11,8 +11,13 @@ class QuestionError(QAError, ValueError):
     """A question that cannot be asked: empty, only spaces, or far too long.
 
     Raised before the model or the index is loaded; a ``ValueError`` too, so callers that
-    caught ``ValueError`` for an empty question still do.
+    caught ``ValueError`` for an empty question still do. ``chinese`` is the reason for the
+    page; ``str()`` is the English one.
     """
+
+    def __init__(self, english: str, chinese: str = "") -> None:
+        super().__init__(english)
+        self.chinese = chinese or english
 
 
 class IndexNotFoundError(QAError):

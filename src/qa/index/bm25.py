@@ -18,6 +18,8 @@ from qa.text.tokens import CJK_RUN, QUOTED_PHRASE, ChineseTokenizer, pair_token
 
 log = logging.getLogger(__name__)
 
+# A character pair in at most this share of the passages counts as unused (transposition_fix).
+RARE_PAIR_SHARE = 0.001
 _VOCAB = "vocab.index.json"
 _PARAMS_FILE = "params.index.json"
 # What bm25s records beside its arrays (bm25s.BM25.save), so that bm25s can load the folder too.
@@ -231,18 +233,22 @@ class LexicalIndex:
         """Whether ``token`` occurs in any indexed passage."""
         return match_form(token) in self.vocab
 
-    def transposition_fix(self, question: str) -> str | None:
+    def transposition_fix(self, question: str, rare_share: float = RARE_PAIR_SHARE) -> str | None:
         """``question`` with two neighbouring characters swapped back when that is clearly a typo, else None.
 
         A swap ("怎增样强" for "怎样增强") breaks the words around it: it leaves at least two
-        character bigrams the collection never uses. The pair is swapped back when that lets
-        jieba join characters it had to leave single and turns unknown bigrams into known
+        character bigrams the collection (nearly) never uses: in at most ``rare_share`` of
+        the passages, so that in a large collection a pair met once by chance across two
+        words (能职 in 智能职业) still counts as unused. The pair is swapped back when that lets
+        jieba join characters it had to leave single and turns unused bigrams into used
         ones, by four characters and bigrams together at least; the swap that gains most
         wins. Quoted phrases are never changed. The thresholds were chosen on the evaluation
         set's and CMRC 2018's questions, each with its middle pair swapped (a third to two
         fifths are taken back; of the questions typed correctly, 0 of 210 are changed on the
-        seeds, 1 with the 72 government work reports added, 4 of 3,429 on CMRC).
+        seeds, 1 with the 72 government work reports added, 4 of 3,429 on CMRC);
+        ``eval/swaps.py`` measures them again.
         """
+        rare = int(rare_share * self.size)
         form, origin = match_form_with_offsets(question)
         quoted = [m.span() for m in QUOTED_PHRASE.finditer(form)]
         best_gain, best_at = 0, -1
@@ -254,7 +260,7 @@ class LexicalIndex:
                 if text[k] == text[k + 1] or any(lo <= at < hi for lo, hi in quoted):
                     continue
                 swapped = text[:k] + text[k + 1] + text[k] + text[k + 2 :]
-                if self._unknown_bigrams(text[max(k - 1, 0) : k + 3]) < 2:
+                if self._unknown_bigrams(text[max(k - 1, 0) : k + 3], rare) < 2:
                     continue  # a typo leaves bigrams around it the collection never uses
                 joined = singles - self.tokenizer.single_characters(swapped)
                 known = unknown - self._unknown_bigrams(swapped)
@@ -267,9 +273,17 @@ class LexicalIndex:
             return form[:best_at] + form[best_at + 1] + form[best_at] + form[best_at + 2 :]
         return question[:i] + question[j] + question[i] + question[j + 1 :]
 
-    def _unknown_bigrams(self, run: str) -> int:
-        vocabulary = self.vocab
-        return sum(pair_token(run[i : i + 2]) not in vocabulary for i in range(len(run) - 1))
+    def _unknown_bigrams(self, run: str, rare: int = 0) -> int:
+        """How many character pairs of ``run`` at most ``rare`` passages have (0: never seen)."""
+        return sum(self.pair_count(run[i : i + 2]) <= rare for i in range(len(run) - 1))
+
+    def pair_count(self, pair: str) -> int:
+        """How many passages have the two characters ``pair`` (in ``match_form``) side by side."""
+        column = self.vocab.get(pair_token(pair))
+        if column is None:
+            return 0
+        indptr = self.matrix["indptr"]
+        return int(indptr[column + 1] - indptr[column])
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when nothing matches).

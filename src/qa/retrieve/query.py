@@ -31,11 +31,15 @@ def clean_query(query: str) -> str:
         raise TypeError(f"query must be a str, not {type(query).__name__}")
     text = "".join(ch if ch.isprintable() else " " for ch in query).strip()
     if not text:
-        raise QuestionError("The question is empty: type a question, e.g. 政协委员怎样提高履职能力?")
+        raise QuestionError(
+            "The question is empty: type a question, e.g. 政协委员怎样提高履职能力?", "请输入问题。"
+        )
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"The question has {len(text)} characters, more than {MAX_QUESTION_CHARS}: "
-            "ask about one point at a time (to check a whole draft, use `qa check`)."
+            "ask about one point at a time (to check a whole draft, use `qa check`).",
+            f"问题过长（{len(text):,}字），请一次只问一个要点，不超过{MAX_QUESTION_CHARS}字；"
+            "核对整篇稿件请用“查重与提法核对”。",
         )
     if len(text) > MAX_QUERY_CHARS:
         log.info("Question of %d characters cut to %d", len(text), MAX_QUERY_CHARS)

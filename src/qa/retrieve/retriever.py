@@ -23,8 +23,9 @@ from qa.retrieve.gate import Background, GateSettings, coverage, is_relevant, pr
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking
 from qa.retrieve.loading import load_embedder_for, top_rows
 from qa.retrieve.query import clean_query, question_text
+from qa.retrieve.vague import TOO_VAGUE, too_vague
 from qa.text.normalise import match_form, question_for_model
-from qa.text.tokens import near_duplicate, phrase_tokens, quoted_phrases, shingles
+from qa.text.tokens import near_duplicate, occurs_as_word, phrase_tokens, quoted_phrases, shingles
 
 log = logging.getLogger(__name__)
 
@@ -300,10 +301,13 @@ class Retriever:
             quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
             together = "同时" if len(ranking.missing_phrases) > 1 else ""
             return Answer([], f"没有段落{together}包含{quoted}。", ranking.corrected)
+        asked = ranking.corrected or question_text(query)
+        asked_words = self.index.lexical.tokenizer.words(asked)
+        if not quoted_phrases(asked) and too_vague(asked_words, self.index.lexical):
+            return Answer([], TOO_VAGUE, ranking.corrected)
         if not ranking.relevant:
             return Answer([], NO_ANSWER, ranking.corrected)
-        asked = ranking.corrected or question_text(query)
-        words = sorted(set(self.index.lexical.tokenizer.words(asked)), key=len, reverse=True)
+        words = sorted(set(asked_words), key=len, reverse=True)
         dense_top = set(ranking.ids[np.argsort(-ranking.dense)][:k].tolist())
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
@@ -321,7 +325,10 @@ class Retriever:
             if len(hits) == k:
                 continue  # still scanning: a lower candidate may repeat a chosen passage
             key = match_form(passage.text)
-            matched = tuple(w for w in words if len(w) > 1 and w in key)  # never a lone character or digit
+            # Never a lone character or digit; only where the passage has it as a word (not 市政 in 市政府).
+            found = [w for w in words if len(w) > 1 and w in key]
+            bounds = self.index.lexical.tokenizer.word_bounds(key) if found else frozenset()
+            matched = tuple(w for w in found if occurs_as_word(w, key, bounds))
             by_meaning = row in dense_top
             found_by: Literal["words", "meaning", "both"] = (
                 "both" if matched and by_meaning else ("words" if matched else "meaning")

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from qa.cache import DiskTable, cache_dir
+from qa.cache import DiskTable, LruCache, cache_dir
 from qa.text.normalise import NORMALISATION, match_form
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ class ChineseTokenizer:
                 words.append((parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None))
         words.extend((term, 20) for term in self.extra_terms)
         self._jieba = jieba_with_words(words, cached_dictionary)
+        self._bounds: LruCache[str, frozenset[int]] = LruCache(2048)
         # A question is cut several times per search (ranking, gate, matched terms).
         self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
 
@@ -168,6 +169,48 @@ class ChineseTokenizer:
     def single_characters(self, run: str) -> int:
         """How many characters of a Chinese ``run`` (in ``match_form``) jieba leaves as words of their own."""
         return sum(len(word) == 1 for word in self._jieba.cut(run, HMM=False))
+
+    def general_count(self, word: str) -> int:
+        """How often jieba's dictionary (a general Chinese corpus) counts ``word`` (0: not a word of it)."""
+        return int(self._jieba.FREQ.get(match_form(word)) or 0)
+
+    def word_bounds(self, form: str) -> frozenset[int]:
+        """Where words start and end in ``form`` (text in ``match_form``), as jieba cuts it.
+
+        jieba's precise cut, and inside each word of three or more characters its best cut
+        into shorter words (again for a part of three or more; two characters stay whole):
+        政协委员会 has 政协|委员|会, 市政府 has 市|政府. A question's word is in the text as a
+        word only where it starts and ends on these bounds (``occurs_as_word``): 市政 is in
+        市政建设, not in 市政府.
+        """
+        cached = self._bounds.get(form)
+        if cached is None:
+            bounds = {0, len(form)}
+            at = 0
+            for word in self._jieba.cut(form, HMM=False):
+                bounds.update(at + cut for cut in self._inner_cuts(word))
+                at += len(word)
+                bounds.add(at)
+            cached = frozenset(bounds)
+            self._bounds.put(form, cached)
+        return cached
+
+    def _inner_cuts(self, word: str) -> list[int]:
+        """The offsets inside ``word`` of its best cut into shorter words (none under 3 characters)."""
+        if len(word) < 3 or not CJK_RUN.fullmatch(word):
+            return []
+        dag = self._jieba.get_DAG(word)
+        dag[0] = [end for end in dag[0] if end < len(word) - 1] or [0]  # never the whole word
+        route: dict[int, tuple[float, int]] = {}
+        self._jieba.calc(word, dag, route)
+        cuts, at = [], 0
+        while at < len(word):
+            end = route[at][1] + 1
+            if at:
+                cuts.append(at)
+            cuts.extend(at + inner for inner in self._inner_cuts(word[at:end]) if end - at < len(word))
+            at = end
+        return cuts
 
     def __call__(self, text: str, cached: bool = True) -> list[str]:
         form = match_form(text)  # once: at build time it is the costliest step for every passage
@@ -226,6 +269,22 @@ def _dictionary_cache(jieba: Any, words: list[tuple[str, int | None]]) -> Path:
         [jieba.__version__, str(main), stat.st_size, stat.st_mtime_ns, words], ensure_ascii=False
     )
     return cache_dir() / "jieba" / f"{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:20]}.sqlite"
+
+
+def occurs_as_word(term: str, form: str, bounds: frozenset[int]) -> bool:
+    """Whether ``term`` occurs in ``form`` starting and ending on word ``bounds`` (``word_bounds``)."""
+    at = form.find(term)
+    while at >= 0:
+        if at in bounds and at + len(term) in bounds:
+            return True
+        at = form.find(term, at + 1)
+    return False
+
+
+@functools.cache
+def default_tokenizer() -> ChineseTokenizer:
+    """A tokenizer with the bundled dictionary only, for where no index is at hand (the page's marks)."""
+    return ChineseTokenizer(LexicalSettings(), default_user_dictionary())
 
 
 def dictionary_hash(user_dictionary: str, extra_terms: Iterable[str]) -> str:

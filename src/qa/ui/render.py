@@ -16,7 +16,7 @@ from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE
 from qa.retrieve.hit import NO_ANSWER, Hit
 from qa.text.normalise import CJK, match_form, match_form_with_offsets
-from qa.text.tokens import longest_terms
+from qa.text.tokens import default_tokenizer, longest_terms
 from qa.ui.citation import CitationStyle, chinese_date, cite, cited_section, place
 
 NO_RESULT = NO_ANSWER
@@ -53,12 +53,20 @@ class _Span:
 
 
 def term_spans(text: str, terms: Iterable[str]) -> list[_Span]:
-    """Non-overlapping spans of ``text`` where ``terms`` occur, longest terms first."""
+    """Non-overlapping spans of ``text`` where ``terms`` occur as words, longest terms first.
+
+    As words: starting and ending where jieba's cut of ``text`` has word bounds
+    (``ChineseTokenizer.word_bounds``), so 市政 is marked in 市政建设 but not inside 市政府.
+    """
     normalised, origin = match_form_with_offsets(text)
+    wanted = sorted({match_form(t) for t in terms if len(t) > 1}, key=len, reverse=True)
+    bounds = default_tokenizer().word_bounds(normalised) if wanted else frozenset()
     taken = [False] * len(text)
     spans: list[_Span] = []
-    for term in sorted({match_form(t) for t in terms if len(t) > 1}, key=len, reverse=True):
+    for term in wanted:
         for match in re.finditer(re.escape(term), normalised):
+            if match.start() not in bounds or match.end() not in bounds:
+                continue
             start, end = origin[match.start()], origin[match.end() - 1] + 1
             if not any(taken[start:end]):
                 spans.append(_Span(start, end))

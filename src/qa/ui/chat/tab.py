@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa.errors import QAError
+from qa.errors import QAError, QuestionError
 from qa.tools.word_styles import DocumentStyle
 from qa.ui import page
 from qa.ui.chat.conversation import Conversation, Message
@@ -78,6 +78,9 @@ def chat_tab(service: ChatService, conversation: gr.State) -> ChatTab:
             updated = service.respond(
                 question, k, sources, conversation, style=style, newest_first=newest, filters=filters
             )
+        except QuestionError as exc:  # empty or a pasted document: refused before anything loads
+            gr.Warning(exc.chinese, title="注意")
+            return conversation, conversation.messages, question
         except ValueError as exc:
             empty = not question or not question.strip()
             gr.Warning("请输入问题。" if empty else f"无法检索：{exc}", title="注意")
