@@ -2,19 +2,19 @@
 
 "具体有哪些措施？" asked on its own names no topic; BM25 and e5 still find passages about
 措施 of something, which read as an answer and are noise. A content word (after the
-stopwords) is *generic* when it is common both ways one can measure here:
-
-* in general Chinese: jieba's dictionary (word counts of a general corpus, 60 million in
-  all) counts it at least ``GENERAL_COUNT`` times (措施 8,163, 要求 23,944, 工作 66,367;
-  政协 2,695, 履职 and 提案 far fewer), or
-* in this collection: at least ``PASSAGE_SHARE`` of the passages have it (工作, 要求 and
-  落实 in the seeds).
+stopwords) is *generic* when it is common in general Chinese: jieba's dictionary (word
+counts of a general corpus, 60 million in all) counts it at least ``GENERAL_COUNT`` times
+(措施 8,163, 要求 23,944, 工作 66,367; 团结 3,941, 政协 2,695, 提案 523).
 
 A question whose content words are all generic is answered with ``TOO_VAGUE`` instead of
-passages; a question with a quoted phrase never is. The two thresholds were measured with
-``eval/vague.py`` on the evaluation set: none of its 121 answerable and 35 unanswerable
-questions is called vague, and 11 of its 16 vague questions are (the rest name a rarer
-generic word: 举措, 做法, 成效, 这方面).
+passages; a question with a quoted phrase never is. ``eval/vague.py`` measured the
+threshold on the evaluation set: the answerable question whose rarest word is the most
+common (通过充分讨论，最终希望得到哪些结果?) has 6,028; none of the 121 answerable and 35
+unanswerable questions is called vague at 7,000 (the middle between 6,028 and 措施's 8,163),
+and 8 of 16 vague questions are. Also counting a word found in a fifth of the collection's
+passages as generic caught 11 of 16, but called the topics of a small collection vague (团结
+is in 21% of the seeds' passages, every word of a field case's question in a few-passage
+index), so it is not used.
 """
 
 from __future__ import annotations
@@ -25,16 +25,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qa.index.bm25 import LexicalIndex
 
-GENERAL_COUNT = 8000
-PASSAGE_SHARE = 0.2
+GENERAL_COUNT = 7000
 TOO_VAGUE = "问题太笼统，单独看不出问的是哪方面的工作。请说明具体对象，例如“政协提案工作有哪些措施？”"
 
 
 def is_generic(word: str, lexical: LexicalIndex) -> bool:
-    """Whether ``word`` fits any topic: common in general Chinese or in most passages here."""
-    if lexical.tokenizer.general_count(word) >= GENERAL_COUNT:
-        return True
-    return lexical.size > 0 and len(lexical.rows_with(word)) / lexical.size >= PASSAGE_SHARE
+    """Whether ``word`` fits any topic: common in general Chinese (``GENERAL_COUNT``)."""
+    return lexical.tokenizer.general_count(word) >= GENERAL_COUNT
 
 
 def too_vague(words: Sequence[str], lexical: LexicalIndex) -> bool:
