@@ -115,3 +115,8 @@ def test_a_swap_is_taken_back_when_the_broken_pairs_occur_by_chance_in_a_large_c
     assert lexical.transposition_fix("如何提高履能职力？", rare_share=0.0) is None  # the slip
     assert lexical.transposition_fix("如何提高履能职力？") == "如何提高履职能力？"
     assert lexical.transposition_fix("如何提高履职能力？") is None
+
+
+def test_a_question_that_names_its_document_is_never_too_vague(retriever) -> None:
+    found = retriever.answer("2025年的讲话有哪些要求？", k=3)
+    assert found.message != TOO_VAGUE

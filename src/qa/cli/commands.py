@@ -13,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.cli.format import build_summary, reading_line
 from qa.errors import QAError
 
 if TYPE_CHECKING:
@@ -31,6 +30,7 @@ def _embedder(model: Path | None, precision: Precision | None = None) -> Embedde
 
 def _build(args: argparse.Namespace) -> int:
     from qa.build.builder import build_index
+    from qa.cli.format import build_summary
     from qa.cli.manage import left_lines
     from qa.cli.progress import progress_lines
     from qa.index.layout import read_manifest
@@ -79,6 +79,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _inspect_archive(path: Path) -> int:
     """``qa inspect`` of a .zip: each member, with its reader and paragraphs or why it is skipped."""
+    from qa.cli.format import reading_line
     from qa.ingest.documents import read_folder
 
     with tempfile.TemporaryDirectory(prefix="qa-inspect-") as scratch:
@@ -133,6 +134,7 @@ def _inspect(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
+    from qa.cli.format import reading_line
     from qa.ui.citation import chinese_date
 
     print(f"《{shown['title']}》 {chinese_date(shown['date']) or '(no date)'}")

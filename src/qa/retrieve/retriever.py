@@ -262,7 +262,7 @@ class Retriever:
         asked = applied.constraints
         if applied.nothing:
             return Answer([], applied.nothing, applied=asked.describe())
-        found = self._answer(query, k, ranking)
+        found = self._answer(query, k, ranking, named=applied.rows is not None and bool(asked))
         note = applied.note or ("已按日期从新到旧排列。" if asked.newest_first else "")
         return replace(found, applied=asked.describe() if applied.rows is not None else "", note=note)
 
@@ -295,15 +295,15 @@ class Retriever:
             ranking = replace(ranking, fused=ranking.fused + newer)
         return ranking, applied
 
-    def _answer(self, query: str, k: int, ranking: Ranking) -> Answer:
-        """The hits of ``ranking`` (see ``answer``)."""
+    def _answer(self, query: str, k: int, ranking: Ranking, named: bool = False) -> Answer:
+        """The hits of ``ranking`` (see ``answer``); ``named``: the question names its documents."""
         if ranking.missing_phrases:
             quoted = "和".join(f"“{phrase}”" for phrase in ranking.missing_phrases)
             together = "同时" if len(ranking.missing_phrases) > 1 else ""
             return Answer([], f"没有段落{together}包含{quoted}。", ranking.corrected)
         asked = ranking.corrected or question_text(query)
         asked_words = self.index.lexical.tokenizer.words(asked)
-        if not quoted_phrases(asked) and too_vague(asked_words, self.index.lexical):
+        if not named and not quoted_phrases(asked) and too_vague(asked_words, self.index.lexical):
             return Answer([], TOO_VAGUE, ranking.corrected)
         if not ranking.relevant:
             return Answer([], NO_ANSWER, ranking.corrected)
