@@ -55,8 +55,9 @@ def test_app_folders_given_on_the_command_line_are_the_ones_every_part_uses(
 ) -> None:
     from qa.retrieve.defaults import default_index_dir, default_seeds_dir
 
+    # Both set through monkeypatch, so that what parse_args writes is undone after the test.
     monkeypatch.setenv("QA_INDEX_DIR", "/elsewhere/index")
-    monkeypatch.delenv("QA_SEEDS_DIR", raising=False)
+    monkeypatch.setenv("QA_SEEDS_DIR", "/elsewhere/seeds")
     app = _app_module()
     args = app.parse_args(
         ["--index", str(tmp_path / "idx"), "--seeds", str(tmp_path / "docs"), "--port", "7999"]
