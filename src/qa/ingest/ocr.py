@@ -48,6 +48,9 @@ CACHE_FORMAT = 1
 # A seal: red ink in a region at least this share of the page's width, about as high as wide.
 _SEAL_MIN_SHARE = 0.1
 _SEAL_ASPECT = (0.7, 1.45)
+# Inside a seal, a pixel this bright in the red channel is paper or red ink; black text under the
+# seal stays dark in every channel (the ink darkens it further).
+_INK_RED_MIN = 130
 
 
 class OcrUnavailableError(DocumentError):
@@ -106,7 +109,7 @@ def recognise(image: Image) -> OcrPage:
 
 
 def without_seals(pixels: np.ndarray) -> np.ndarray:
-    """``pixels`` (RGB) with the red ink of seal-sized round regions painted white."""
+    """``pixels`` (RGB) with each seal-sized round region of red ink cleaned to the dark text under it."""
     import cv2
     import numpy as np
 
@@ -123,8 +126,8 @@ def without_seals(pixels: np.ndarray) -> np.ndarray:
         if min(w, h) >= width * _SEAL_MIN_SHARE and _SEAL_ASPECT[0] <= w / h <= _SEAL_ASPECT[1]:
             if cleaned is pixels:
                 cleaned = pixels.copy()
-            region = cleaned[y : y + h, x : x + w]
-            region[red[y : y + h, x : x + w]] = 255
+            region = cleaned[max(0, y - reach) : y + h + reach, max(0, x - reach) : x + w + reach]
+            region[region[..., 0] >= _INK_RED_MIN] = 255  # what is bright in red: paper and red ink
     return cleaned
 
 

@@ -119,7 +119,7 @@ def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = Non
                 continue
             if _PAGE_NUMBER.match(text):
                 removed.append(Removal("pdf-page-number", text))
-            elif _DIGITS.sub("#", text) in running:
+            elif _edge_key(text) in running:
                 removed.append(Removal("pdf-running-header", text))
             else:
                 lines.append(line.rstrip())
@@ -146,16 +146,19 @@ def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = Non
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """The running headers and footers of a document of two or more pages, digits as "#"."""
+    """The running headers and footers of a document of two or more pages (``_edge_key``)."""
     if len(pages) < 2:
         return set()
     edges: Counter[str] = Counter()
     for page in pages:
         body = [line.strip() for line in page if line.strip() and not _PAGE_NUMBER.match(line.strip())]
-        edges.update(
-            {_DIGITS.sub("#", line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)}
-        )
+        edges.update({_edge_key(line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)})
     return {line for line, n in edges.items() if n >= 2 and n > len(pages) / 2}
+
+
+def _edge_key(line: str) -> str:
+    """A header or footer line as it recurs: digits as "#", without spaces (OCR drops or adds them)."""
+    return _DIGITS.sub("#", "".join(line.split()))
 
 
 def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: int) -> bool:
