@@ -145,3 +145,14 @@ def test_an_image_that_is_not_one_is_named(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     with pytest.raises(DocumentError, match=r"坏图\.png: is not a readable image"):
         read_document(path)
+
+
+def test_importing_qa_turns_off_onnxruntime_telemetry() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    code = "import os, qa; print(os.environ.get('ORT_DISABLE_TELEMETRY'))"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "1"
