@@ -44,6 +44,12 @@ class FakeEmbedder:
         return self._encode(texts)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_ocr_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """OCR results are cached by file content in the user's cache: tests recognise afresh."""
+    os.environ["QA_OCR_CACHE"] = str(tmp_path_factory.mktemp("ocr-cache"))
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

@@ -383,7 +383,7 @@ def _empty_pdf() -> bytes:
         (
             "扫描件.pdf",
             lambda: make_pdf([], image_only=True),
-            r"has no text layer \(a scanned image\?\); OCR",
+            r"has no text: no text layer, and OCR recognised none",
         ),
         ("空白.pdf", _empty_pdf, "has no pages"),
         ("加密.pdf", lambda: _encrypted_pdf("secret"), "is encrypted with a password"),
@@ -513,6 +513,7 @@ def test_supported_suffixes_cover_every_format() -> None:
         *(".xlsx", ".xls", ".et", ".ett", ".ods", ".csv"),
         *(".pptx", ".ppt", ".dps", ".dpt", ".odp"),
         *(".mht", ".mhtml", ".ofd", ".zip"),
+        *(".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"),
     }
 
 

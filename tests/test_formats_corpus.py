@@ -23,6 +23,8 @@ from qa.ingest.convert import soffice
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 QUESTIONS = json.loads((FIXTURES / "corpus" / "questions.json").read_text(encoding="utf-8"))
+# Scans and photos (read by OCR), built with the rest under scans/: see tests/test_ocr.py.
+SCAN_QUESTIONS = json.loads((FIXTURES / "scans" / "questions.json").read_text(encoding="utf-8"))["questions"]
 TITLE_WORDS = "the question names its document by title; passages are indexed without their document's title"
 QUOTED = "a quoted phrase must stand in the passage (field case 12); here it is in the document's title only"
 TABLE = "the proposal tables' 办理结果 column outranks the text"
@@ -60,6 +62,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
     root = tmp_path_factory.mktemp("formats")
     seeds = root / "seeds"
     shutil.copytree(FIXTURES / "corpus", seeds, ignore=shutil.ignore_patterns("questions.json"))
+    shutil.copytree(FIXTURES / "scans", seeds / "scans", ignore=shutil.ignore_patterns("questions.json"))
     capture = root / "build.txt"
     import contextlib
     import io
@@ -77,11 +80,11 @@ def test_every_file_is_indexed_or_named_with_its_reason_and_reader(built: tuple[
     for name, reason in REFUSED.items():
         assert reason in manifest["skipped"][name], name
         assert f"skipped {name}: {name}: " in printed
-    ocr = "scan_notice.pdf" in manifest["documents"]  # read once the OCR reader lands, refused until then
-    assert ocr or "no text layer" in manifest["skipped"]["scan_notice.pdf"]
-    readable = {entry["file"] for entry in QUESTIONS["files"]} - set(REFUSED) - {"scan_notice.pdf"}
+    readable = {entry["file"] for entry in QUESTIONS["files"]} - set(REFUSED)
     indexed = {name.split("/")[0] for name in manifest["documents"]}
     assert readable <= indexed
+    assert manifest["documents"]["scan_notice.pdf"]["reading"]["ocr_pages"] == [1]
+    assert {f"scans/{q['file']}" for q in SCAN_QUESTIONS} <= set(manifest["documents"])
     assert "read with LibreOffice " in printed and "→ python-docx" in printed and "→ python-pptx" in printed
 
 
@@ -97,7 +100,7 @@ def test_each_question_finds_its_passage_first(built: tuple[Path, dict, str]) ->
         source = entry["file"]
         names = [n for n in manifest["documents"] if n == source or n.startswith(f"{source}/")]
         if not entry["questions"] or not names:
-            assert source in REFUSED or source == "scan_notice.pdf", source
+            assert source in REFUSED, source
             continue
         passages = [index.passages[r] for n in names for r in index.rows_of_document(n)]
         metadata = " ".join(" ".join(manifest["documents"][n].get("metadata", {}).values()) for n in names)
@@ -118,3 +121,28 @@ def test_each_question_finds_its_passage_first(built: tuple[Path, dict, str]) ->
     print(f"hit@1 {hits_at_1}/{asked} ({len(KNOWN_MISSES)} known misses)")
     assert misses == []
     assert hits_at_1 >= asked - len(KNOWN_MISSES)
+
+
+def test_each_question_about_a_scan_finds_its_ocr_passage_first(built: tuple[Path, dict, str]) -> None:
+    """A question about a sentence of a scanned page finds that page's passage first, marked as OCR'd."""
+    from qa.index.load import load_index
+    from qa.retrieve.retriever import Retriever
+
+    index_dir, _, _ = built
+    index = load_index(index_dir)
+    retriever = Retriever(index_dir)
+    misses = []
+    for question in SCAN_QUESTIONS:
+        source = f"scans/{question['file']}"
+        passages = [index.passages[row] for row in index.rows_of_document(source)]
+        expected = [p for p in passages if all(_flat(e) in _flat(p.text) for e in question["evidence"])]
+        assert expected, f"{question['q']}: its answer is in no passage"
+        assert {p.page for p in expected} == {question["page"]}, question["q"]
+        typeset = question["file"] == "research_mixed.pdf" and question["page"] == 1
+        assert all(p.ocr != typeset for p in expected), question["q"]  # only that page has a text layer
+        ranked = retriever.search(question["q"], k=3)
+        if not ranked or ranked[0].passage_id not in {p.passage_id for p in expected}:
+            misses.append(f"{question['q']} -> {ranked[0].passage_id if ranked else None}")
+        elif ranked[0].ocr == typeset:
+            misses.append(f"{question['q']}: the hit lost its OCR mark")
+    assert misses == []

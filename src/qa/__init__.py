@@ -11,7 +11,13 @@ is refused before the model, the index or jieba are loaded.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# onnxruntime's official builds send usage events to Microsoft unless this is set before it
+# loads (its Privacy.md); the e5 encoder and OCR both run on it, and an archive's contents are
+# nobody else's business.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from qa.errors import (
     BuildInProgressError,

@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("qa.ingest.ocr").setLevel(logging.INFO)  # OCR takes seconds a page: say which
     try:
         return int({**COMMANDS, **MANAGING}[args.command](args))
     except QAError as exc:

@@ -25,6 +25,7 @@ from qa.ingest.convert import Target, convert, libreoffice_version
 from qa.ingest.decode import decode_bytes
 from qa.ingest.docx import read_docx
 from qa.ingest.html import read_html
+from qa.ingest.image import IMAGE_SUFFIXES, read_image
 from qa.ingest.markdown import read_markdown
 from qa.ingest.mht import read_mht
 from qa.ingest.ofd import read_ofd
@@ -68,6 +69,7 @@ _TEXT_READERS: dict[str, Reader] = {
     ".csv": read_csv,
     ".mht": read_mht,
     ".mhtml": read_mht,
+    **dict.fromkeys(IMAGE_SUFFIXES, read_image),  # scans and photos, read by OCR
 }
 # Office formats: the family a suffix promises; the bytes say which reader.
 _FAMILIES: dict[str, str] = {

@@ -1,4 +1,9 @@
-"""PDF: the text layer's lines rejoined into paragraphs, running headers, footers and page numbers out."""
+"""PDF: the text layer's lines rejoined into paragraphs, running headers, footers and page numbers out.
+
+Every page is checked on its own: a page without a text layer (a scan, perhaps one page of
+an otherwise digital PDF) is rendered by pypdfium2 and read by OCR (``qa.ingest.ocr``), its
+lines laid out in reading order (``qa.ingest.scan``) and handled by the same rules.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from collections import Counter
 from qa.errors import DocumentError
 from qa.ingest.blocks import Block, Extracted, Reading, Removal, join_lines, stored_title
 from qa.ingest.cleaning import HEADING_START
+from qa.ingest.ocr import RENDER_DPI, OcrPage, recognise_pages
+from qa.ingest.scan import layout_lines, ocr_reading
 
 _PAGE_NUMBER = re.compile(
     r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?[-—–－\s]*$|^\d{1,4}\s*/\s*\d{1,4}$|^第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页$"
@@ -16,6 +23,8 @@ _PAGE_NUMBER = re.compile(
 _DIGITS = re.compile(r"\d+")
 _SENTENCE = re.compile(r"[。！？!?；;]$")  # a line ending a sentence is body, whatever it repeats
 _PDF_SENTENCE_END = re.compile(r"[。！？!?；;…：:”」』)）]$")
+# A page whose text layer has fewer letters than this is read by OCR (a scan with a stamped page number).
+_TEXT_LAYER_MIN = 10
 
 
 def read_pdf(data: bytes, source: str) -> Extracted:
@@ -39,15 +48,47 @@ def read_pdf(data: bytes, source: str) -> Extracted:
         raise DocumentError(f"{source}: is not a readable PDF file ({type(exc).__name__}: {exc}).") from exc
     if not pages:
         raise DocumentError(f"{source}: the PDF has no pages.")
+    scanned = [n for n, text in enumerate(pages, start=1) if sum(map(str.isalnum, text)) < _TEXT_LAYER_MIN]
+    recognised = _recognise(data, scanned, source) if scanned else {}
+    lines = [
+        layout_lines(recognised[n]) if n in recognised else text.splitlines()
+        for n, text in enumerate(pages, start=1)
+    ]
     removed: list[Removal] = []
-    paragraphs = paged_paragraphs([page.splitlines() for page in pages], removed)
+    paragraphs = paged_paragraphs(lines, removed)
     if not any(char.isalnum() for block in paragraphs for char in block.text):
         raise DocumentError(
-            f"{source}: has no text layer (a scanned image?); OCR it or add the text as .txt."
+            f"{source}: has no text: no text layer, and OCR recognised none on its pages (blank or "
+            "too blurred?); scan it again at 300 dpi or add the text as .txt."
         )
     blocks = [Block(title, "heading", page=1)] if title else []
-    reading = Reading(reader=f"pypdf {pypdf.__version__}")
+    name = f"pypdf {pypdf.__version__}"
+    if recognised:
+        mixed = len(scanned) < len(pages)
+        notes = (f"page {', '.join(map(str, scanned))} without a text layer: read by OCR",) if mixed else ()
+        reading = ocr_reading(f"{name}, pages rendered by pypdfium2 {_pdfium_version()}", recognised, notes)
+    else:
+        reading = Reading(reader=name)
     return Extracted.of_blocks([*blocks, *paragraphs], removed=tuple(removed), reading=reading)
+
+
+def _recognise(data: bytes, pages: list[int], source: str) -> dict[int, OcrPage]:
+    """OCR of ``pages`` (1 = the first), each rendered by pypdfium2 when the cache does not hold it."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return recognise_pages(
+            data, pages, lambda n: document[n - 1].render(scale=RENDER_DPI / 72).to_pil(), source
+        )
+    finally:
+        document.close()
+
+
+def _pdfium_version() -> str:
+    from importlib.metadata import version
+
+    return version("pypdfium2")
 
 
 def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[str]:
@@ -78,7 +119,7 @@ def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = Non
                 continue
             if _PAGE_NUMBER.match(text):
                 removed.append(Removal("pdf-page-number", text))
-            elif _DIGITS.sub("#", text) in running:
+            elif _edge_key(text) in running:
                 removed.append(Removal("pdf-running-header", text))
             else:
                 lines.append(line.rstrip())
@@ -105,16 +146,19 @@ def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = Non
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """The running headers and footers of a document of two or more pages, digits as "#"."""
+    """The running headers and footers of a document of two or more pages (``_edge_key``)."""
     if len(pages) < 2:
         return set()
     edges: Counter[str] = Counter()
     for page in pages:
         body = [line.strip() for line in page if line.strip() and not _PAGE_NUMBER.match(line.strip())]
-        edges.update(
-            {_DIGITS.sub("#", line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)}
-        )
+        edges.update({_edge_key(line) for line in (*body[:2], *body[-2:]) if not _SENTENCE.search(line)})
     return {line for line, n in edges.items() if n >= 2 and n > len(pages) / 2}
+
+
+def _edge_key(line: str) -> str:
+    """A header or footer line as it recurs: digits as "#", without spaces (OCR drops or adds them)."""
+    return _DIGITS.sub("#", "".join(line.split()))
 
 
 def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: int) -> bool:

@@ -45,7 +45,7 @@ _SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 6
+PIPELINE_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -228,9 +228,11 @@ class _Draft:
 def _merge_small(
     drafts: list[_Draft], settings: ChunkSettings, reading: Reading | None = None
 ) -> list[_Draft]:
-    """Small drafts joined to their neighbour in the same section; never across slides (``reading``)."""
+    """Small drafts joined to their neighbour in the same section; never across slides, nor text
+    recognised by OCR with typeset text (``reading``)."""
     merged: list[_Draft] = []
     slides = reading is not None and reading.page_unit == "slide"
+    ocr_pages = set(reading.ocr_pages) if reading is not None else set()
     for draft in drafts:
         previous = merged[-1] if merged else None
         fits = previous is not None and previous.size + draft.size <= settings.max_chars * 1.25
@@ -238,6 +240,11 @@ def _merge_small(
         if slides and previous is not None and reading is not None:
             same_section &= reading.page_at(previous.pieces[-1].start) == reading.page_at(
                 draft.pieces[0].start
+            )
+        if ocr_pages and previous is not None and reading is not None:  # OCR'd text is marked: kept apart
+            end = max(previous.pieces[-1].end - 1, previous.pieces[-1].start)
+            same_section &= (reading.page_at(end) in ocr_pages) == (
+                reading.page_at(draft.pieces[0].start) in ocr_pages
             )
         # An article ("第十二条 …") is what a regulation is cited by: it starts a passage of its own.
         article = bool(_ARTICLE.match(draft.pieces[0].text))
