@@ -155,6 +155,12 @@ def chinese_number(text: str) -> int:
 def find_session(text: str) -> str:
     """The first session ``text`` names, normalised: "14届2次"; a standing committee's meeting
     ("十四届市政协常委会第五次会议", "十届十四次常委会会议") "14届常委会5次"; else ""."""
+    return next(iter(find_sessions(text)), "")
+
+
+def find_sessions(text: str) -> list[str]:
+    """Every session ``text`` names, in order, normalised as by ``find_session``."""
+    found: list[str] = []
     for match in _SESSION.finditer(text):
         between = match["between"]
         if re.search(r"[\d]", between):
@@ -166,8 +172,8 @@ def find_session(text: str) -> str:
         if 0 < term < 100 and 0 < session < 100:
             after = text[match.end() : match.end() + 6]
             standing = "常委会" if _STANDING.search(between) or _STANDING.match(after) else ""
-            return f"{term}届{standing}{session}次"
-    return ""
+            found.append(f"{term}届{standing}{session}次")
+    return found
 
 
 @dataclass(frozen=True)

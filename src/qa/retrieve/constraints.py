@@ -36,6 +36,7 @@ from qa.ingest.fields import (
     chinese_number,
     find_document_numbers,
     find_session,
+    find_sessions,
 )
 from qa.passages.cutting import Passage
 
@@ -282,6 +283,7 @@ class ConstraintIndex:
         self.speakers = tuple(dict.fromkeys(f.speaker for f in self.fields if f.speaker))
         self._articles: list[tuple[str, tuple[str, ...]]] | None = None
         self._years: list[frozenset[int]] | None = None
+        self._sessions: list[frozenset[str]] | None = None
 
     def articles(self) -> list[tuple[str, tuple[str, ...]]]:
         """Each passage's article and section path (read once, on the first question that needs them)."""
@@ -290,14 +292,26 @@ class ConstraintIndex:
         return self._articles
 
     def years_named(self) -> list[frozenset[int]]:
-        """The years each passage names in its text or headings (read once, when first needed)."""
+        """The years each passage names in its text, headings or document title (read once, when
+        first needed): an undated "2024年度工作安排" names its year in its title only."""
         if self._years is None:
             pattern = re.compile(r"((?:19|20)\d{2})\s*年")
             self._years = [
-                frozenset(int(y) for y in pattern.findall(" ".join([*p.section_path, p.text])))
-                for p in self.passages
+                frozenset(int(y) for y in pattern.findall(" ".join([*self._context(i), p.text])))
+                for i, p in enumerate(self.passages)
             ]
         return self._years
+
+    def _context(self, row: int) -> list[str]:
+        return [self.titles[self.passage_docs[row]], *self.passages[row].section_path]
+
+    def sessions_named(self) -> list[frozenset[str]]:
+        """The sessions each passage names in its text or headings (read once, when first needed)."""
+        if self._sessions is None:
+            self._sessions = [
+                frozenset(find_sessions(" ".join([*p.section_path, p.text]))) for p in self.passages
+            ]
+        return self._sessions
 
     def apply(self, asked: Constraints) -> Applied:
         """The rows that satisfy ``asked``; constraints nothing in the collection could satisfy
@@ -318,6 +332,17 @@ class ConstraintIndex:
             first, last = asked.years
             named = np.array([any(first <= y <= last for y in ys) for ys in self.years_named()], dtype=bool)
             rows |= but_year[self.passage_docs] & named
+            # An undated document whose opening names the year is of that year (a sheet titled
+            # "2022年度优秀提案" in its first row): all its passages stand for it.
+            years = self.years_named()
+            opens = np.zeros(len(self.fields), dtype=bool)
+            for doc, row in zip(*np.unique(self.passage_docs, return_index=True), strict=True):
+                opens[doc] = not self.fields[doc].year and any(first <= y <= last for y in years[row])
+            rows |= (but_year & opens)[self.passage_docs]
+        if asked.sessions:  # so does one naming the session: the 主席会议纪要 that prepares it
+            but_session = np.array([all(v for k, v in m.items() if k != "session") for m in docs] or [True])
+            named = np.array([bool(ss & set(asked.sessions)) for ss in self.sessions_named()], dtype=bool)
+            rows |= but_session[self.passage_docs] & named
         if asked.articles or asked.chapters:
             inside = [in_article(asked, a, s) for a, s in self.articles()]
             for kind, dropped in (("article", {"articles": ()}), ("chapter", {"chapters": ()})):
