@@ -63,8 +63,8 @@ class GateSettings:
     turns a word's frequency into the share of passages expected to contain it.
     """
 
-    dense_margin: float = 0.015
-    coverage_margin: float = 0.4
+    dense_margin: float = 0.01
+    coverage_margin: float = 0.5
     everyday_margin: float = 0.0
     passages: int = 10  # the best fused passages whose coverage is read
     prior_passages: float = 50.0
