@@ -51,10 +51,18 @@ from qa.build.settings import BuildSettings
 from qa.model.onnx_encoder import OnnxEmbedder
 from qa.retrieve.defaults import default_index_dir, default_seeds_dir, project_root
 from qa.retrieve.evaluate import default_questions_path, load_questions
-from qa.retrieve.gate import Background, GateSettings, Reading, coverage, is_relevant, word_weights
+from qa.retrieve.gate import (
+    Background,
+    GateSettings,
+    Reading,
+    coverage,
+    is_relevant,
+    reading_of,
+    word_weights,
+)
 from qa.retrieve.gate import probe_questions as probes
 from qa.retrieve.query import question_text
-from qa.retrieve.retriever import Retriever, reading_of
+from qa.retrieve.retriever import Retriever
 from qa.text.normalise import match_form
 
 CORPORA = project_root().parent / "shared" / "corpora"  # from a worktree: pass --corpora
