@@ -12,8 +12,9 @@ from conftest import INDEX, REPO
 
 from qa.index.bm25 import LexicalIndex
 from qa.index.load import load_index
+from qa.text.asking import is_asking_word, topic_words
 from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary, longest_terms
-from qa.ui.chat.conversation import Conversation, Turn, build_query, is_asking_word, is_follow_up, topic_words
+from qa.ui.chat.conversation import Conversation, Turn, build_query, is_follow_up
 
 Words = Callable[[str], Sequence[str]]
 

@@ -96,7 +96,8 @@ class Hit:
 class Ranking:
     """Every candidate's scores for one query (used by search and by the evaluation).
 
-    ``coverage`` is the gate's word coverage; ``missing_phrases`` the quoted phrases no
+    ``coverage`` is the gate's word coverage and ``everyday`` the question's closeness to
+    everyday questions (``qa.retrieve.gate``); ``missing_phrases`` the quoted phrases no
     passage contains (then there are no candidates); ``corrected`` the question as ranked
     when a typo was taken back (``LexicalIndex.transposition_fix``), else empty.
     """
@@ -107,6 +108,7 @@ class Ranking:
     dense: np.ndarray
     relevant: bool
     coverage: float = 0.0
+    everyday: float = 0.0
     missing_phrases: tuple[str, ...] = ()
     corrected: str = ""
 

@@ -18,8 +18,8 @@ from qa.ingest.fields import DocumentFields, document_fields
 from qa.model.embedder import Embedder
 from qa.passages import damage
 from qa.passages.cutting import Passage, sentences_of
+from qa.retrieve import gate as relevance
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
-from qa.retrieve.gate import Background, GateSettings, coverage, is_relevant, probe_questions, word_weights
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking
 from qa.retrieve.loading import load_embedder_for, top_rows
 from qa.retrieve.query import clean_query, question_text
@@ -62,7 +62,7 @@ class Retriever:
         embedder: Embedder | None = None,
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
-        gate: GateSettings | None = None,
+        gate: relevance.GateSettings | None = None,
     ) -> None:
         index_dir = Path(index_dir)
         if seeds is not None:
@@ -74,9 +74,10 @@ class Retriever:
         self.embedder = embedder or load_embedder_for(index_dir)
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
-        self.gate = gate or GateSettings()
-        recorded = self.index.manifest.get("gate_background")
-        self.background = Background(**recorded) if recorded else self.measure_background()
+        self.gate = gate or relevance.GateSettings()
+        recorded = self.index.manifest.get("gate_background") or {}  # another gate's is measured again:
+        fresh = recorded.get("version") == relevance.GATE_VERSION  # once per load, about a second
+        self.background = relevance.Background(**recorded) if fresh else self.measure_background()
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
         self._missing_words: dict[str, tuple[str, ...]] = {}  # source -> deleted words, on demand
 
@@ -116,7 +117,8 @@ class Retriever:
         if required is not None and len(required) == 0:
             missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
             empty = np.zeros(0)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, 0.0, missing, corrected)
+            none = np.zeros(0, dtype=np.int64)
+            return Ranking(none, empty, empty, empty, False, missing_phrases=missing, corrected=corrected)
         lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
         q = self.embedder.encode_queries([question_for_model(text)])
         top = min(len(index.passages), _CANDIDATES)
@@ -153,26 +155,34 @@ class Retriever:
         words = index.lexical.tokenizer.words(text)
         best = ids[np.argsort(-fused, kind="stable")[: self.gate.passages]]
         covered = self.coverage(words, best, titled=rows is not None)
-        answered = bool(words) and is_relevant(covered, float(dense.max()), self.background, self.gate, mode)
-        forced = forced or required is not None
-        return Ranking(ids, fused, lexical, dense, answered or forced, covered, (), corrected)
+        everyday = relevance.everyday_closeness(q[0], self.probe_vectors)
+        reading = relevance.Reading(covered, float(dense.max()), everyday)
+        answered = bool(words) and relevance.is_relevant(reading, self.background, self.gate, mode)
+        relevant = answered or forced or required is not None
+        return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
 
-    def measure_background(self) -> Background:
+    def measure_background(self) -> relevance.Background:
         """This collection's background for the gate: how close the probe questions come to it.
 
         ``qa build`` records it in the manifest; an index built before that measures it on load.
         """
-        self.background = Background(dense=1.0, coverage=1.0)  # nothing passes while measuring
-        rankings = [self.rank(question) for question in probe_questions()]
-        return Background.of([(r.coverage, float(r.dense.max()) if len(r.ids) else 0.0) for r in rankings])
+        self.background = relevance.Background(1.0, 1.0, 1.0)  # nothing passes while measuring
+        rankings = [self.rank(question) for question in relevance.probe_questions()]
+        return relevance.Background.of([relevance.reading_of(r) for r in rankings])
+
+    @cached_property
+    def probe_vectors(self) -> np.ndarray:
+        """The e5 vectors of the probe questions, the gate's everyday questions (encoded on first use)."""
+        return self.embedder.encode_queries([question_for_model(q) for q in relevance.probe_questions()])
 
     def coverage(self, words: Sequence[str], rows: Iterable[int], titled: bool = False) -> float:
         """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``);
         ``titled``: by their documents' titles too (the words of a question that name its document)."""
         lexical = self.index.lexical
-        weights = word_weights(words, {word: lexical.idf(word) for word in words})
+        counts = {word: len(lexical.rows_with(word)) for word in words}
+        weights = relevance.topic_weights(words, counts.__getitem__, lexical.size, self.gate)
         passages = (self.index.passages[int(row)] for row in rows)
-        return coverage(
+        return relevance.coverage(
             weights, (" ".join([p.doc_title if titled else "", *p.section_path, p.text]) for p in passages)
         )
 
