@@ -35,6 +35,7 @@ import numpy as np
 
 from qa.index.load import LoadedIndex
 from qa.passages.cutting import Passage
+from qa.passages.reliability import CLEAN, Reliability
 from qa.text.normalise import CJK, unspaced_question
 from qa.text.tokens import pair_token, phrase_tokens
 from qa.tools.wording import Kind, Letters, Span, find, max_edits
@@ -82,6 +83,8 @@ class Occurrence:
     parts: int = 0
     section_path: tuple[str, ...] = ()
     page_label: str = ""
+    # Whether the passage's words may differ from the original (``qa.passages.reliability``).
+    reliability: Reliability = CLEAN
 
     @property
     def is_variant(self) -> bool:
@@ -145,8 +148,15 @@ class Trace:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples as lists)."""
-        return asdict(self)
+        """A JSON-ready dict (tuples as lists; each use's ``reliability`` with its notice)."""
+        record = asdict(self)
+        for key in ("occurrences", "variants"):
+            for use, data in zip(getattr(self, key), record[key], strict=True):
+                data["reliability"] = use.reliability.to_json()
+        for key in ("first", "latest"):
+            if getattr(self, key) is not None:
+                record[key]["reliability"] = getattr(self, key).reliability.to_json()
+        return record
 
 
 def phrase_form(phrase: str) -> tuple[str, Letters]:
@@ -291,17 +301,18 @@ def _occurrences(
     if before is not None and before.source != passage.source:
         before = None
     key = (passage.doc_date is None, passage.doc_date or "", row)
+    marks = index.reliability(row)
     for level, heading in enumerate(passage.section_path):
         opened = before is None or before.section_path[: level + 1] != passage.section_path[: level + 1]
         if opened and not passage.text.lstrip().startswith(heading):  # a run-in heading is in the text
-            for span, occurrence in _in_text(passage, heading, wording, True):
+            for span, occurrence in _in_text(passage, heading, wording, True, marks):
                 yield (*key, 0, level, span.start), occurrence
-    for span, occurrence in _in_text(passage, passage.text, wording, False):
+    for span, occurrence in _in_text(passage, passage.text, wording, False, marks):
         yield (*key, 1, 0, span.start), occurrence
 
 
 def _in_text(
-    passage: Passage, text: str, wording: Letters, in_heading: bool
+    passage: Passage, text: str, wording: Letters, in_heading: bool, marks: Reliability
 ) -> Iterator[tuple[Span, Occurrence]]:
     within = Letters(text)
     for span in find(wording, within):
@@ -332,6 +343,7 @@ def _in_text(
                 parts=passage.parts,
                 section_path=passage.section_path,
                 page_label=passage.page_label,
+                reliability=marks,
             ),
         )
 
