@@ -748,13 +748,17 @@ def test_an_uploaded_word_draft_is_checked_its_sources_in_words_and_with_their_w
     path = tmp_path / "稿件.docx"
     document.save(str(path))
     page.get_by_role("tab", name="查重与提法核对").click()
-    page.locator("#qa-draft-upload input[type=file]").set_input_files(str(path))
+    with page.expect_file_chooser() as chooser:
+        page.click("#qa-draft-upload")
+    chooser.value.set_files(str(path))
     text = page.locator("#qa-draft-result .qa-draft-text")
     text.wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert "堪称一座大智库" in page.locator("#qa-draft-input textarea").input_value()
     assert text.locator(".qa-draft-s").count() == 2
-    text.locator(".qa-draft-close").click()
-    assert "措辞相近：共有" in text.locator(".qa-draft-close .qa-draft-pop").inner_text()
+    reworded = text.locator('.qa-draft-s[data-n="2"]')
+    reworded.click()
+    assert "qa-draft-close" in reworded.get_attribute("class")
+    assert "措辞相近：共有" in reworded.locator(".qa-draft-pop").inner_text()
     page.locator("#qa-draft-result .qa-draft-all > summary").click()
     first = page.locator("#qa-draft-result .qa-draft-item").first
     first.locator("summary").click()

@@ -48,7 +48,7 @@ LEGEND = (
     )
     + "</div>"
 )
-PLACEHOLDER = f"在此粘贴讲话稿（最多{MAX_DRAFT_CHARS}字），点“核对”；或点“上传稿件”选择 Word 文件。"
+PLACEHOLDER = f"在此粘贴讲话稿（最多{MAX_DRAFT_CHARS}字），点“核对”；或点“上传 Word 稿件”选择文件。"
 EXPORT_TITLE = "查重与提法核对"
 EXPORT_PREFIX = "政协讲话问答-查重"
 
@@ -275,11 +275,11 @@ def draft_tab(service: ChatService) -> None:
     with gr.Row():
         check = gr.Button("核对", variant="primary", elem_id="qa-draft-check", scale=0, min_width=120)
         upload = gr.UploadButton(
-            "上传稿件（Word 等）",
+            "上传 Word 稿件",
             file_types=list(UPLOAD_SUFFIXES),
             elem_id="qa-draft-upload",
             scale=0,
-            min_width=180,
+            min_width=160,
         )
         clear = gr.Button("清空", elem_id="qa-draft-clear", scale=0, min_width=120)
     result = gr.HTML(LEGEND, elem_id="qa-draft-result")
