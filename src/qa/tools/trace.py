@@ -148,14 +148,13 @@ class Trace:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples as lists; each use's ``reliability`` with its notice)."""
+        """A JSON-ready dict (tuples as lists; a use's ``reliability`` as its ``to_json``)."""
         record = asdict(self)
-        for key in ("occurrences", "variants"):
-            for use, data in zip(getattr(self, key), record[key], strict=True):
+        uses = [*self.occurrences, *self.variants, self.first, self.latest]
+        records = [*record["occurrences"], *record["variants"], record["first"], record["latest"]]
+        for use, data in zip(uses, records, strict=True):
+            if use is not None:
                 data["reliability"] = use.reliability.to_json()
-        for key in ("first", "latest"):
-            if getattr(self, key) is not None:
-                record[key]["reliability"] = getattr(self, key).reliability.to_json()
         return record
 
 
