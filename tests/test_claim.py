@@ -99,3 +99,24 @@ def test_a_word_draft_is_read_by_the_documents_reader_and_bad_files_are_refused_
     with pytest.raises(DraftInputError) as unknown:
         read_draft_file(b"\x00\x01", "稿件.exe")
     assert "无法读取稿件" in unknown.value.chinese
+
+
+def test_the_draft_tab_checks_an_uploaded_word_file_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from qa.retrieve.retriever import Retriever
+    from qa.ui.draft.tab import run_file
+
+    service = SimpleNamespace(retriever=Retriever(INDEX, seeds=SEEDS))
+    document = Document()
+    document.add_paragraph("总书记讲过，统一战线人才济济、智力密集，堪称一座大智库。")
+    good = tmp_path / "稿件.docx"
+    document.save(str(good))
+    text, html, check = run_file(service, good)  # type: ignore[arg-type]
+    assert text is not None and "大智库" in text and check is not None
+    assert check.sentences[0].kind == "close" and "措辞相近" in html
+    broken = tmp_path / "坏稿件.docx"
+    broken.write_bytes(b"PK\x03\x04 cut short")
+    text, html, check = run_file(service, broken)  # type: ignore[arg-type]
+    assert text is None and check is None
+    assert "无法读取稿件“坏稿件" in html and "文件已损坏或不完整" in html
