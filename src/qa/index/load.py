@@ -86,10 +86,18 @@ class LoadedIndex:
             )
         return found
 
+    @cached_property
+    def _reliability(self) -> dict[int, Reliability]:
+        return {}  # row -> its marks, found on demand
+
     def reliability(self, row: int) -> Reliability:
-        """Passage ``row``'s marks (``qa.passages.reliability``): missing words, OCR."""
-        passage = self.passages[row]
-        return reliability.assess(passage.text, passage.ocr, self.missing_words(passage.source))
+        """Passage ``row``'s marks (``qa.passages.reliability``): missing words, OCR (found once per load)."""
+        found = self._reliability.get(row)
+        if found is None:
+            passage = self.passages[row]
+            marks = reliability.assess(passage.text, passage.ocr, self.missing_words(passage.source))
+            found = self._reliability.setdefault(row, marks)
+        return found
 
     def row_of(self, passage_id: str) -> int | None:
         """Vector id of a passage id, or None when the index has no such passage."""

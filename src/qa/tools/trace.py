@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -300,7 +301,7 @@ def _occurrences(
     if before is not None and before.source != passage.source:
         before = None
     key = (passage.doc_date is None, passage.doc_date or "", row)
-    marks = index.reliability(row)
+    marks = partial(index.reliability, row)  # called only where the passage holds a use
     for level, heading in enumerate(passage.section_path):
         opened = before is None or before.section_path[: level + 1] != passage.section_path[: level + 1]
         if opened and not passage.text.lstrip().startswith(heading):  # a run-in heading is in the text
@@ -311,7 +312,7 @@ def _occurrences(
 
 
 def _in_text(
-    passage: Passage, text: str, wording: Letters, in_heading: bool, marks: Reliability
+    passage: Passage, text: str, wording: Letters, in_heading: bool, marks: Callable[[], Reliability]
 ) -> Iterator[tuple[Span, Occurrence]]:
     within = Letters(text)
     for span in find(wording, within):
@@ -342,7 +343,7 @@ def _in_text(
                 parts=passage.parts,
                 section_path=passage.section_path,
                 page_label=passage.page_label,
-                reliability=marks,
+                reliability=marks(),
             ),
         )
 
