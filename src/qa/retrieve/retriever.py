@@ -380,10 +380,6 @@ class Retriever:
             authority=fields.authority,
         )
 
-    def missing_words(self, source: str) -> tuple[str, ...]:
-        """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
-        return self.index.missing_words(source)
-
     def neighbours(
         self, passage_id: str, before: int = 1, after: int = 1
     ) -> tuple[list[Passage], list[Passage]]:
