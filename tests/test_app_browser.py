@@ -606,7 +606,7 @@ def test_draft_check_colours_each_sentence_by_class_and_shows_its_source(page, t
 
     seed = (REPO / "seeds" / "003_e9d8012ddcf1e712.txt").read_text(encoding="utf-8")
     copied = next(s for s in sentences_of(seed) if "主要方式是搭台" in s)
-    reworded = "市一级政协的主要任务是开展协商，主要办法是搭建平台。"
+    reworded = "总书记讲过，统一战线人才济济、智力密集，堪称一座大智库。"
     unrelated = "气象部门预计本周末将有一次明显降温过程，最低气温零下五度。"
     page.get_by_role("tab", name="查重与提法核对").click()
     legend = page.locator("#qa-draft-result .qa-draft-legend")
@@ -732,3 +732,44 @@ def test_the_word_look_chosen_on_the_page_is_the_exports(page, tmp_path: Path) -
     traced = docx.Document(export_download(page, "#qa-trace-docx").path())
     assert traced.styles["Normal"].font.size.pt == 16
     assert any(p.text.startswith("出处：") and "第" in p.text and "段" in p.text for p in traced.paragraphs)
+
+
+DAMAGED_PHRASE = "始终同以同志为核心的保持高度一致"  # seed 002, 习近平 and 党中央 removed
+
+
+def test_an_uploaded_word_draft_is_checked_its_sources_in_words_and_with_their_warning(
+    page, tmp_path: Path
+) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(f"我们要{DAMAGED_PHRASE}。")
+    document.add_paragraph("总书记讲过，统一战线人才济济、智力密集，堪称一座大智库。")
+    path = tmp_path / "稿件.docx"
+    document.save(str(path))
+    page.get_by_role("tab", name="查重与提法核对").click()
+    with page.expect_file_chooser() as chooser:
+        page.click("#qa-draft-upload")
+    chooser.value.set_files(str(path))
+    text = page.locator("#qa-draft-result .qa-draft-text")
+    text.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "堪称一座大智库" in page.locator("#qa-draft-input textarea").input_value()
+    assert text.locator(".qa-draft-s").count() == 2
+    reworded = text.locator('.qa-draft-s[data-n="2"]')
+    reworded.click()
+    assert "qa-draft-close" in reworded.get_attribute("class")
+    assert "措辞相近：共有" in reworded.locator(".qa-draft-pop").inner_text()
+    page.locator("#qa-draft-result .qa-draft-all > summary").click()
+    first = page.locator("#qa-draft-result .qa-draft-item").first
+    first.locator("summary").click()
+    assert "原文疑似缺字，引用前请核对" in first.locator(".qa-draft-matches li").first.inner_text()
+
+
+def test_traced_uses_and_the_reader_carry_the_damage_warning(page) -> None:
+    result = trace(page, DAMAGED_PHRASE)
+    use = result.locator(".qa-trace-uses .qa-trace-occ").first
+    assert "原文疑似缺字，引用前请核对" in use.locator(".qa-damaged").inner_text()
+    use.locator(".qa-trace-open").click()
+    hit = page.locator("#qa-reader .qa-doc-hit")
+    hit.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "原文疑似缺字" in hit.locator(".qa-damaged").inner_text()

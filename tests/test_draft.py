@@ -13,13 +13,14 @@ import qa
 from qa.cli.main import main
 from qa.passages.cutting import sentences_of
 from qa.retrieve.retriever import Retriever
+from qa.tools.claim import CloseRule
 from qa.tools.draft import MAX_DRAFT_CHARS, DraftCheck, DraftInputError, check_draft, clean_draft, split_draft
 from qa.ui.draft import tab as tab_draft
 from qa.ui.sections import export_text
 
 SEED_003 = "003_e9d8012ddcf1e712.txt"
-# Seed 003 says 市级政协主要工作是协商,主要方式是搭台。
-REWORDED = "市一级政协的主要任务是开展协商，主要办法是搭建平台。"
+# Seed 003 says 习近平总书记指出,统一战线人才荟萃、智力密集,可以说是一个大智库。
+REWORDED = "总书记讲过，统一战线人才济济、智力密集，堪称一座大智库。"
 UNRELATED = "气象部门预计本周末将有一次明显降温过程，最低气温零下五度。"
 
 
@@ -61,8 +62,9 @@ def test_a_reworded_sentence_is_close_to_the_one_it_rewords(three: tuple[str, Dr
     assert reworded.sentence == REWORDED
     assert reworded.kind == "close" and reworded.label == "相近"
     best = reworded.matches[0]
-    assert best.source == SEED_003 and "搭台" in best.sentence
-    assert not best.same_wording and best.cosine >= three[1].threshold
+    assert best.source == SEED_003 and "大智库" in best.sentence
+    assert best.meaning("close").startswith("措辞相近：共有“统一战线人才”“智力密集”")
+    assert not best.same_wording and best.same_claim and best.cosine >= three[1].rule.min_cosine
 
 
 def test_an_unrelated_sentence_is_new_with_its_nearest_sentence_still_shown(
@@ -70,7 +72,7 @@ def test_an_unrelated_sentence_is_new_with_its_nearest_sentence_still_shown(
 ) -> None:
     unrelated = three[1].sentences[2]
     assert unrelated.kind == "new" and unrelated.label == "新"
-    assert unrelated.matches and all(m.cosine < three[1].threshold for m in unrelated.matches)
+    assert unrelated.matches and not any(m.same_claim for m in unrelated.matches)
     assert not any(m.same_wording for m in unrelated.matches)
 
 
@@ -82,8 +84,8 @@ def test_sentences_carry_their_offsets_and_short_fragments_are_not_checked(
     for sentence in check.sentences:
         assert draft[sentence.start : sentence.end] == sentence.sentence
         assert 1 <= len(sentence.matches) <= 3
-        cosines = [m.cosine for m in sentence.matches if not m.same_wording]
-        assert cosines == sorted(cosines, reverse=True)
+        cosines = [m.cosine for m in sentence.matches if not m.same_wording and not m.same_claim]
+        assert cosines == sorted(cosines, reverse=True), "after the sources sharing the claim, nearest first"
 
 
 def test_shares_count_characters_and_top_documents_say_what_the_draft_draws_on(
@@ -123,9 +125,12 @@ def test_a_sentence_spanning_two_stored_sentences_of_one_passage_is_a_repeat(ret
     assert check.sentences[0].matches[0].source == "001_ec7618cb6664527d.txt"
 
 
-def test_the_threshold_decides_between_close_and_new(retriever: Retriever) -> None:
-    assert check_draft(REWORDED, retriever, threshold=1.01).sentences[0].kind == "new"
-    assert check_draft(UNRELATED, retriever, threshold=0.5).sentences[0].kind == "close"
+def test_the_rule_decides_between_close_and_new(retriever: Retriever) -> None:
+    assert check_draft(REWORDED, retriever, CloseRule(min_cosine=1.01)).sentences[0].kind == "new"
+    words_needed = CloseRule(min_cosine=0.5, weight=1.0, min_score=2.0)  # cosine + all its words
+    assert check_draft(REWORDED, retriever, words_needed).sentences[0].kind == "new"
+    anything = CloseRule(min_cosine=0.5, weight=0.0, min_score=0.5)
+    assert check_draft(UNRELATED, retriever, anything).sentences[0].kind == "close"
 
 
 def test_a_sentence_given_twice_gets_the_same_result_twice(retriever: Retriever) -> None:

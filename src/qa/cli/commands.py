@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +164,7 @@ def _search(args: argparse.Namespace) -> int:
     from qa.retrieve.query import clean_query
 
     clean_query(args.question)  # a bad question is refused before the model and the index load
+    from qa.cli.format import format_hits, hit_json
     from qa.retrieve.retriever import Retriever
     from qa.ui.chat.filters import parse_years
 
@@ -186,22 +186,14 @@ def _search(args: argparse.Namespace) -> int:
         section = hits_section(args.question, hits, args.cite)
         _export(args.export, f"检索结果：{args.question}", [section], retriever.index.build_id, args.style)
     if args.json:
-        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
     if found.note:
         print(f"{found.note}" + (" (--no-constraints searches every document.)" if found.applied else ""))
     if not hits:
         print(f"{found.message} (No passage in the indexed documents answers this question.)")
         return 0
-    from qa.ui.render import attribution
-
-    for rank, hit in enumerate(hits, 1):
-        where = attribution(hit)  # 《title》 · 2024年3月5日 · 第32段（三、…部分）, as the page shows it
-        print(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
-        print(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
-        if hit.matched_terms:
-            print(f"    matched: {', '.join(hit.matched_terms)}")
-        print()
+    print(format_hits(hits))
     return 0
 
 
@@ -278,7 +270,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.file == "-":
         text, name = sys.stdin.read(), "<stdin>"
     else:
-        from qa.ingest.formats import extract
+        from qa.tools.draft_file import read_draft_file
 
         path = Path(args.file)
         try:
@@ -286,7 +278,7 @@ def _check(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"qa check: cannot read {path} ({exc.strerror or exc}).", file=sys.stderr)
             return 2
-        text, name = extract(data, path.suffix, path.name).text, path.name
+        text, name = read_draft_file(data, path.name), path.name
     retriever = Retriever(args.index)
     found = check_draft(text, retriever)
     if args.export:

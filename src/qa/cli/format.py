@@ -1,4 +1,6 @@
-"""Plain-text and JSON renderings of a trace and a draft check, for ``qa trace`` and ``qa check``."""
+"""Plain-text and JSON renderings of search hits, a trace and a draft check, for ``qa search``,
+``qa trace`` and ``qa check``. A passage whose words may differ from the original is followed by
+its warning (``qa.passages.reliability``), as on the page."""
 
 from __future__ import annotations
 
@@ -14,14 +16,40 @@ from qa.tools.draft import DraftCheck
 from qa.tools.trace import CONTEXT_CHARS, Occurrence, Trace
 from qa.ui.citation import chinese_date, place
 
+WARNING = "    ! "  # the line under a passage that carries a mark
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """A hit as JSON-ready data: its fields and its ``reliability`` (marks, labels, gaps, notice)."""
+    return {**asdict(hit), "reliability": hit.reliability.to_json()}
+
+
+def format_hits(hits: list[Hit]) -> str:
+    """Hits as text: place and date as the page shows them, the passage, its warning, the words matched."""
+    from qa.ui.render import attribution
+
+    lines = []
+    for rank, hit in enumerate(hits, 1):
+        where = attribution(hit)  # 《title》 · 2024年3月5日 · 第32段（三、…部分）, as the page shows it
+        lines.append(f"[{rank}] {where}  ({hit.source}, score {hit.score:.3f}, {hit.found_by})")
+        lines.append(f"    {hit.text.replace(chr(10), chr(10) + '    ')}")
+        if notice := hit.reliability.notice():
+            lines.append(WARNING + notice)
+        if hit.matched_terms:
+            lines.append(f"    matched: {', '.join(hit.matched_terms)}")
+        lines.append("")
+    return "\n".join(lines)
+
 
 def format_trace(found: Trace) -> str:
     """A trace as text: the summary, a KWIC table of the uses, the variants apart, then the counts."""
 
-    def row(o: Occurrence) -> str:
+    def row(o: Occurrence, tag: str = "") -> str:
         where = f"{o.section}（小标题）" if o.in_heading else place(o)
         left = " " * max(CONTEXT_CHARS + 1 - _width(o.left), 0) + o.left
-        return f"  {_padded(when(o.doc_date), 16)} {left}[{o.match}]{o.right}  《{o.doc_title}》 {where}"
+        line = f"  {_padded(when(o.doc_date), 16)} {left}[{o.match}]{o.right}  《{o.doc_title}》 {where}{tag}"
+        notice = o.reliability.notice()
+        return f"{line}\n{WARNING}{notice}" if notice else line
 
     documents = sum(1 for d in found.per_document if d.occurrences)
     uses = f"{found.total} use{'' if found.total == 1 else 's'}"
@@ -43,7 +71,7 @@ def format_trace(found: Trace) -> str:
             f"{when(v.first)} – {when(v.latest)}"
             for v in found.variant_forms
         ]
-        lines += [row(o) + f"  <{o.kind}>" for o in found.variants]
+        lines += [row(o, f"  <{o.kind}>") for o in found.variants]
     if found.per_document:
         lines.append("\nPer document (uses, variants):")
         lines += [
@@ -76,6 +104,8 @@ def draft_json(found: DraftCheck) -> dict[str, Any]:
     record["new_share"] = found.new_share
     for sentence, data in zip(found.sentences, record["sentences"], strict=True):
         data["label"] = sentence.label
+        for match, match_data in zip(sentence.matches, data["matches"], strict=True):
+            match_data["reliability"] = match.reliability.to_json()
     return record
 
 
@@ -95,7 +125,7 @@ def format_draft_check(found: DraftCheck, name: str, places: Mapping[str, str] |
     lines = [
         f"{name}: {len(found.sentences)} sentences, {found.characters} characters; by characters "
         f"重复 {found.repeated_share:.0%}, 相近 {found.close_share:.0%}, 新 {found.new_share:.0%} "
-        f"(相近: cosine >= {found.threshold})"
+        f"(相近: cosine >= {found.rule.min_cosine}, the same claim in words, no other figures)"
     ]
     if found.top_documents:
         lines.append("Draws most on:")
@@ -115,6 +145,9 @@ def format_draft_check(found: DraftCheck, name: str, places: Mapping[str, str] |
             where = " · ".join(x for x in spot if x)
             lines.append(f"    {lead}: {where} (cosine {best.cosine:.3f}{same})")
             lines.append(f"    {best.sentence}")
+            lines.append(f"    {best.meaning(sentence.kind)}")
+            if notice := best.reliability.notice():
+                lines.append(WARNING + notice)
     return "\n".join(lines)
 
 

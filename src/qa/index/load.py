@@ -20,7 +20,9 @@ from qa.index.layout import REBUILD_HINT, IndexLayout, make_tokenizer, manifest_
 from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
 from qa.ingest.sidecar import read_overrides
+from qa.passages import damage, reliability
 from qa.passages.cutting import PIPELINE_VERSION
+from qa.passages.reliability import Reliability
 from qa.text.normalise import NORMALISATION
 from qa.text.tokens import LexicalSettings, default_user_dictionary, dictionary_hash
 
@@ -68,6 +70,34 @@ class LoadedIndex:
         number = self._document_number[source]
         lo, hi = np.searchsorted(self.passage_docs, [number, number + 1])
         return range(int(lo), int(hi))
+
+    @cached_property
+    def _missing_words(self) -> dict[str, tuple[str, ...]]:
+        return {}  # source -> the words deleted from it, found on demand
+
+    def missing_words(self, source: str) -> tuple[str, ...]:
+        """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
+        found = self._missing_words.get(source)
+        if found is None:
+            passages = [self.passages[row] for row in self.rows_of_document(source)]
+            headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
+            found = self._missing_words.setdefault(
+                source, damage.missing_words((p.text for p in passages), headings)
+            )
+        return found
+
+    @cached_property
+    def _reliability(self) -> dict[int, Reliability]:
+        return {}  # row -> its marks, found on demand
+
+    def reliability(self, row: int) -> Reliability:
+        """Passage ``row``'s marks (``qa.passages.reliability``): missing words, OCR (found once per load)."""
+        found = self._reliability.get(row)
+        if found is None:
+            passage = self.passages[row]
+            marks = reliability.assess(passage.text, passage.ocr, self.missing_words(passage.source))
+            found = self._reliability.setdefault(row, marks)
+        return found
 
     def row_of(self, passage_id: str) -> int | None:
         """Vector id of a passage id, or None when the index has no such passage."""

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from qa.passages import reliability
 from qa.passages.cutting import Passage
-
-if TYPE_CHECKING:
-    pass
+from qa.passages.reliability import Reliability
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,11 @@ class Hit:
     article: str = ""
     speaker: str = ""
     authority: str = ""  # the issuing authority of an official document (发文机关), where it names one
+
+    @property
+    def reliability(self) -> Reliability:
+        """The passage's marks (``qa.passages.reliability``): words missing from its source, OCR."""
+        return reliability.of(self.suspected_gaps, self.damaged, self.ocr)
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, **evidence: Any) -> Hit:

@@ -16,7 +16,6 @@ from qa.errors import StaleIndexError
 from qa.index.load import LoadedIndex, load_index, stale_reasons
 from qa.ingest.fields import DocumentFields, document_fields
 from qa.model.embedder import Embedder
-from qa.passages import damage
 from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
@@ -79,7 +78,6 @@ class Retriever:
         fresh = recorded.get("version") == relevance.GATE_VERSION  # once per load, about a second
         self.background = relevance.Background(**recorded) if fresh else self.measure_background()
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
-        self._missing_words: dict[str, tuple[str, ...]] = {}  # source -> deleted words, on demand
 
     @property
     def passages(self) -> Sequence[Passage]:
@@ -344,7 +342,7 @@ class Retriever:
                 "both" if matched and by_meaning else ("words" if matched else "meaning")
             )
             chosen.append(passage_shingles)
-            gaps = damage.suspected_gaps(passage.text)
+            marks = self.index.reliability(row)
             hits.append(
                 Hit.from_passage(
                     passage,
@@ -354,8 +352,8 @@ class Retriever:
                     dense_score=round(float(ranking.dense[position]), 4),
                     found_by=found_by,
                     best_sentences=self.best_sentences(asked, row),
-                    suspected_gaps=gaps,
-                    damaged=bool(gaps or self.missing_words(passage.source)),
+                    suspected_gaps=marks.suspected_gaps,
+                    damaged=marks.damaged,
                     section_paragraph=self.section_paragraph(row),
                     speaker=self.fields.fields[int(self.index.passage_docs[row])].speaker,
                     authority=self.fields.fields[int(self.index.passage_docs[row])].authority,
@@ -377,15 +375,20 @@ class Retriever:
             first -= 1
         return passage.paragraph - passages[first].paragraph + 1
 
-    def missing_words(self, source: str) -> tuple[str, ...]:
-        """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
-        found = self._missing_words.get(source)
-        if found is None:
-            passages = [self.index.passages[row] for row in self.index.rows_of_document(source)]
-            headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
-            found = damage.missing_words((p.text for p in passages), headings)
-            self._missing_words[source] = found
-        return found
+    def passage_hit(self, row: int, score: float = 0.0) -> Hit:
+        """Passage ``row`` as a ``Hit`` with its place and its marks (``LoadedIndex.reliability``),
+        without evidence of a match: a use found by tracing, a draft sentence's source."""
+        marks = self.index.reliability(row)
+        fields = self.fields.fields[int(self.index.passage_docs[row])]
+        return Hit.from_passage(
+            self.index.passages[row],
+            score,
+            suspected_gaps=marks.suspected_gaps,
+            damaged=marks.damaged,
+            section_paragraph=self.section_paragraph(row),
+            speaker=fields.speaker,
+            authority=fields.authority,
+        )
 
     def neighbours(
         self, passage_id: str, before: int = 1, after: int = 1

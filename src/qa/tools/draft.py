@@ -8,15 +8,17 @@ are looked up in ``index.sentences``. A sentence is
 - ``repeat`` (重复) when it is the same formulation as a stored sentence, or lies inside a
   stored passage: ``lexical.near_duplicate`` on character trigrams, the test that folds
   repeated passages in search results;
-- ``close`` (相近) when not, but its best cosine reaches ``CLOSE_THRESHOLD`` (same idea,
-  other words);
-- ``new`` (新) otherwise.
+- ``close`` (相近) when not, but a stored sentence says the same thing in other words: close
+  in meaning (cosine), sharing most of the sentence's informative words in that sentence or
+  its passage, and no other figures (``qa.tools.claim.CloseRule``). The cosine alone sits in
+  the noise of an archive written in one register; that source is shown first;
+- ``new`` (新) otherwise (its nearest stored sentence is still shown, "只是话题相近").
 
-``CLOSE_THRESHOLD`` was chosen with ``eval/draft_threshold.py`` on the labelled sentences of
-``eval/draft_sentences.tsv`` (see the README). An index too large to keep sentence vectors
-(``build.SENTENCE_VECTORS_LIMIT`` passages) is compared with its passage vectors instead, the
-matched sentence being the passage's sentence sharing most wording; the threshold was not
-measured for that case.
+``CloseRule``'s thresholds were chosen with ``eval/draft_archive.py`` on the calibration half of
+``eval/draft_archive.tsv`` (the seeds and twenty government work reports; docs/tools.md). An
+index too large to keep sentence vectors (``build.SENTENCE_VECTORS_LIMIT`` passages) is compared
+with its passage vectors instead, the matched sentence being the passage's sentence sharing
+most wording; the rule was not measured for that case.
 """
 
 from __future__ import annotations
@@ -30,18 +32,20 @@ from typing import Literal
 import numpy as np
 
 from qa.passages.cutting import sentences_of
+from qa.passages.reliability import CLEAN, Reliability
 from qa.retrieve.defaults import default_retriever
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import near_duplicate, shingles
+from qa.tools.claim import NO_EVIDENCE, ClaimMatcher, CloseRule, Evidence
 
 Kind = Literal["repeat", "close", "new"]
 KIND_LABELS: dict[Kind, str] = {"repeat": "重复", "close": "相近", "new": "新"}
 MAX_DRAFT_CHARS = 20_000
 MIN_SENTENCE_CHARS = 6  # shorter pieces ("同志们：", "一、") are not checked, as in ``sentences_of``
-CLOSE_THRESHOLD = 0.93
+CLOSE_RULE = CloseRule()
 MATCHES_PER_SENTENCE = 3
 TOP_DOCUMENTS = 5
-_CANDIDATES = 10  # nearest stored sentences looked at per draft sentence
+CANDIDATES = 10  # nearest stored sentences looked at per draft sentence
 # Most of the draft sentence must be in the stored text: ``near_duplicate`` alone would also
 # call a long draft sentence a repeat because a short stored sentence lies inside it.
 _REPEAT_COVER = 0.8
@@ -64,7 +68,9 @@ class Match:
     """A stored sentence close to a draft sentence, with its source.
 
     ``cosine`` is between the two sentence vectors (document prompt on both sides);
-    ``same_wording`` says the draft sentence repeats this sentence or lies inside its passage.
+    ``same_wording`` says the draft sentence repeats this sentence or lies inside its passage;
+    ``evidence`` what the two share beside the cosine (``qa.tools.claim``), ``same_claim``
+    whether that makes the stored sentence 相近 (``CloseRule``).
     """
 
     passage_id: str
@@ -76,6 +82,16 @@ class Match:
     cosine: float
     source: str
     same_wording: bool = False
+    # Whether the passage's words may differ from the original (``qa.passages.reliability``).
+    reliability: Reliability = CLEAN
+    evidence: Evidence = NO_EVIDENCE
+    same_claim: bool = False
+
+    def meaning(self, kind: Kind) -> str:
+        """What this match means for a sentence of class ``kind``, in words ("措辞相近：共有…")."""
+        if self.same_wording:
+            return self.evidence.meaning("repeat")
+        return self.evidence.meaning("close" if kind == "close" and self.same_claim else "new")
 
 
 @dataclass(frozen=True)
@@ -123,7 +139,7 @@ class DraftCheck:
     close_share: float
     top_documents: tuple[DocumentUse, ...]
     build_id: str
-    threshold: float = CLOSE_THRESHOLD
+    rule: CloseRule = CLOSE_RULE
 
     @property
     def new_share(self) -> float:
@@ -164,9 +180,7 @@ def split_draft(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def check_draft(
-    text: str, retriever: Retriever | None = None, threshold: float = CLOSE_THRESHOLD
-) -> DraftCheck:
+def check_draft(text: str, retriever: Retriever | None = None, rule: CloseRule = CLOSE_RULE) -> DraftCheck:
     """Class every sentence of ``text`` as repeated, close or new against ``retriever``'s index.
 
     ``retriever`` defaults to the default index's (as ``qa.search``). Raises
@@ -184,7 +198,7 @@ def check_draft(
     retriever = retriever or default_retriever()
     sentences = [text[start:end] for start, end in spans]
     unique = list(dict.fromkeys(sentences))
-    checked = dict(zip(unique, SentenceChecker(retriever, threshold).check(unique), strict=True))
+    checked = dict(zip(unique, SentenceChecker(retriever, rule).check(unique), strict=True))
     results = tuple(
         SentenceCheck(sentence, start, end, *checked[sentence])
         for sentence, (start, end) in zip(sentences, spans, strict=True)
@@ -200,17 +214,22 @@ def check_draft(
         close_share=close / characters,
         top_documents=_top_documents(results),
         build_id=retriever.index.build_id,
-        threshold=threshold,
+        rule=rule,
     )
 
 
 class SentenceChecker:
     """Classes sentences against one index's stored sentences (for one check: it caches shingles)."""
 
-    def __init__(self, retriever: Retriever, threshold: float) -> None:
+    def __init__(
+        self, retriever: Retriever, rule: CloseRule = CLOSE_RULE, keep: int = MATCHES_PER_SENTENCE
+    ) -> None:
+        self.keep = keep  # matches returned per sentence (the evaluation keeps every candidate)
         self.index = retriever.index
         self.embedder = retriever.embedder
-        self.threshold = threshold
+        self.rule = rule
+        lexical = self.index.lexical
+        self.claims = ClaimMatcher(lexical.tokenizer.words, lexical.idf)
         self._shingle_sets: dict[str, frozenset[str]] = {}
         self._sentence_texts: dict[int, list[str]] = {}
 
@@ -222,7 +241,7 @@ class SentenceChecker:
         vectors = self.embedder.encode_documents(sentences)
         by_sentence = self.index.sentences.size > 0
         store = self.index.sentences if by_sentence else self.index.vectors
-        cosines, rows = store.search(vectors, min(_CANDIDATES, store.size))
+        cosines, rows = store.search(vectors, min(CANDIDATES, store.size))
         return [
             self._classify(sentence, cosines[i], rows[i], by_sentence) for i, sentence in enumerate(sentences)
         ]
@@ -239,6 +258,7 @@ class SentenceChecker:
             stored = self._stored_sentence(int(row), passage_row, own, by_sentence)
             same = _repeats(own, self._shingles(stored)) or _repeats(own, self._passage_shingles(passage_row))
             passage = self.index.passages[passage_row]
+            evidence = self.claims.evidence(sentence, stored, passage.text)
             matches.append(
                 Match(
                     passage.passage_id,
@@ -250,17 +270,22 @@ class SentenceChecker:
                     round(float(cosine), 4),
                     passage.source,
                     same,
+                    self.index.reliability(passage_row),
+                    evidence,
+                    self.rule.holds(float(cosine), evidence),
                 )
             )
         matches = _distinct(matches)
-        matches.sort(key=lambda m: (not m.same_wording, -m.cosine))
+        matches.sort(
+            key=lambda m: (not m.same_wording, not m.same_claim, -m.same_claim * m.evidence.words, -m.cosine)
+        )
         if matches and matches[0].same_wording:
             kind: Kind = "repeat"
-        elif matches and matches[0].cosine >= self.threshold:
+        elif matches and matches[0].same_claim:
             kind = "close"
         else:
             kind = "new"
-        return kind, tuple(matches[:MATCHES_PER_SENTENCE])
+        return kind, tuple(matches[: self.keep])
 
     def _stored_sentence(self, row: int, passage_row: int, own: frozenset[str], by_sentence: bool) -> str:
         texts = self._sentence_texts.get(passage_row)
@@ -282,6 +307,16 @@ class SentenceChecker:
 
     def _passage_shingles(self, passage_row: int) -> frozenset[str]:
         return self._shingles(self.index.passages[passage_row].text)
+
+
+def _shown_order(match: Match) -> tuple[bool, bool, float, float]:
+    """The same wording first, then sources sharing the claim (most of its words first), then the rest."""
+    return (
+        not match.same_wording,
+        not match.same_claim,
+        -match.same_claim * match.evidence.words,
+        -match.cosine,
+    )
 
 
 def _repeats(draft: frozenset[str], stored: frozenset[str]) -> bool:

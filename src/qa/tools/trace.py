@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.index.load import LoadedIndex
 from qa.passages.cutting import Passage
+from qa.passages.reliability import CLEAN, Reliability
 from qa.text.normalise import CJK, unspaced_question
 from qa.text.tokens import pair_token, phrase_tokens
 from qa.tools.wording import Kind, Letters, Span, find, max_edits
@@ -82,6 +84,8 @@ class Occurrence:
     parts: int = 0
     section_path: tuple[str, ...] = ()
     page_label: str = ""
+    # Whether the passage's words may differ from the original (``qa.passages.reliability``).
+    reliability: Reliability = CLEAN
 
     @property
     def is_variant(self) -> bool:
@@ -145,8 +149,14 @@ class Trace:
     message: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples as lists)."""
-        return asdict(self)
+        """A JSON-ready dict (tuples as lists; a use's ``reliability`` as its ``to_json``)."""
+        record = asdict(self)
+        uses = [*self.occurrences, *self.variants, self.first, self.latest]
+        records = [*record["occurrences"], *record["variants"], record["first"], record["latest"]]
+        for use, data in zip(uses, records, strict=True):
+            if use is not None:
+                data["reliability"] = use.reliability.to_json()
+        return record
 
 
 def phrase_form(phrase: str) -> tuple[str, Letters]:
@@ -291,17 +301,18 @@ def _occurrences(
     if before is not None and before.source != passage.source:
         before = None
     key = (passage.doc_date is None, passage.doc_date or "", row)
+    marks = partial(index.reliability, row)  # called only where the passage holds a use
     for level, heading in enumerate(passage.section_path):
         opened = before is None or before.section_path[: level + 1] != passage.section_path[: level + 1]
         if opened and not passage.text.lstrip().startswith(heading):  # a run-in heading is in the text
-            for span, occurrence in _in_text(passage, heading, wording, True):
+            for span, occurrence in _in_text(passage, heading, wording, True, marks):
                 yield (*key, 0, level, span.start), occurrence
-    for span, occurrence in _in_text(passage, passage.text, wording, False):
+    for span, occurrence in _in_text(passage, passage.text, wording, False, marks):
         yield (*key, 1, 0, span.start), occurrence
 
 
 def _in_text(
-    passage: Passage, text: str, wording: Letters, in_heading: bool
+    passage: Passage, text: str, wording: Letters, in_heading: bool, marks: Callable[[], Reliability]
 ) -> Iterator[tuple[Span, Occurrence]]:
     within = Letters(text)
     for span in find(wording, within):
@@ -332,6 +343,7 @@ def _in_text(
                 parts=passage.parts,
                 section_path=passage.section_path,
                 page_label=passage.page_label,
+                reliability=marks(),
             ),
         )
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.passages.cutting import Passage
+from qa.passages.reliability import CLEAN, Reliability
 from qa.ui.citation import chinese_date, paragraph_number
-from qa.ui.render import escape, highlight
+from qa.ui.render import escape, highlight, reliability_notice
 
 _CITED = '<span class="qa-doc-cited">（所引段落）</span>'
 MISSING = "找不到这段原文：索引可能已经更新，请重新提问后再打开。"
@@ -30,11 +31,18 @@ def anchor(position: int) -> str:
     return f"qa-doc-{position}"
 
 
-def document(passages: Sequence[Passage], cited: str, terms: Sequence[str] = ()) -> str:
+def document(
+    passages: Sequence[Passage],
+    cited: str,
+    terms: Sequence[str] = (),
+    marks: Sequence[Reliability] = (),
+) -> str:
     """``passages`` (one document, in order) as the reader's HTML.
 
     The passage whose id is ``cited`` carries the class ``qa-doc-hit`` (the page scrolls
-    to it); ``terms`` (the question's words) are marked wherever they occur.
+    to it); ``terms`` (the question's words) are marked wherever they occur. ``marks`` are the
+    passages' ``Reliability`` (``LoadedIndex.reliability``), in the same order: each marked
+    passage carries its warning above its text, as on the chat's cards.
     """
     if not passages:
         return missing()
@@ -62,6 +70,7 @@ def document(passages: Sequence[Passage], cited: str, terms: Sequence[str] = ())
         body.append(
             f'<div class="{classes}" id="{target}" data-passage-id="{escape(passage.passage_id)}"{current}>'
             f'<span class="qa-doc-n">{escape(passage.article or paragraph_number(passage))}{note}</span>'
+            f"{reliability_notice(marks[position] if position < len(marks) else CLEAN)}"
             f"{highlight(passage.text, terms)}</div>"
         )
     paragraphs = passages[-1].paragraph_end

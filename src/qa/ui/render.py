@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE
+from qa.passages.reliability import OCR_NOTICE, Reliability
 from qa.retrieve.hit import NO_ANSWER, Hit
 from qa.text.normalise import CJK, match_form, match_form_with_offsets
 from qa.text.tokens import default_tokenizer, longest_terms
@@ -29,7 +30,7 @@ FEW_IN_FILTER = (
     "所选文档中相关内容很少：下面的段落在全部文档中排不进前{rank}，取消文档筛选可看到更相关的段落。"
 )
 DAMAGED = NOTICE
-OCR_NOTICE = "由扫描件识别，引用前请核对原件"
+__all__ = ["DAMAGED", "OCR_NOTICE"]  # re-exported: the warnings as the page words them
 FOUND_BY_LABEL = {"words": "按词语匹配", "meaning": "按语义匹配（无相同词语）", "both": "词语和语义均匹配"}
 
 # HTML's special characters and those Markdown (and Gradio's LaTeX) would interpret even
@@ -146,22 +147,20 @@ def citation(hit: Hit, style: CitationStyle = "plain") -> str:
 def damage_text(hit: Hit) -> str:
     """The warnings on a passage whose text may differ from the original, as text, else "".
 
-    Published with words removed (``qa.passages.damage``), or recognised from a scanned or
-    photographed page (OCR).
+    Published with words removed, or recognised from a scanned or photographed page (OCR): the
+    one rule of ``qa.passages.reliability``.
     """
-    warnings = []
-    if hit.damaged:
-        gaps = "".join(f"“{gap}”" for gap in hit.suspected_gaps[:3])
-        more = "等" if len(hit.suspected_gaps) > 3 else ""
-        warnings.append(DAMAGED + (f"（疑似缺字处：{gaps}{more}）" if gaps else "（本文多处疑似缺字）"))
-    if hit.ocr:
-        warnings.append(OCR_NOTICE)
-    return "；".join(warnings)
+    return hit.reliability.notice()
 
 
 def damage_notice(hit: Hit) -> str:
     """``damage_text`` as HTML, else ""."""
-    text = damage_text(hit)
+    return reliability_notice(hit.reliability)
+
+
+def reliability_notice(marks: Reliability) -> str:
+    """A passage's warning (``Reliability.notice``) as the HTML note every view shows, else ""."""
+    text = marks.notice()
     return f'<div class="qa-damaged" role="note">{escape(text)}</div>' if text else ""
 
 

@@ -301,6 +301,7 @@ class ChatService:
                 {
                     "rank": rank,
                     **asdict(hit),
+                    "reliability": hit.reliability.to_json(),
                     "attribution": render.attribution(hit),
                     "citation": render.citation(hit),
                     "citation_gbt7714": render.citation(hit, "gbt7714"),
@@ -352,9 +353,10 @@ class ChatService:
         row = index.row_of(passage_id)
         if row is None:
             return reader.missing()
-        passages = [index.passages[r] for r in index.rows_of_document(index.passages[row].source)]
+        rows = index.rows_of_document(index.passages[row].source)
         terms = longest_terms(index.lexical.tokenizer.words(question)) if question.strip() else []
-        return reader.document(passages, passage_id, terms)
+        marks = [index.reliability(r) for r in rows]
+        return reader.document([index.passages[r] for r in rows], passage_id, terms, marks)
 
 
 def skipped_html(skipped: dict[str, str]) -> str:

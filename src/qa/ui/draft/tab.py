@@ -20,14 +20,16 @@ from qa.tools.draft import (
     MAX_DRAFT_CHARS,
     DraftCheck,
     DraftInputError,
+    Kind,
     Match,
     SentenceCheck,
     check_draft,
 )
+from qa.tools.draft_file import UPLOAD_SUFFIXES, read_draft_file
 from qa.tools.word_styles import DocumentStyle
 from qa.ui import render
 from qa.ui.citation import chinese_date
-from qa.ui.sections import EXPORT_DIR, export_item
+from qa.ui.sections import EXPORT_DIR, export_item, hit_note
 
 if TYPE_CHECKING:
     from qa.ui.chat.service import ChatService
@@ -46,13 +48,14 @@ LEGEND = (
     )
     + "</div>"
 )
-PLACEHOLDER = f"在此粘贴讲话稿（最多{MAX_DRAFT_CHARS}字），点“核对”。"
+PLACEHOLDER = f"在此粘贴讲话稿（最多{MAX_DRAFT_CHARS}字），点“核对”；或点“上传 Word 稿件”选择文件。"
 EXPORT_TITLE = "查重与提法核对"
 EXPORT_PREFIX = "政协讲话问答-查重"
 
 
 def match_hit(retriever: Retriever, match: Match) -> Hit:
-    """The matched sentence as a ``Hit`` of its passage, for the chat's attribution and citation."""
+    """The matched sentence as a ``Hit`` of its passage, with its marks, for the chat's
+    attribution, citation and warning."""
     row = retriever.index.row_of(match.passage_id)
     if row is None:  # the index changed since the check: cite what the match itself knows
         return Hit(
@@ -68,10 +71,11 @@ def match_hit(retriever: Retriever, match: Match) -> Hit:
             passage_id=match.passage_id,
             start=0,
             end=0,
+            suspected_gaps=match.reliability.suspected_gaps,
+            damaged=match.reliability.damaged,
+            ocr=match.reliability.ocr,
         )
-    passage = retriever.passages[row]
-    hit = Hit.from_passage(passage, match.cosine, section_paragraph=retriever.section_paragraph(row))
-    return replace(hit, text=match.sentence)
+    return replace(retriever.passage_hit(row, match.cosine), text=match.sentence)
 
 
 def _percent(share: float) -> str:
@@ -103,14 +107,16 @@ def summary(check: DraftCheck) -> str:
     return f'<div class="qa-draft-summary" role="status"><p>{head}</p>{used}</div>'
 
 
-def _source(retriever: Retriever, match: Match) -> str:
-    """One match as HTML: the stored sentence, then 《title》 · date · place · 相似度."""
+def _source(retriever: Retriever, match: Match, kind: Kind) -> str:
+    """One match as HTML: the stored sentence, 《title》 · date · place · 相似度, what the score
+    means in words ("措辞相近：共有…", "只是话题相近：…") and the source's warning, if any."""
     hit = match_hit(retriever, match)
-    same = " · 表述相同" if match.same_wording else ""
     return (
         f'<span class="qa-draft-quote">“{render.escape(match.sentence)}”</span>'
         f'<span class="qa-draft-where">{render.escape(render.attribution(hit))} · '
-        f"相似度 {match.cosine:.2f}{same}</span>"
+        f"相似度 {match.cosine:.2f}</span>"
+        f'<span class="qa-draft-meaning">{render.escape(match.meaning(kind))}</span>'
+        f"{render.damage_notice(hit)}"
     )
 
 
@@ -122,7 +128,7 @@ def _popup(retriever: Retriever, sentence: SentenceCheck) -> str:
     lead = "最接近的已有表述" if sentence.kind == "new" else "出处"
     return (
         f'<span class="qa-draft-pop" role="tooltip"><strong>{sentence.label}</strong>'
-        f"（{KIND_MEANING[sentence.kind]}）· {lead}：{_source(retriever, best)}</span>"
+        f"（{KIND_MEANING[sentence.kind]}）· {lead}：{_source(retriever, best, sentence.kind)}</span>"
     )
 
 
@@ -145,7 +151,7 @@ def sentence_list(check: DraftCheck, retriever: Retriever) -> str:
     """Every checked sentence with its closest stored sentences and their sources, folded."""
     items = []
     for n, sentence in enumerate(check.sentences, 1):
-        sources = "".join(f"<li>{_source(retriever, m)}</li>" for m in sentence.matches)
+        sources = "".join(f"<li>{_source(retriever, m, sentence.kind)}</li>" for m in sentence.matches)
         items.append(
             f'<li class="qa-draft-item"><details><summary>第{n}句 '
             f'<span class="qa-draft-swatch qa-draft-{sentence.kind}">{sentence.label}</span> '
@@ -195,10 +201,14 @@ def export_sections(check: DraftCheck, retriever: Retriever) -> list[Any]:
         items = []
         if sentence.matches:
             best = sentence.matches[0]
-            note = f"{sentence.label}（{KIND_MEANING[sentence.kind]}），相似度{best.cosine:.2f}"
+            note = (
+                f"{sentence.label}（{KIND_MEANING[sentence.kind]}），相似度{best.cosine:.2f}；"
+                + best.meaning(sentence.kind)
+            )
             if sentence.kind == "new":
                 note += "；所列为最接近的已有表述"
-            items.append(export_item(match_hit(retriever, best), note=note))
+            hit = match_hit(retriever, best)
+            items.append(export_item(hit, note="；".join(n for n in (note, hit_note(hit)) if n)))
         sections.append(ExportSection(f"第{n}句（{sentence.label}）：{sentence.sentence}", items))
     return sections
 
@@ -236,6 +246,18 @@ def run(service: ChatService, text: str) -> tuple[str, DraftCheck | None]:
     return render_check(check, retriever), check
 
 
+def run_file(service: ChatService, path: Path) -> tuple[str | None, str, DraftCheck | None]:
+    """Check the draft file at ``path`` (``qa.tools.draft_file``: .docx and the other documents'
+    formats): its text (None when it cannot be read), the result's HTML and the check."""
+    try:
+        text = read_draft_file(path.read_bytes(), path.name)
+    except DraftInputError as exc:
+        return None, error_html(exc.chinese), None
+    except OSError as exc:
+        return None, error_html(f"无法读取上传的文件（{exc.strerror or exc}），请重新上传。"), None
+    return (text, *run(service, text))
+
+
 def draft_tab(service: ChatService) -> None:
     """The tab's layout and events; call inside ``with gr.Tab(...)``."""
     import gradio as gr
@@ -252,6 +274,13 @@ def draft_tab(service: ChatService) -> None:
     )
     with gr.Row():
         check = gr.Button("核对", variant="primary", elem_id="qa-draft-check", scale=0, min_width=120)
+        upload = gr.UploadButton(
+            "上传 Word 稿件",
+            file_types=list(UPLOAD_SUFFIXES),
+            elem_id="qa-draft-upload",
+            scale=0,
+            min_width=160,
+        )
         clear = gr.Button("清空", elem_id="qa-draft-clear", scale=0, min_width=120)
     result = gr.HTML(LEGEND, elem_id="qa-draft-result")
     checked = gr.State(None)
@@ -270,6 +299,10 @@ def draft_tab(service: ChatService) -> None:
             raise gr.Error(f"核对服务暂不可用：{exc}", title="出错了") from exc
         return html, found, gr.Row(visible=found is not None)
 
+    def on_upload(file: Any) -> tuple[Any, str, DraftCheck | None, Any]:
+        text, html, found = run_file(service, Path(file if isinstance(file, str) else file.name))
+        return (gr.update() if text is None else text), html, found, gr.Row(visible=found is not None)
+
     def exporter(kind: Literal["docx", "md"]) -> Any:
         def export(found: DraftCheck | None, look: DocumentStyle) -> Any:
             if found is None:
@@ -284,6 +317,7 @@ def draft_tab(service: ChatService) -> None:
         return "", LEGEND, None, gr.Row(visible=False), gr.DownloadButton(value=None, visible=False)
 
     check.click(on_check, [draft], [result, checked, export_row], api_visibility="private")
+    upload.upload(on_upload, [upload], [draft, result, checked, export_row], api_visibility="private")
     kinds: tuple[tuple[Any, Literal["docx", "md"]], ...] = ((export_docx, "docx"), (export_md, "md"))
     for button, kind in kinds:
         button.click(exporter(kind), [checked, look], [export_file_button], api_visibility="private").then(
@@ -315,9 +349,9 @@ CSS = """
 .qa-draft-s:hover > .qa-draft-pop, .qa-draft-s:focus > .qa-draft-pop { display: block; }
 .qa-draft-text:hover .qa-draft-s:focus:not(:hover) > .qa-draft-pop { display: none; }
 .qa-draft-quote { display: block; }
-.qa-draft-where { display: block; color: #4b5563; }
-.dark .qa-draft-where { color: #c9ced6; }
-.qa-draft-pop .qa-draft-where { color: #4b5563; }
+.qa-draft-where, .qa-draft-meaning { display: block; color: #4b5563; }
+.dark .qa-draft-where, .dark .qa-draft-meaning { color: #c9ced6; }
+.qa-draft-pop .qa-draft-where, .qa-draft-pop .qa-draft-meaning { color: #4b5563; }
 .qa-draft-summary p { margin: 4px 0; }
 .qa-draft-list, .qa-draft-matches { margin: 6px 0 6px 1.2em; }
 .qa-draft-list summary { cursor: pointer; }

@@ -20,8 +20,8 @@ from qa.tools.word_styles import DocumentStyle
 from qa.tools.wording import Kind, Letters
 from qa.ui import reader
 from qa.ui.citation import CitationStyle, chinese_date, full_width, place, reference
-from qa.ui.render import escape
-from qa.ui.sections import ExportFile, export_item, export_text
+from qa.ui.render import escape, reliability_notice
+from qa.ui.sections import ExportFile, export_item, export_text, hit_note
 
 MAX_SHOWN = 200  # uses listed on the page (and exported); the counts cover all
 EXAMPLES = ("两个确立", "有事好商量、众人的事情由众人商量", "专门协商机构", "懂政协、会协商、善议政")
@@ -88,7 +88,7 @@ def occurrence_item(o: Occurrence) -> str:
         f'<div class="qa-trace-where"><span class="qa-trace-date">{escape(when(o.doc_date))}</span> '
         f'{opener} <span class="qa-trace-place">{escape(_place(o))}</span>{tag}</div>'
         f'<div class="qa-kwic">{escape(o.left)}<mark>{escape(o.match)}</mark>{escape(o.right)}</div>'
-        "</li>"
+        f"{reliability_notice(o.reliability)}</li>"
     )
 
 
@@ -177,7 +177,8 @@ def document_view(index: LoadedIndex, passage_id: str, phrase: str) -> str:
         found = trace_index(index, phrase, sources=[source])
         terms = sorted({o.match for o in (*found.occurrences, *found.variants)}, key=len, reverse=True)
     passages = [index.passages[r] for r in index.rows_of_document(source)]
-    return reader.document(passages, passage_id, terms)
+    marks = [index.reliability(r) for r in index.rows_of_document(source)]
+    return reader.document(passages, passage_id, terms, marks)
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -190,11 +191,13 @@ def _sentence(text: str, start: int, end: int) -> str:
 def _item(o: Occurrence, retriever: Retriever, style: CitationStyle) -> ExportItem:
     index = retriever.index
     row = index.row_of(o.passage_id)
+    variant = f"变体（{KIND_LABEL[o.kind]}）：{o.match}" if o.is_variant else ""
     if row is None:  # the index was rebuilt since
-        return ExportItem(o.left + o.match + o.right, f"《{o.doc_title}》", "索引中已没有这一段")
+        note = "；".join(n for n in (variant, o.reliability.notice(), "索引中已没有这一段") if n)
+        return ExportItem(o.left + o.match + o.right, f"《{o.doc_title}》", note)
     passage = index.passages[row]
-    note = f"变体（{KIND_LABEL[o.kind]}）：{o.match}" if o.is_variant else ""
-    hit = Hit.from_passage(passage, 0.0, section_paragraph=retriever.section_paragraph(row))
+    hit = retriever.passage_hit(row)  # with its marks: words missing from the source, OCR
+    note = "；".join(n for n in (variant, hit_note(hit)) if n)
     if o.in_heading:  # cited as the heading it is, not as the paragraph below it
         heading = o.section or ""
         return ExportItem(export_text(heading), _heading_citation(hit, heading, style), note)
