@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -128,3 +129,17 @@ class Answer:
     # none), and the sentence that says so ("已按2024年的文件检索。") (``qa.retrieve.constraints``).
     applied: str = ""
     note: str = ""
+
+
+def section_paragraph(passages: Sequence[Passage], row: int) -> int:
+    """The paragraph of ``passages[row]`` counted within its outermost section (0: no section)."""
+    passage = passages[row]
+    if not passage.section_path:
+        return 0
+    first = row
+    while first > 0:
+        before = passages[first - 1]
+        if before.source != passage.source or before.section_path[:1] != passage.section_path[:1]:
+            break
+        first -= 1
+    return passage.paragraph - passages[first].paragraph + 1

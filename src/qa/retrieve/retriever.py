@@ -19,7 +19,7 @@ from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
-from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking
+from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
 from qa.retrieve.loading import load_embedder_for, top_rows
 from qa.retrieve.query import clean_query, question_text
 from qa.retrieve.vague import TOO_VAGUE, too_vague
@@ -354,26 +354,12 @@ class Retriever:
                     best_sentences=self.best_sentences(asked, row),
                     suspected_gaps=marks.suspected_gaps,
                     damaged=marks.damaged,
-                    section_paragraph=self.section_paragraph(row),
+                    section_paragraph=section_paragraph(self.index.passages, row),
                     speaker=self.fields.fields[int(self.index.passage_docs[row])].speaker,
                     authority=self.fields.fields[int(self.index.passage_docs[row])].authority,
                 )
             )
         return Answer(hits, corrected=ranking.corrected)
-
-    def section_paragraph(self, row: int) -> int:
-        """The paragraph of passage ``row`` counted within its outermost section (0: no section)."""
-        passages = self.index.passages
-        passage = passages[row]
-        if not passage.section_path:
-            return 0
-        first = row
-        while first > 0:
-            before = passages[first - 1]
-            if before.source != passage.source or before.section_path[:1] != passage.section_path[:1]:
-                break
-            first -= 1
-        return passage.paragraph - passages[first].paragraph + 1
 
     def passage_hit(self, row: int, score: float = 0.0) -> Hit:
         """Passage ``row`` as a ``Hit`` with its place and its marks (``LoadedIndex.reliability``),
@@ -385,7 +371,7 @@ class Retriever:
             score,
             suspected_gaps=marks.suspected_gaps,
             damaged=marks.damaged,
-            section_paragraph=self.section_paragraph(row),
+            section_paragraph=section_paragraph(self.index.passages, row),
             speaker=fields.speaker,
             authority=fields.authority,
         )
