@@ -16,7 +16,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 
 # The stages in pipeline order. A module may import its own stage and the ones before it.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("qa.errors", "qa.cache", "qa.hashing", "qa.version", "qa.text"),  # shared by all
+    ("qa.errors", "qa.cache", "qa.hashing", "qa.lazy", "qa.version", "qa.text"),  # shared by all
     ("qa.ingest",),
     ("qa.passages",),
     ("qa.model",),

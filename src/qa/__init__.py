@@ -10,9 +10,10 @@ is refused before the model, the index or jieba are loaded.
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qa.lazy import lazy_attributes
 
 # onnxruntime's official builds send usage events to Microsoft unless this is set before it
 # loads (its Privacy.md); the e5 encoder and OCR both run on it, and an archive's contents are
@@ -57,14 +58,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module when the name is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qa' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

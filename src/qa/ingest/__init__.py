@@ -4,8 +4,9 @@ decode → one reader per format (typed blocks) → cleaning rules (each named, 
 accounted for) → ``Document``. ``read_document`` and ``read_folder`` are the entry points.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qa.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from qa.ingest.documents import (
@@ -37,12 +38,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module when the name is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qa.ingest' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -9,8 +9,9 @@ In: the retriever and the tools. Out: HTML for the page. One subpackage per tab 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from qa.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from qa.ui.chat.conversation import Conversation
@@ -27,12 +28,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module when the name is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qa.ui' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = ["ChatService", "Conversation", "FeedbackLog", "default_feedback_path"]
