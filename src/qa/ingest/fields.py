@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 
 from qa.ingest.official import is_authority
 from qa.ingest.titles import session_year
+from qa.text.normalise import numeral_value
 
 _CN = "〇零一二三四五六七八九十百"
 _NUMERAL = rf"[{_CN}\d]{{1,4}}"
@@ -134,22 +135,15 @@ class DocumentFields:
 
 
 def chinese_number(text: str) -> int:
-    """A number in digits or Chinese numerals up to 9999 ("十四", "二十", "一百零二", "〇")."""
+    """A number in digits or Chinese numerals up to 9999 ("十四", "二十", "一百零二", "〇");
+    raises ``ValueError`` for anything else. The numerals are read by ``numeral_value``."""
     text = text.strip()
     if text.isdigit():
         return int(text)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-    total, current = 0, 0
-    for char in text:
-        if char in digits:
-            current = digits[char]
-        elif char in "十百千":
-            unit = {"十": 10, "百": 100, "千": 1000}[char]
-            total += (current or 1) * unit
-            current = 0
-        else:
-            raise ValueError(f"not a number: {text!r}")
-    return total + current
+    value = numeral_value(text) if text else 0
+    if value is None:
+        raise ValueError(f"not a number: {text!r}")
+    return value
 
 
 def find_session(text: str) -> str:
