@@ -21,6 +21,7 @@ from qa.retrieve import gate as relevance
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
 from qa.retrieve.loading import load_embedder_for, top_rows
+from qa.retrieve.quantity import figure_bonus
 from qa.retrieve.query import clean_query, question_text
 from qa.retrieve.vague import TOO_VAGUE, too_vague
 from qa.text.normalise import match_form, question_for_model
@@ -296,6 +297,8 @@ class Retriever:
             plain = not self.index.lexical.tokenizer.words(searched)
             forced = plain or bool(asked.articles or asked.doc_numbers)
             ranking = self.rank(searched, mode, sources, applied.rows, forced)
+            bonus = figure_bonus(searched, ranking.ids, self.index, self.gate)  # "收到提案多少件"
+            ranking = replace(ranking, fused=ranking.fused + bonus)
         else:
             ranking = self.rank(query, mode, sources, applied.rows)
         if asked.newest_first and len(ranking.ids):
