@@ -85,7 +85,7 @@ def test_a_session_gets_that_sessions_report_first(archive: Retriever) -> None:
     found = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", today=TODAY)
     assert found.hits
     assert {hit.source for hit in found.hits} == {"常委会工作报告_2023.txt"}
-    assert found.note == "已按14届2次会议的文件检索。"
+    assert found.note == "已按14届2次会议的工作报告检索。"
     unconstrained = archive.answer("十四届二次会议的常委会工作报告中共收到多少件提案", constraints=False)
     assert {hit.source for hit in unconstrained.hits} != {"常委会工作报告_2023.txt"}
 
@@ -101,7 +101,7 @@ def test_a_relative_year_without_documents_is_dropped_rather_than_answered_with_
 ) -> None:
     found = archive.answer("今年的常委会工作报告中收到多少件提案", today=date(2030, 1, 1))
     assert found.hits
-    assert not found.applied
+    assert found.applied == "工作报告"  # the year is dropped, the type it names is not
 
 
 def test_a_document_number_is_exact_and_never_part_of_a_date(archive: Retriever) -> None:
@@ -124,7 +124,7 @@ def test_an_article_is_answered_by_that_article(archive: Retriever) -> None:
         found = archive.answer(question, today=TODAY)
         assert found.hits[0].article == "第十二条"
         assert found.hits[0].text.startswith("第十二条")
-        assert found.note == "已按第十二条检索。"
+        assert found.note == ("已按第十二条检索。" if question.startswith("第") else "已按条例第十二条检索。")
 
 
 def test_filters_by_year_type_and_speaker(archive: Retriever) -> None:
@@ -139,7 +139,8 @@ def test_filters_by_year_type_and_speaker(archive: Retriever) -> None:
 def test_newest_first_where_the_question_asks_for_the_latest(archive: Retriever) -> None:
     found = archive.answer("最近一次常委会工作报告中收到提案多少件", today=TODAY)
     assert found.hits[0].source == "常委会工作报告_2025.txt"
-    assert found.note == "已按日期从新到旧排列。"
+    assert found.note == "已按工作报告检索，按日期从新到旧排列。"
+    assert archive.answer("最近一次收到提案多少件", today=TODAY).note == "已按日期从新到旧排列。"
 
 
 def test_the_chat_says_which_constraint_it_applied_and_offers_to_drop_it(
@@ -152,11 +153,11 @@ def test_the_chat_says_which_constraint_it_applied_and_offers_to_drop_it(
     service = ChatService(archive, FeedbackLog(tmp_path / "feedback.jsonl"))
     answered = service.respond("2024年的常委会工作报告中收到多少件提案", 3, [], Conversation())
     reply = answered.messages[-1]
-    assert "已按2024年的文件检索" in str(reply["content"])
+    assert "已按2024年的工作报告检索" in str(reply["content"])
     assert reply.get("options") == [{"label": UNCONSTRAINED, "value": UNCONSTRAINED}]
     turn = answered.turns[len(answered.messages) - 1]
     assert turn.hits[0].source == "常委会工作报告_2024.txt"
-    assert turn.applied == "2024年"
+    assert turn.applied == "2024年、工作报告"
     dropped = service.unconstrained(answered)
     again = dropped.turns[len(dropped.messages) - 1]
     assert again.applied == ""

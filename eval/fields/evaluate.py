@@ -8,7 +8,8 @@ Builds an index of ``eval/fields/corpus`` (``make_corpus.py``) in a temporary fo
 2025-03-01 (去年 = 2024), and counts a question right when the first passage comes from its
 document and holds its span; a question about a document the archive does not have is right
 when the answer is empty and says "档案中没有…". Also prints how well the constraints are read:
-precision and recall of each kind against the questions' labels (``asks``).
+precision and recall of each kind against the questions' labels (``asks``; ``types`` are the
+document types a question names, "工作报告中…", "通知要求…").
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 HERE = Path(__file__).parent
 TODAY = date(2025, 3, 1)
-KINDS = ("years", "sessions", "speakers", "doc_numbers", "articles", "chapters", "newest_first")
+KINDS = ("years", "sessions", "speakers", "doc_numbers", "articles", "chapters", "types", "newest_first")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def parsed(question: str, speakers: tuple[str, ...]) -> dict[str, Any]:
         "doc_numbers": [str(n) for n in c.doc_numbers],
         "articles": list(c.articles),
         "chapters": list(c.chapters),
+        "types": list(c.named_types),
         "newest_first": c.newest_first,
     }
 

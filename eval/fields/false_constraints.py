@@ -5,14 +5,16 @@
 For every question of every set, over its own collection (no model is needed: constraints are
 read from the words and matched against the documents' fields and the passages' articles):
 
-* **read**: the question states a constraint (a year, a session, a speaker, a 文号, an article);
+* **read**: the question states a constraint (a year, a session, a speaker, a 文号, an article,
+  a document type: "工作报告中", "通知要求");
 * **applied**: it restricts the search (the collection has documents to match it) or, for
   "最新"/"最近一次", reorders it by date (the collection has dates);
 * **false**: it shuts out the passage that answers the question (its document and span), or
   says the archive has no such document when it has. The target is ≤ 1% false.
 
 Sets: the evaluation set (``eval/questions.jsonl``) over the seeds, and over the seeds with the
-72 government work reports; CMRC 2018 (3,219 questions, Wikipedia); this folder's own set.
+72 government work reports; the everyday questions (``eval/everyday_questions.jsonl``, none
+answerable: only read and applied count) over the seeds; CMRC 2018 (3,219 questions, Wikipedia); this folder's own set.
 The shared corpora are skipped with a note where ``../shared/corpora`` is absent.
 """
 
@@ -98,6 +100,12 @@ def main() -> int:
         q["answers"] = [q["span"]] if q.get("span") else []
     seeds = constraint_index([ROOT / "seeds"])
     measure("evaluation set (seeds)", seeds, own)
+    everyday = [
+        json.loads(line)
+        for line in (ROOT / "eval" / "everyday_questions.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    measure("everyday questions (seeds)", seeds, everyday)
     if SHARED is None:
         print("(../shared/corpora is absent: the reports and CMRC 2018 are skipped)")
     else:

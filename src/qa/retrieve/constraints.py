@@ -17,8 +17,12 @@ What is read, and how it constrains:
 * a speaker: a name the collection's documents give as their speaker;
 * a 文号, with or without the agency: exactly that document (a day, "12月15日", is no 文号);
 * an article or chapter ("第十二条", "第三章"): the passages of that article or chapter.
+* a document type named as such ("工作报告中", "通知要求", "关于…的意见", ``qa.retrieve.doctypes``):
+  documents of that type ("档案中没有2019年的工作报告。" when none is); in a collection where no
+  document has a type, nothing.
 
-"最新"/"最近一次" asks for the newest document first (``newest_first``).
+"最新"/"最近一次" asks for the newest document first (``newest_first``). A question asking a figure
+of the documents it names ("多少件") prefers the passage stating it (``qa.retrieve.quantity``).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from qa.ingest.fields import (
     find_sessions,
 )
 from qa.passages.cutting import Passage
+from qa.retrieve.doctypes import read_types, type_matches
 
 _CN_YEAR_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 _YEAR = r"(?:(?:19|20)\d{2}|(?:一九|二[〇○零])[〇○零一二三四五六七八九]{2})"
@@ -80,6 +85,7 @@ class Constraints:
     articles: tuple[str, ...] = ()
     chapters: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
+    named_types: tuple[str, ...] = ()  # read from the question ("工作报告中…"); none in an untyped collection
     newest_first: bool = False
     filtered: bool = False  # ``years`` is a filter's: documents of those years, not passages naming them
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
@@ -90,7 +96,7 @@ class Constraints:
     @property
     def any(self) -> bool:
         """Whether anything at all is asked (a constraint, a type filter or newest first)."""
-        return bool(self) or bool(self.chapters or self.types or self.newest_first)
+        return bool(self) or bool(self.chapters or self.types or self.named_types or self.newest_first)
 
     def describe(self) -> str:
         """How an answer names what it applied: "2024年", "14届2次会议", "临政协办发〔2023〕12号"."""
@@ -103,7 +109,7 @@ class Constraints:
         parts += [f"{s}会议" for s in self.sessions]
         parts += [f"{s}的讲话或报告" for s in self.speakers]
         parts += [str(n) for n in self.doc_numbers]
-        parts += list(self.types)
+        parts += list(dict.fromkeys((*self.types, *self.named_types)))
         parts += [*self.chapters, *self.articles]
         return "、".join(parts)
 
@@ -120,6 +126,7 @@ class Constraints:
             articles=(*self.articles, *other.articles),
             chapters=(*self.chapters, *other.chapters),
             types=(*self.types, *other.types),
+            named_types=(*self.named_types, *other.named_types),
             newest_first=self.newest_first or other.newest_first,
             spans=(*self.spans, *other.spans),
         )
@@ -147,6 +154,7 @@ def read_constraints(question: str, speakers: Sequence[str] = (), today: date | 
     articles = [f"第{_numeral(m['n'])}条" for m in _ARTICLE.finditer(free)]
     chapters = [f"第{_numeral(m['n'])}章" for m in _CHAPTER.finditer(free)]
     spans += [m.span() for m in (*_ARTICLE.finditer(free), *_CHAPTER.finditer(free))]
+    types, _ = read_types(free)  # the type words stay searched: "通知要求" ranks by 要求 too
     return Constraints(
         years=years,
         month=month,
@@ -156,6 +164,7 @@ def read_constraints(question: str, speakers: Sequence[str] = (), today: date | 
         doc_numbers=tuple(dict.fromkeys(numbers)),
         articles=tuple(dict.fromkeys(a for a in articles if a)),
         chapters=tuple(dict.fromkeys(c for c in chapters if c)),
+        named_types=types,
         newest_first=bool(_NEWEST.search(question)),
         spans=tuple(sorted(spans)),
     )
@@ -224,6 +233,16 @@ def _chinese(number: int) -> str:
     return out + (digits[ones] if ones else "")
 
 
+def named_documents(asked: Constraints) -> str:
+    """The documents ``asked`` names, as answers say it: "2023年的工作报告", "2018年的文件",
+    "通知", or "" when it names only articles or chapters."""
+    kinds = "、".join(dict.fromkeys((*asked.types, *asked.named_types)))
+    which = replace(asked, articles=(), chapters=(), types=(), named_types=()).describe()
+    if kinds:
+        return f"{which}的{kinds}" if which else kinds
+    return f"{which}的文件" if which else ""
+
+
 def document_matches(constraints: Constraints, fields: DocumentFields, title: str = "") -> dict[str, bool]:
     """Which of the document-level constraints ``fields`` satisfies, by kind."""
     result: dict[str, bool] = {}
@@ -241,7 +260,9 @@ def document_matches(constraints: Constraints, fields: DocumentFields, title: st
         number = find_document_numbers(fields.doc_number)
         result["doc_number"] = bool(number) and any(n.matches(number[0]) for n in constraints.doc_numbers)
     if constraints.types:
-        result["type"] = fields.doc_type in constraints.types
+        result["type"] = type_matches(fields.doc_type, constraints.types)
+    if constraints.named_types:
+        result["named_type"] = type_matches(fields.doc_type, constraints.named_types)
     return result
 
 
@@ -320,6 +341,8 @@ class ConstraintIndex:
             return Applied(None, asked)
         if not any(f.year for f in self.fields):  # an undated collection: a year names no document
             asked = replace(asked, years=None, month=0, newest_first=False)
+        if not any(f.doc_type for f in self.fields):  # nor a type word an untyped one's
+            asked = replace(asked, named_types=())
         docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
         if asked.years and asked.relative and not any(m.get("year") for m in docs):
             asked = replace(asked, years=None, month=0)
@@ -353,13 +376,13 @@ class ConstraintIndex:
                 rows &= has
         if not asked.any or (rows.all() and not asked.newest_first):
             return Applied(None, asked)
-        if not rows.any():
-            return Applied(rows, asked, nothing=f"档案中没有{asked.describe()}的文件。")
-        documents = replace(asked, articles=(), chapters=()).describe()
+        documents = named_documents(asked)
         places = "、".join([*asked.chapters, *asked.articles])
-        note = f"已按{documents}的文件" if documents else "已按"
-        note = f"{note}{places}检索。" if places else f"{note}检索。"
-        note = note if asked or asked.types else ""
+        if not rows.any():
+            where = f"的{places}" if places else ""
+            return Applied(rows, asked, nothing=f"档案中没有{documents or '文件'}{where}。")
+        newest = "，按日期从新到旧排列" if asked.newest_first else ""
+        note = f"已按{documents}{places}检索{newest}。" if asked or asked.types or asked.named_types else ""
         return Applied(None if rows.all() else np.flatnonzero(rows), asked, note)
 
     def recency(self) -> np.ndarray:

@@ -1,0 +1,102 @@
+"""A question that names the kind of document it asks about ("工作报告中…", "通知要求…") is read
+for it; a type word that is the topic or part of another word is not."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FakeEmbedder
+
+from qa.build.builder import build_index
+from qa.ingest.fields import DocumentFields
+from qa.passages.cutting import Passage
+from qa.retrieve.constraints import ConstraintIndex, read_constraints
+from qa.retrieve.doctypes import read_types, type_matches
+from qa.retrieve.retriever import Retriever
+
+CORPUS = Path(__file__).resolve().parents[1] / "eval" / "fields" / "corpus"
+TODAY = date(2025, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "types"),
+    [
+        ("十四届二次会议的常委会工作报告中共收到多少件提案", ("工作报告",)),
+        ("张建国在报告中说培训委员多少人次", ("报告",)),
+        ("13届5次会议报告里组织委员视察调研多少次", ("报告",)),
+        ("王晓晖在省委政协工作会议上的讲话回顾了什么?", ("讲话",)),
+        ("通知要求什么时候报送", ("通知",)),
+        ("江政协办发〔2023〕21号通知的工作内容是什么", ("通知",)),
+        ("关于加强政协协商的意见提出了什么", ("意见",)),
+        ("提案工作条例第12条的内容", ("条例",)),
+        ("《江城市政协提案工作条例》怎么规定审查期限", ("条例",)),
+    ],
+)
+def test_a_type_that_names_the_document_is_read(question: str, types: tuple[str, ...]) -> None:
+    assert read_constraints(question, today=TODAY).named_types == types
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "提高报告质量",
+        "形成调研报告提出的建议",
+        "委员的意见建议怎么办理",
+        "征求意见中有哪些",
+        "习近平总书记重要讲话中指出了什么",
+        "党的二十大报告中提出了什么",
+        "政协党组向同级党委请示报告有什么要求?",
+        "有关部门收到委员的意见后，多久之内要给出回复?",
+        "会议通知的时间",
+        "用什么办法能让委员更有干劲?",
+    ],
+)
+def test_a_type_word_in_an_ordinary_question_is_no_constraint(question: str) -> None:
+    assert read_types(question) == ((), ())
+    assert not read_constraints(question, today=TODAY).any
+
+
+def test_a_report_is_any_report_and_nothing_untyped_is_of_a_type() -> None:
+    assert type_matches("工作报告", ("报告",))
+    assert not type_matches("报告", ("工作报告",))
+    assert not type_matches("通知", ("报告",))
+    assert not type_matches("", ("报告",))
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    index = tmp_path_factory.mktemp("doctypes") / "index"
+    embedder = FakeEmbedder()
+    build_index(CORPUS, index, embedder)
+    return Retriever(index, embedder=embedder)
+
+
+def test_a_named_type_restricts_the_search_and_says_so(archive: Retriever) -> None:
+    found = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY)
+    assert found.hits
+    assert {hit.source for hit in found.hits} == {"提案工作条例.txt"}
+    assert found.note == "已按条例检索。"
+    assert found.applied == "条例"
+    both = archive.answer("2023年的通知要求什么时候报送", today=TODAY)
+    assert both.hits and all(hit.source.startswith("通知_") for hit in both.hits)  # no 2023 report
+    assert both.note == "已按2023年的通知检索。"
+    dropped = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY, constraints=False)
+    assert dropped.applied == "" and not dropped.note
+
+
+def test_a_type_the_archive_does_not_have_is_said_so(archive: Retriever) -> None:
+    found = archive.answer("市政协主席在全体会议上的讲话中怎么说提案质量", today=TODAY)
+    assert found.hits == []
+    assert found.message == "档案中没有讲话。"
+    found = archive.answer("2019年的常委会工作报告中办复率是多少", today=TODAY)
+    assert found.message == "档案中没有2019年的工作报告。"
+
+
+def test_in_a_collection_without_types_a_type_word_restricts_nothing() -> None:
+    passages = [Passage("a-0", "a.txt", "甲", None, None, (), 1, 1, 0, 5, "通知的内容")]
+    index = ConstraintIndex([DocumentFields()], ["甲"], np.zeros(1, dtype=np.int64), passages)
+    applied = index.apply(read_constraints("通知要求什么", today=TODAY))
+    assert applied.rows is None and not applied.nothing and not applied.note
