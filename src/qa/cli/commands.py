@@ -121,6 +121,7 @@ def _inspect(args: argparse.Namespace) -> int:
                     "number": p.number,
                     "section": list(p.headings),
                     "article": article,
+                    "page": page.reading.page_at(p.text.start),
                     "start": p.text.start,
                     "end": p.text.end,
                     "text": p.text.text,
@@ -152,7 +153,8 @@ def _inspect(args: argparse.Namespace) -> int:
     for p, article in paragraphs:
         section = f" [{' › '.join(p.headings)}]" if p.headings else ""
         within = f" ({article})" if article and not p.text.text.startswith(article) else ""
-        print(f"第{p.number}段{section}{within}: {p.text.text}")
+        on = page.reading.page_at(p.text.start)  # a PDF's or a scan's page, 0 without pages
+        print(f"{f'第{on}页，' if on else ''}第{p.number}段{section}{within}: {p.text.text}")
     if report.removals:
         print()
     for removal in report.removals:

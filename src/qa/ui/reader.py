@@ -31,6 +31,13 @@ def anchor(position: int) -> str:
     return f"qa-doc-{position}"
 
 
+def number_of(passage: Passage) -> str:
+    """A passage's number in the reader: its article or paragraph, after its page where the
+    document has pages ("第3页，第12段"; the section is the reader's heading above it)."""
+    number = passage.article or paragraph_number(passage)
+    return f"{passage.page_label}，{number}" if passage.page_label else number
+
+
 def document(
     passages: Sequence[Passage],
     cited: str,
@@ -69,7 +76,7 @@ def document(
         )
         body.append(
             f'<div class="{classes}" id="{target}" data-passage-id="{escape(passage.passage_id)}"{current}>'
-            f'<span class="qa-doc-n">{escape(passage.article or paragraph_number(passage))}{note}</span>'
+            f'<span class="qa-doc-n">{escape(number_of(passage))}{note}</span>'
             f"{reliability_notice(marks[position] if position < len(marks) else CLEAN)}"
             f"{highlight(passage.text, terms)}</div>"
         )
