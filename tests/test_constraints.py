@@ -217,3 +217,24 @@ def test_the_reference_names_the_speaker_or_the_issuing_authority(archive: Retri
     )
     (notice,) = archive.search("江政协办发〔2023〕15号的联系人", k=1, today=TODAY)
     assert reference(notice) == "江城市政协办公室. 江城市政协办公室关于做好2024年提案征集工作的通知[Z]. 2023."
+
+
+def test_a_named_type_restricts_the_search_and_says_so(archive: Retriever) -> None:
+    found = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY)
+    assert found.hits
+    assert {hit.source for hit in found.hits} == {"提案工作条例.txt"}
+    assert found.note == "已按条例检索。"
+    assert found.applied == "条例"
+    both = archive.answer("2023年的通知要求什么时候报送", today=TODAY)
+    assert both.hits and all(hit.source.startswith("通知_") for hit in both.hits)  # no 2023 report
+    assert both.note == "已按2023年的通知检索。"
+    dropped = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY, constraints=False)
+    assert dropped.applied == "" and not dropped.note
+
+
+def test_a_type_the_archive_does_not_have_is_said_so(archive: Retriever) -> None:
+    found = archive.answer("市政协主席在全体会议上的讲话中怎么说提案质量", today=TODAY)
+    assert found.hits == []
+    assert found.message == "档案中没有讲话。"
+    found = archive.answer("2019年的常委会工作报告中办复率是多少", today=TODAY)
+    assert found.message == "档案中没有2019年的工作报告。"

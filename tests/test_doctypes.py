@@ -4,20 +4,15 @@ for it; a type word that is the topic or part of another word is not."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FakeEmbedder
 
-from qa.build.builder import build_index
 from qa.ingest.fields import DocumentFields
 from qa.passages.cutting import Passage
 from qa.retrieve.constraints import ConstraintIndex, read_constraints
 from qa.retrieve.doctypes import read_types, type_matches
-from qa.retrieve.retriever import Retriever
 
-CORPUS = Path(__file__).resolve().parents[1] / "eval" / "fields" / "corpus"
 TODAY = date(2025, 3, 1)
 
 
@@ -64,35 +59,6 @@ def test_a_report_is_any_report_and_nothing_untyped_is_of_a_type() -> None:
     assert not type_matches("报告", ("工作报告",))
     assert not type_matches("通知", ("报告",))
     assert not type_matches("", ("报告",))
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    index = tmp_path_factory.mktemp("doctypes") / "index"
-    embedder = FakeEmbedder()
-    build_index(CORPUS, index, embedder)
-    return Retriever(index, embedder=embedder)
-
-
-def test_a_named_type_restricts_the_search_and_says_so(archive: Retriever) -> None:
-    found = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY)
-    assert found.hits
-    assert {hit.source for hit in found.hits} == {"提案工作条例.txt"}
-    assert found.note == "已按条例检索。"
-    assert found.applied == "条例"
-    both = archive.answer("2023年的通知要求什么时候报送", today=TODAY)
-    assert both.hits and all(hit.source.startswith("通知_") for hit in both.hits)  # no 2023 report
-    assert both.note == "已按2023年的通知检索。"
-    dropped = archive.answer("条例中对重点提案由谁领衔督办", today=TODAY, constraints=False)
-    assert dropped.applied == "" and not dropped.note
-
-
-def test_a_type_the_archive_does_not_have_is_said_so(archive: Retriever) -> None:
-    found = archive.answer("市政协主席在全体会议上的讲话中怎么说提案质量", today=TODAY)
-    assert found.hits == []
-    assert found.message == "档案中没有讲话。"
-    found = archive.answer("2019年的常委会工作报告中办复率是多少", today=TODAY)
-    assert found.message == "档案中没有2019年的工作报告。"
 
 
 def test_in_a_collection_without_types_a_type_word_restricts_nothing() -> None:
