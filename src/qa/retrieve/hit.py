@@ -126,7 +126,8 @@ class Answer:
     message: str = ""
     corrected: str = ""  # the question as searched when a typo was taken back, else empty
     # The constraints the search applied ("2024年", "14届2次会议", "临政协办发〔2023〕12号"; "" for
-    # none), and the sentence that says so ("已按2024年的文件检索。") (``qa.retrieve.constraints``).
+    # none), and the sentence that says so ("已按2024年的文件检索。", "已按2024年的工作报告检索。")
+    # (``qa.retrieve.constraints``).
     applied: str = ""
     note: str = ""
 
