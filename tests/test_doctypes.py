@@ -66,3 +66,13 @@ def test_in_a_collection_without_types_a_type_word_restricts_nothing() -> None:
     index = ConstraintIndex([DocumentFields()], ["甲"], np.zeros(1, dtype=np.int64), passages)
     applied = index.apply(read_constraints("通知要求什么", today=TODAY))
     assert applied.rows is None and not applied.nothing and not applied.note
+
+
+def test_a_type_every_document_has_is_not_said_to_be_applied() -> None:
+    passages = [Passage(f"{n}-0", f"{n}.txt", "讲话", None, None, (), 1, 1, 0, 5, "讲话的内容") for n in "ab"]
+    speeches = [DocumentFields(year=2022, doc_type="讲话"), DocumentFields(year=2023, doc_type="讲话")]
+    index = ConstraintIndex(speeches, ["讲话", "讲话"], np.arange(2), passages)
+    applied = index.apply(read_constraints("2022年的讲话说怎样提高履职能力?", today=TODAY))
+    assert applied.rows is not None and list(applied.rows) == [0]
+    assert applied.note == "已按2022年的文件检索。"
+    assert index.apply(read_constraints("讲话中怎么说团结", today=TODAY)).rows is None

@@ -341,8 +341,9 @@ class ConstraintIndex:
             return Applied(None, asked)
         if not any(f.year for f in self.fields):  # an undated collection: a year names no document
             asked = replace(asked, years=None, month=0, newest_first=False)
-        if not any(f.doc_type for f in self.fields):  # nor a type word an untyped one's
-            asked = replace(asked, named_types=())
+        kinds = [type_matches(f.doc_type, asked.named_types) for f in self.fields]
+        if all(kinds) or not any(f.doc_type for f in self.fields):  # a type word that tells no
+            asked = replace(asked, named_types=())  # document from another names nothing
         docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
         if asked.years and asked.relative and not any(m.get("year") for m in docs):
             asked = replace(asked, years=None, month=0)
