@@ -16,6 +16,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from qa.errors import DocumentError
 from qa.ingest.blocks import Block, Extracted, Reading, Removal, join_lines, stored_title
@@ -23,7 +24,7 @@ from qa.ingest.cleaning import HEADING_START
 from qa.ingest.layout import Row, reading_rows
 from qa.ingest.ocr import RENDER_DPI, OcrPage, recognise_pages
 from qa.ingest.pdf_text import PAGE_NUMBER as _PAGE_NUMBER
-from qa.ingest.pdf_text import page_text
+from qa.ingest.pdf_text import PageText, page_text
 from qa.ingest.scan import layout_lines, ocr_reading
 
 log = logging.getLogger(__name__)
@@ -33,29 +34,12 @@ _PDF_SENTENCE_END = re.compile(r"[。！？!?；;…：:”」』)）]$")
 # A page whose text layer has fewer letters than this is read by OCR (a scan with a stamped page number).
 _TEXT_LAYER_MIN = 10
 _PROGRESS_EVERY = 50  # pages between progress lines of a long PDF
+_REOPEN_EVERY = 20  # pages read before the document is opened anew (bench/pdf_layout.py)
 
 
 def read_pdf(data: bytes, source: str) -> Extracted:
     """The text of a PDF; its stored title is only a line, since PDF makers fill it with file names."""
-    import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError
-
-    if b"%PDF-" not in data[:1024]:
-        raise DocumentError(f"{source}: is not a PDF file (no %PDF- header); check the file and its name.")
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise FileNotDecryptedError("needs a password")
-        count = len(reader.pages)
-        title = stored_title(reader.metadata.title if reader.metadata else None)
-    except (FileNotDecryptedError, DependencyError) as exc:
-        raise DocumentError(
-            f"{source}: is encrypted with a password ({exc}); save an unprotected copy or add it as .txt."
-        ) from exc
-    except Exception as exc:  # pypdf raises many kinds of error on a damaged file
-        raise DocumentError(f"{source}: is not a readable PDF file ({type(exc).__name__}: {exc}).") from exc
-    if not count:
-        raise DocumentError(f"{source}: the PDF has no pages.")
+    title = _checked_title(data, source)
     typeset = text_layer(data, source)
     scanned = [
         n
@@ -84,11 +68,38 @@ def read_pdf(data: bytes, source: str) -> Extracted:
     return Extracted.of_blocks([*blocks, *paragraphs], removed=tuple(removed), reading=reading)
 
 
+def _checked_title(data: bytes, source: str) -> str:
+    """The PDF's stored title, once pypdf has found the file whole, unencrypted and with pages
+    (its reader, which holds a copy of the bytes, is let go before the pages are read)."""
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError(f"{source}: is not a PDF file (no %PDF- header); check the file and its name.")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("needs a password")
+        count = len(reader.pages)
+        title = stored_title(reader.metadata.title if reader.metadata else None)
+    except (FileNotDecryptedError, DependencyError) as exc:
+        raise DocumentError(
+            f"{source}: is encrypted with a password ({exc}); save an unprotected copy or add it as .txt."
+        ) from exc
+    except Exception as exc:  # pypdf raises many kinds of error on a damaged file
+        raise DocumentError(f"{source}: is not a readable PDF file ({type(exc).__name__}: {exc}).") from exc
+    if not count:
+        raise DocumentError(f"{source}: the PDF has no pages.")
+    return title
+
+
 def text_layer(data: bytes, source: str) -> list[list[Row]]:
     """The rows of each page's text layer in reading order, footnotes anchored in them.
 
-    Pages are opened, read and closed one at a time, so memory holds one page's objects (and
-    the text found so far), whatever the number of pages or the images on them.
+    Pages are opened, read and closed one at a time, and the document itself is opened anew
+    every ``_REOPEN_EVERY`` pages (pdfium keeps the objects it has parsed, images included,
+    until the document closes), so memory holds a few pages' objects and the text found so
+    far, whatever the number of pages or the photos on them.
     """
     import pypdfium2
 
@@ -100,15 +111,10 @@ def text_layer(data: bytes, source: str) -> list[list[Row]]:
     try:
         total = len(document)
         for index in range(total):
-            page = document[index]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    found = page_text(textpage, page.get_height())
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
+            if index and index % _REOPEN_EVERY == 0:
+                document.close()
+                document = pypdfium2.PdfDocument(data)
+            found = _page_text(document, index, source)
             rows = reading_rows(found.runs)
             if found.notes_at_end:  # notes whose mark the body does not show: after the page's text
                 last = rows.pop() if rows else Row("")
@@ -119,6 +125,24 @@ def text_layer(data: bytes, source: str) -> list[list[Row]]:
     finally:
         document.close()
     return pages
+
+
+def _page_text(document: Any, index: int, source: str) -> PageText:
+    """The runs and footnotes of page ``index`` (0 = the first), the page closed after."""
+    import pypdfium2
+
+    try:
+        page = document[index]
+    except pypdfium2.PdfiumError as exc:
+        raise DocumentError(f"{source}: page {index + 1} is not readable (pdfium: {exc}).") from exc
+    try:
+        textpage = page.get_textpage()
+        try:
+            return page_text(textpage, page.get_height())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
 
 
 def _recognise(data: bytes, pages: list[int], source: str) -> dict[int, OcrPage]:

@@ -38,7 +38,7 @@ _SMALL = 0.85  # footnote type: at most this share of the page's body size
 _NOTE_LEADING = 2.0  # a note's next row is at most this many of its sizes below
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     text: str
     x0: float
@@ -146,6 +146,8 @@ def _runs(textpage: Any, height: float) -> list[_Run]:
 
     handle = textpage.raw
     x, y = ctypes.c_double(), ctypes.c_double()
+    box = pdfium_c.FS_RECTF()
+    box_ref = ctypes.byref(box)
     runs: list[_Run] = []
     current = _Run()
     for i in range(pdfium_c.FPDFText_CountChars(handle)):
@@ -162,9 +164,10 @@ def _runs(textpage: Any, height: float) -> list[_Run]:
             if current.chars:
                 current.chars.append(_Char(" ", current.reach, current.reach, current.baseline, 0.0))
             continue
-        left, _, right, _ = textpage.get_charbox(i, loose=True)
+        pdfium_c.FPDFText_GetLooseCharBox(handle, i, box_ref)
         pdfium_c.FPDFText_GetCharOrigin(handle, i, x, y)
-        char = _Char(chr(code), left, right, height - y.value, pdfium_c.FPDFText_GetFontSize(handle, i))
+        size = pdfium_c.FPDFText_GetFontSize(handle, i)
+        char = _Char(chr(code), box.left, box.right, height - y.value, size)
         if not char.text.strip() and not current.chars:
             continue
         if current.chars and not current.takes(char):
