@@ -115,3 +115,16 @@ def test_a_footnote_with_a_mark_the_body_raises_is_put_after_its_paragraph() -> 
 @pytest.mark.parametrize("name", ["speech_footnotes.pdf", "bulletin_columns.pdf"])
 def test_layout_files_are_read_by_the_positioned_text_layer(name: str) -> None:
     assert read_document(LAYOUT / name).reading.reader.startswith("pypdfium2")
+
+
+def test_a_long_pdf_says_its_progress_by_page_and_reads_the_same_across_reopenings(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from qa.ingest import pdf
+
+    whole = _texts("speech_footnotes.pdf")
+    monkeypatch.setattr(pdf, "_PROGRESS_EVERY", 1)
+    monkeypatch.setattr(pdf, "_REOPEN_EVERY", 1)  # the document opened anew for every page
+    with caplog.at_level("INFO", logger="qa.ingest.pdf"):
+        assert _texts("speech_footnotes.pdf") == whole
+    assert "page 1 of 2 read" in caplog.text and "page 2 of 2 read" in caplog.text
