@@ -1,11 +1,18 @@
-"""Seconds per file for each format: reading and cleaning the office-format corpus, as ``qa build`` does.
+"""Seconds per file for each format: reading and cleaning the format corpus, as ``qa build`` does.
 
-Every file of ``tests/fixtures/formats/corpus`` (and the OFD files of github:ofdrw/ofdrw beside
-it) is read ``--runs`` times with ``read_document`` (or ``read_folder`` for a .zip): the best time
-of the runs per file, then the median per format. LibreOffice formats include starting soffice
-(one process a file, as the build runs it). A yearbook-sized .docx (``--yearbook-mb`` of photos
-and 200 paragraphs) is read in a fresh process, with its peak memory, against the same text
-without photos: the images are skipped, so memory should not grow with them.
+Every file of ``tests/fixtures/formats/corpus`` (and the OFD files of github:ofdrw/ofdrw, the
+scans and photos of ``scans/`` and the digital PDFs of ``layout/`` beside it), and a .txt,
+.md and .html made from the corpus speech's text, is read ``--runs`` times with
+``read_document`` (or ``read_folder`` for a .zip): the best time of the runs per file, then
+the median per format; a PDF read by OCR is its own row ("pdf (OCR)"). LibreOffice formats
+include starting soffice (one process a file, as the build runs it). OCR runs on a fresh
+cache every time (``QA_OCR_CACHE`` in a new folder), so its pages are really recognised; OCR
+pages/s is the OCR'd pages of all files over their best seconds (the engine runs on at most
+two threads; the first run of the process loads the models, the best run does not).
+
+A yearbook-sized .docx (``--yearbook-mb`` of photos and 200 paragraphs) is read in a fresh
+process, with its peak memory, against the same text without photos: the images are skipped,
+so memory should not grow with them (for a large PDF, ``bench/pdf_layout.py``).
 
     HF_HUB_OFFLINE=1 nice .venv/bin/python bench/formats.py [--runs 3] [--yearbook-mb 30]
 """
@@ -21,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from html import escape
 from pathlib import Path
 
 from qa.errors import DocumentError
@@ -30,23 +38,44 @@ from qa.ingest.documents import read_document, read_folder
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "formats"
 
 
-def time_file(path: Path, runs: int) -> tuple[float, str]:
-    """Best seconds of ``runs`` readings of ``path``, and its reader (or why it was refused)."""
-    best, what = float("inf"), ""
+def time_file(path: Path, runs: int) -> tuple[float, str, int]:
+    """Best seconds of ``runs`` readings of ``path``, its reader (or why it was refused) and
+    the number of its pages read by OCR."""
+    best, what, ocr_pages = float("inf"), "", 0
     for _ in range(runs):
-        started = time.perf_counter()
-        try:
-            if path.suffix.lower() == ".zip":
-                with tempfile.TemporaryDirectory() as scratch:
-                    shutil.copy(path, scratch)
-                    report = read_folder(Path(scratch))
-                what = f"{len(report.documents)} members"
-            else:
-                what = read_document(path).reading.reader
-        except DocumentError as exc:
-            what = "refused: " + str(exc).split(": ", 1)[1][:40]
-        best = min(best, time.perf_counter() - started)
-    return best, what
+        with tempfile.TemporaryDirectory() as cache:
+            os.environ["QA_OCR_CACHE"] = cache  # recognise again: no cached pages
+            started = time.perf_counter()
+            try:
+                if path.suffix.lower() == ".zip":
+                    with tempfile.TemporaryDirectory() as scratch:
+                        shutil.copy(path, scratch)
+                        report = read_folder(Path(scratch))
+                    what = f"{len(report.documents)} members"
+                else:
+                    reading = read_document(path).reading
+                    what, ocr_pages = reading.reader, len(reading.ocr_pages)
+            except DocumentError as exc:
+                what = "refused: " + str(exc).split(": ", 1)[1][:40]
+            best = min(best, time.perf_counter() - started)
+    return best, what, ocr_pages
+
+
+def plain_files(folder: Path) -> list[Path]:
+    """The corpus speech's text as .txt, .md and .html in ``folder``."""
+    document = read_document(FIXTURES / "corpus" / "speech_opening.docx")
+    paragraphs = [p.text for p in document.paragraphs]
+    title = document.title or "讲话"
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    made = {
+        "speech_opening.txt": "\n".join([title, *paragraphs]),
+        "speech_opening.md": "\n\n".join([f"# {title}", *paragraphs]),
+        "speech_opening.html": f"<html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>",
+    }
+    for name, text in made.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in made]
 
 
 MAKE_YEARBOOK = """
@@ -122,24 +151,34 @@ def main() -> int:
     args = parser.parse_args()
     files = sorted(p for p in (FIXTURES / "corpus").iterdir() if p.suffix != ".json")
     files += sorted((FIXTURES / "ofdrw").glob("*.ofd"))
+    for folder in ("scans", "layout"):
+        files += sorted(p for p in (FIXTURES / folder).iterdir() if p.suffix != ".json")
+    scratch = tempfile.TemporaryDirectory()
+    files += plain_files(Path(scratch.name))
     per_format: dict[str, list[float]] = defaultdict(list)
     refused: dict[str, list[float]] = defaultdict(list)
+    ocr_pages, ocr_seconds = 0, 0.0
     print(
         f"{libreoffice_version()}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
         f"best of {args.runs} runs"
     )
     print(f"{'file':<44} {'seconds':>8}  reader")
     for path in files:
-        seconds, what = time_file(path, args.runs)
-        (refused if what.startswith("refused") else per_format)[path.suffix.lower()].append(seconds)
+        seconds, what, pages = time_file(path, args.runs)
+        kind = path.suffix.lower() + (" (OCR)" if pages and path.suffix.lower() == ".pdf" else "")
+        (refused if what.startswith("refused") else per_format)[kind].append(seconds)
+        if pages:
+            ocr_pages, ocr_seconds = ocr_pages + pages, ocr_seconds + seconds
         print(f"{path.name:<44} {seconds:>8.3f}  {what}")
-    print(f"\n{'format':<8} {'files read':>10} {'median s/file':>14}   (refused files apart)")
+    scratch.cleanup()
+    print(f"\n{'format':<12} {'files read':>10} {'median s/file':>14}   (refused files apart)")
     for suffix, times in sorted(per_format.items(), key=lambda item: statistics.median(item[1])):
-        print(f"{suffix:<8} {len(times):>10} {statistics.median(times):>14.3f}")
+        print(f"{suffix:<12} {len(times):>10} {statistics.median(times):>14.3f}")
+    if ocr_pages:
+        print(f"OCR: {ocr_pages} pages in {ocr_seconds:.1f} s, {ocr_pages / ocr_seconds:.2f} pages/s")
     every = [t for times in refused.values() for t in times]
     print(
-        f"refused  {len(every):>10} {statistics.median(every):>14.3f}"
-        "   (password-protected, truncated, scanned)"
+        f"refused      {len(every):>10} {statistics.median(every):>14.3f}   (password-protected, truncated)"
     )
     print("\nyearbook .docx (photos are skipped: memory should not follow them)")
     print("\n".join(yearbook(args.yearbook_mb)))

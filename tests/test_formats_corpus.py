@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 QUESTIONS = json.loads((FIXTURES / "corpus" / "questions.json").read_text(encoding="utf-8"))
 # Scans and photos (read by OCR), built with the rest under scans/: see tests/test_ocr.py.
 SCAN_QUESTIONS = json.loads((FIXTURES / "scans" / "questions.json").read_text(encoding="utf-8"))["questions"]
+# Digital PDFs with footnotes and two columns, under layout/: see tests/test_pdf_layout.py.
+LAYOUT_QUESTIONS = json.loads((FIXTURES / "layout" / "questions.json").read_text(encoding="utf-8"))[
+    "questions"
+]
 TITLE_WORDS = "the question names its document by title; passages are indexed without their document's title"
 QUOTED = "a quoted phrase must stand in the passage (field case 12); here it is in the document's title only"
 TABLE = "the proposal tables' 办理结果 column outranks the text"
@@ -63,6 +68,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
     seeds = root / "seeds"
     shutil.copytree(FIXTURES / "corpus", seeds, ignore=shutil.ignore_patterns("questions.json"))
     shutil.copytree(FIXTURES / "scans", seeds / "scans", ignore=shutil.ignore_patterns("questions.json"))
+    shutil.copytree(FIXTURES / "layout", seeds / "layout", ignore=shutil.ignore_patterns("questions.json"))
     capture = root / "build.txt"
     import contextlib
     import io
@@ -123,26 +129,47 @@ def test_each_question_finds_its_passage_first(built: tuple[Path, dict, str]) ->
     assert hits_at_1 >= asked - len(KNOWN_MISSES)
 
 
+def _asked(index: Any, retriever: Any, source: str, question: dict) -> tuple[list, list]:
+    """The passages of ``source`` holding all of the question's evidence, and the top 3 hits."""
+    passages = [index.passages[row] for row in index.rows_of_document(source)]
+    expected = [p for p in passages if all(_flat(e) in _flat(p.text) for e in question["evidence"])]
+    assert expected, f"{question['q']}: its answer is in no passage"
+    return expected, retriever.search(question["q"], k=3)
+
+
 def test_each_question_about_a_scan_finds_its_ocr_passage_first(built: tuple[Path, dict, str]) -> None:
     """A question about a sentence of a scanned page finds that page's passage first, marked as OCR'd."""
     from qa.index.load import load_index
     from qa.retrieve.retriever import Retriever
 
     index_dir, _, _ = built
-    index = load_index(index_dir)
-    retriever = Retriever(index_dir)
+    index, retriever = load_index(index_dir), Retriever(index_dir)
     misses = []
     for question in SCAN_QUESTIONS:
-        source = f"scans/{question['file']}"
-        passages = [index.passages[row] for row in index.rows_of_document(source)]
-        expected = [p for p in passages if all(_flat(e) in _flat(p.text) for e in question["evidence"])]
-        assert expected, f"{question['q']}: its answer is in no passage"
+        expected, ranked = _asked(index, retriever, f"scans/{question['file']}", question)
         assert {p.page for p in expected} == {question["page"]}, question["q"]
         typeset = question["file"] == "research_mixed.pdf" and question["page"] == 1
         assert all(p.ocr != typeset for p in expected), question["q"]  # only that page has a text layer
-        ranked = retriever.search(question["q"], k=3)
         if not ranked or ranked[0].passage_id not in {p.passage_id for p in expected}:
             misses.append(f"{question['q']} -> {ranked[0].passage_id if ranked else None}")
         elif ranked[0].ocr == typeset:
             misses.append(f"{question['q']}: the hit lost its OCR mark")
+    assert misses == []
+
+
+def test_each_question_about_a_footnote_or_a_column_finds_its_passage_first(
+    built: tuple[Path, dict, str],
+) -> None:
+    """A sentence of a bulletin's second column, or of a footnote, is found first, on its page."""
+    from qa.index.load import load_index
+    from qa.retrieve.retriever import Retriever
+
+    index_dir, _, _ = built
+    index, retriever = load_index(index_dir), Retriever(index_dir)
+    misses = []
+    for question in LAYOUT_QUESTIONS:
+        expected, ranked = _asked(index, retriever, f"layout/{question['file']}", question)
+        assert all(p.page <= question["page"] <= p.page_end for p in expected), question["q"]
+        if not ranked or ranked[0].passage_id not in {p.passage_id for p in expected}:
+            misses.append(f"{question['q']} -> {ranked[0].passage_id if ranked else None}")
     assert misses == []

@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("qa.ingest.ocr").setLevel(logging.INFO)  # OCR takes seconds a page: say which
+    logging.getLogger("qa.ingest.pdf").setLevel(logging.INFO)  # a long PDF: every 50 pages read
     try:
         return int({**COMMANDS, **MANAGING}[args.command](args))
     except QAError as exc:

@@ -1,34 +1,76 @@
 """PDF: the text layer's lines rejoined into paragraphs, running headers, footers and page numbers out.
 
-Every page is checked on its own: a page without a text layer (a scan, perhaps one page of
-an otherwise digital PDF) is rendered by pypdfium2 and read by OCR (``qa.ingest.ocr``), its
-lines laid out in reading order (``qa.ingest.scan``) and handled by the same rules.
+The text layer is read with positions by pypdfium2 (``qa.ingest.pdf_text``), one page at a
+time: a two-column page is read column by column and footnotes are put after the paragraph
+that refers to them (``qa.ingest.layout``); pypdf checks the file first (damaged, encrypted)
+and gives its stored title. Every page is checked on its own: a page without a text layer
+(a scan, perhaps one page of an otherwise digital PDF) is rendered by pypdfium2 and read by
+OCR (``qa.ingest.ocr``), its lines laid out in reading order (``qa.ingest.scan``) and
+handled by the same rules.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 from qa.errors import DocumentError
 from qa.ingest.blocks import Block, Extracted, Reading, Removal, join_lines, stored_title
 from qa.ingest.cleaning import HEADING_START
+from qa.ingest.layout import Row, reading_rows
 from qa.ingest.ocr import RENDER_DPI, OcrPage, recognise_pages
+from qa.ingest.pdf_text import PAGE_NUMBER as _PAGE_NUMBER
+from qa.ingest.pdf_text import PageText, page_text
 from qa.ingest.scan import layout_lines, ocr_reading
 
-_PAGE_NUMBER = re.compile(
-    r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?[-—–－\s]*$|^\d{1,4}\s*/\s*\d{1,4}$|^第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页$"
-)
+log = logging.getLogger(__name__)
 _DIGITS = re.compile(r"\d+")
 _SENTENCE = re.compile(r"[。！？!?；;]$")  # a line ending a sentence is body, whatever it repeats
 _PDF_SENTENCE_END = re.compile(r"[。！？!?；;…：:”」』)）]$")
 # A page whose text layer has fewer letters than this is read by OCR (a scan with a stamped page number).
 _TEXT_LAYER_MIN = 10
+_PROGRESS_EVERY = 50  # pages between progress lines of a long PDF
+_REOPEN_EVERY = 20  # pages read before the document is opened anew (bench/pdf_layout.py)
 
 
 def read_pdf(data: bytes, source: str) -> Extracted:
     """The text of a PDF; its stored title is only a line, since PDF makers fill it with file names."""
+    title = _checked_title(data, source)
+    typeset = text_layer(data, source)
+    scanned = [
+        n
+        for n, rows in enumerate(typeset, start=1)
+        if sum(c.isalnum() for r in rows for c in r.text) < _TEXT_LAYER_MIN
+    ]
+    recognised = _recognise(data, scanned, source) if scanned else {}
+    pages: list[Sequence[str | Row]] = [
+        layout_lines(recognised[n]) if n in recognised else rows for n, rows in enumerate(typeset, start=1)
+    ]
+    removed: list[Removal] = []
+    paragraphs = paged_paragraphs(pages, removed)
+    if not any(char.isalnum() for block in paragraphs for char in block.text):
+        raise DocumentError(
+            f"{source}: has no text: no text layer, and OCR recognised none on its pages (blank or "
+            "too blurred?); scan it again at 300 dpi or add the text as .txt."
+        )
+    blocks = [Block(title, "heading", page=1)] if title else []
+    name = f"pypdfium2 {_pdfium_version()} (text with positions)"
+    if recognised:
+        mixed = len(scanned) < len(pages)
+        notes = (f"page {', '.join(map(str, scanned))} without a text layer: read by OCR",) if mixed else ()
+        reading = ocr_reading(f"{name}, pages rendered by pypdfium2", recognised, notes)
+    else:
+        reading = Reading(reader=name)
+    return Extracted.of_blocks([*blocks, *paragraphs], removed=tuple(removed), reading=reading)
+
+
+def _checked_title(data: bytes, source: str) -> str:
+    """The PDF's stored title, once pypdf has found the file whole, unencrypted and with pages
+    (its reader, which holds a copy of the bytes, is let go before the pages are read)."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -38,7 +80,7 @@ def read_pdf(data: bytes, source: str) -> Extracted:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("needs a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
         title = stored_title(reader.metadata.title if reader.metadata else None)
     except (FileNotDecryptedError, DependencyError) as exc:
         raise DocumentError(
@@ -46,30 +88,61 @@ def read_pdf(data: bytes, source: str) -> Extracted:
         ) from exc
     except Exception as exc:  # pypdf raises many kinds of error on a damaged file
         raise DocumentError(f"{source}: is not a readable PDF file ({type(exc).__name__}: {exc}).") from exc
-    if not pages:
+    if not count:
         raise DocumentError(f"{source}: the PDF has no pages.")
-    scanned = [n for n, text in enumerate(pages, start=1) if sum(map(str.isalnum, text)) < _TEXT_LAYER_MIN]
-    recognised = _recognise(data, scanned, source) if scanned else {}
-    lines = [
-        layout_lines(recognised[n]) if n in recognised else text.splitlines()
-        for n, text in enumerate(pages, start=1)
-    ]
-    removed: list[Removal] = []
-    paragraphs = paged_paragraphs(lines, removed)
-    if not any(char.isalnum() for block in paragraphs for char in block.text):
-        raise DocumentError(
-            f"{source}: has no text: no text layer, and OCR recognised none on its pages (blank or "
-            "too blurred?); scan it again at 300 dpi or add the text as .txt."
-        )
-    blocks = [Block(title, "heading", page=1)] if title else []
-    name = f"pypdf {pypdf.__version__}"
-    if recognised:
-        mixed = len(scanned) < len(pages)
-        notes = (f"page {', '.join(map(str, scanned))} without a text layer: read by OCR",) if mixed else ()
-        reading = ocr_reading(f"{name}, pages rendered by pypdfium2 {_pdfium_version()}", recognised, notes)
-    else:
-        reading = Reading(reader=name)
-    return Extracted.of_blocks([*blocks, *paragraphs], removed=tuple(removed), reading=reading)
+    return title
+
+
+def text_layer(data: bytes, source: str) -> list[list[Row]]:
+    """The rows of each page's text layer in reading order, footnotes anchored in them.
+
+    Pages are opened, read and closed one at a time, and the document itself is opened anew
+    every ``_REOPEN_EVERY`` pages (pdfium keeps the objects it has parsed, images included,
+    until the document closes), so memory holds a few pages' objects and the text found so
+    far, whatever the number of pages or the photos on them.
+    """
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise DocumentError(f"{source}: is not a readable PDF file (pdfium: {exc}).") from exc
+    pages: list[list[Row]] = []
+    try:
+        total = len(document)
+        for index in range(total):
+            if index and index % _REOPEN_EVERY == 0:
+                document.close()
+                document = pypdfium2.PdfDocument(data)
+            found = _page_text(document, index, source)
+            rows = reading_rows(found.runs)
+            if found.notes_at_end:  # notes whose mark the body does not show: after the page's text
+                last = rows.pop() if rows else Row("")
+                rows.append(Row(last.text, last.indented, last.short, (*last.notes, *found.notes_at_end)))
+            pages.append(rows)
+            if (index + 1) % _PROGRESS_EVERY == 0:
+                log.info("PDF %s: page %d of %d read", source, index + 1, total)
+    finally:
+        document.close()
+    return pages
+
+
+def _page_text(document: Any, index: int, source: str) -> PageText:
+    """The runs and footnotes of page ``index`` (0 = the first), the page closed after."""
+    import pypdfium2
+
+    try:
+        page = document[index]
+    except pypdfium2.PdfiumError as exc:
+        raise DocumentError(f"{source}: page {index + 1} is not readable (pdfium: {exc}).") from exc
+    try:
+        textpage = page.get_textpage()
+        try:
+            return page_text(textpage, page.get_height())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
 
 
 def _recognise(data: bytes, pages: list[int], source: str) -> dict[int, OcrPage]:
@@ -91,58 +164,68 @@ def _pdfium_version() -> str:
     return version("pypdfium2")
 
 
-def pdf_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[str]:
+def pdf_paragraphs(pages: Sequence[Sequence[str | Row]], removed: list[Removal] | None = None) -> list[str]:
     """The paragraphs of ``paged_paragraphs`` as text."""
     return [block.text for block in paged_paragraphs(pages, removed)]
 
 
-def paged_paragraphs(pages: list[list[str]], removed: list[Removal] | None = None) -> list[Block]:
+def paged_paragraphs(
+    pages: Sequence[Sequence[str | Row]], removed: list[Removal] | None = None
+) -> list[Block]:
     """Rejoin the lines of PDF pages into paragraphs (with their pages), without page numbers or
-    running headers.
+    running headers, each footnote after the paragraph that refers to it.
 
-    A line that is not the end of a paragraph runs on into the next one, across pages too.
-    A line that falls short of the full line width ends a paragraph; so does one that ends
-    a sentence, unless the document indents its paragraphs: then an indented line (or a
-    section heading) starts the next one. A running header or footer is a line among the
-    first or last two of a page (page numbers aside), not ending a sentence, that recurs
-    there on most pages, digits aside ("第3页"), in any document of two pages or more.
-    What is dropped is appended to ``removed``.
+    A page is a list of rows (``qa.ingest.layout.Row``) or of plain lines (leading whitespace
+    meaning indented). A line that is not the end of a paragraph runs on into the next one,
+    across pages too. A line that falls short of its column's right edge (of the full line
+    width, for plain lines) ends a paragraph; so does one that ends a sentence, unless the
+    document indents its paragraphs: then an indented line (or a section heading) starts the
+    next one. A running header or footer is a line among the first or last two of a page
+    (page numbers aside), not ending a sentence, that recurs there on most pages, digits aside
+    ("第3页"), in any document of two pages or more. What is dropped is appended to ``removed``.
     """
     removed = removed if removed is not None else []
-    running = _running_lines(pages)
-    lines: list[str] = []
-    page_of: list[int] = []  # the page (1 = first) of each kept line
-    for number, page in enumerate(pages, start=1):
-        for line in page:
-            text = line.strip()
-            if not text:
-                continue
-            if _PAGE_NUMBER.match(text):
-                removed.append(Removal("pdf-page-number", text))
-            elif _edge_key(text) in running:
-                removed.append(Removal("pdf-running-header", text))
+    paged = [[line if isinstance(line, Row) else Row.of_line(line) for line in page] for page in pages]
+    running = _running_lines([[row.text for row in page] for page in paged])
+    rows: list[Row] = []
+    page_of: list[int] = []  # the page (1 = first) of each kept row
+    orphans: list[str] = []  # notes anchored in a removed row
+    for number, page in enumerate(paged, start=1):
+        for row in page:
+            if not row.text:
+                orphans += row.notes
+            elif _PAGE_NUMBER.match(row.text):
+                removed.append(Removal("pdf-page-number", row.text))
+                orphans += row.notes
+            elif _edge_key(row.text) in running:
+                removed.append(Removal("pdf-running-header", row.text))
+                orphans += row.notes
             else:
-                lines.append(line.rstrip())
+                rows.append(row)
                 page_of.append(number)
-    if not lines:
+    if not rows:
         return []
-    indented = [line[:1].isspace() for line in lines]
-    uses_indent = sum(indented) >= max(2, len(lines) // 10)
-    widths = sorted(_width(line.strip()) for line in lines)
+    if orphans:
+        rows[-1] = Row(rows[-1].text, rows[-1].indented, rows[-1].short, (*rows[-1].notes, *orphans))
+    uses_indent = sum(row.indented for row in rows) >= max(2, len(rows) // 10)
+    widths = sorted(_width(row.text) for row in rows)
     full = widths[int(len(widths) * 0.9)]
     paragraphs: list[Block] = []
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if paragraphs and not _starts_paragraph(lines[i - 1], line, uses_indent, full):
+    notes: list[Block] = []  # of the paragraph being joined
+    for i, row in enumerate(rows):
+        if paragraphs and not _starts_paragraph(rows[i - 1], row, uses_indent, full):
             last = paragraphs[-1]
-            joined = join_lines(last.text, text)
+            joined = join_lines(last.text, row.text)
             breaks = last.page_breaks
             if page_of[i] != (breaks[-1][1] if breaks else last.page):
-                breaks = (*breaks, (len(joined) - len(text), page_of[i]))
+                breaks = (*breaks, (len(joined) - len(row.text), page_of[i]))
             paragraphs[-1] = Block(joined, page=last.page, page_breaks=breaks)
         else:
-            paragraphs.append(Block(text, page=page_of[i]))
-    return paragraphs
+            paragraphs += notes
+            notes = []
+            paragraphs.append(Block(row.text, page=page_of[i]))
+        notes += [Block(note, "note", page=page_of[i]) for note in row.notes]
+    return paragraphs + notes
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
@@ -161,13 +244,12 @@ def _edge_key(line: str) -> str:
     return _DIGITS.sub("#", "".join(line.split()))
 
 
-def _starts_paragraph(previous: str, line: str, uses_indent: bool, full_width: int) -> bool:
-    previous = previous.strip()
-    short = _width(previous) < full_width * 0.8
-    ends = bool(_PDF_SENTENCE_END.search(previous))
-    if uses_indent and line[:1].isspace():
+def _starts_paragraph(previous: Row, row: Row, uses_indent: bool, full_width: int) -> bool:
+    short = previous.short if previous.short is not None else _width(previous.text) < full_width * 0.8
+    ends = bool(_PDF_SENTENCE_END.search(previous.text))
+    if uses_indent and row.indented:
         return True
-    if HEADING_START.match(line.strip()) and ends:
+    if HEADING_START.match(row.text) and ends:
         return True
     return short or (ends and not uses_indent)
 

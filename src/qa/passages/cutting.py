@@ -45,7 +45,7 @@ _SENTENCE_ITEM = re.compile(r"[，,；;：:].*[。！？!?]$")
 # Bump when cleaning, passage cutting, ``Passage.index_text`` or ``sentences_of`` change:
 # unchanged files are then cut again and no vector is reused, since the cache is keyed by
 # the texts these functions make.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8  # 8: PDFs read with positions (footnotes after their paragraph, columns)
 
 
 @dataclass(frozen=True)
