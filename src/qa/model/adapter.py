@@ -69,6 +69,7 @@ def save_adapter(
     tensors = {name: np.ascontiguousarray(array, dtype=np.float32) for name, array in sorted(state.items())}
     metadata = {**recipe, "rank": str(rank), "alpha": str(alpha), "format": "qa-lora-1"}
     save_file(tensors, str(path), metadata=metadata)
+    path.chmod(0o644)  # shipped in the package: readable by all, as the other data files
 
 
 def lora_state(named_parameters: Iterable[tuple[str, Any]]) -> dict[str, np.ndarray]:
