@@ -2,8 +2,10 @@
 
 The file (safetensors, written by ``train/adapter.py``) holds, for each adapted linear layer
 ``M`` of the ``BertModel``, ``M.lora_A.weight`` (rank x in) and ``M.lora_B.weight`` (out x rank),
-with ``rank`` and ``alpha`` in its metadata. Merged, ``M.weight += alpha / rank * B @ A``
-(Hu et al. 2021): the served model is a plain e5 with other weights, as fast as the base one.
+with ``rank``, ``alpha`` and the training recipe in its metadata (one JSON string, keys sorted:
+safetensors writes several metadata keys in a random order, and the file's hash must not move).
+Merged, ``M.weight += alpha / rank * B @ A`` (Hu et al. 2021): the served model is a plain e5
+with other weights, as fast as the base one.
 
 Which adapter the default model uses is ``QA_ADAPTER``: unset, empty or ``off`` for none (the
 default), ``gov`` for the adapter shipped in ``qa/data``, or a path to an adapter file. The
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 SHIPPED_ADAPTERS = {"gov": Path(__file__).resolve().parents[1] / "data" / "e5_lora_gov.safetensors"}
 _OFF = ("", "off", "none")
 _A, _B = ".lora_A.weight", ".lora_B.weight"
+_FORMAT = "qa-lora-1"  # the metadata key
 MODEL_INFO = "qa_model_info.json"  # as qa.model.default writes it; its hash is the fingerprint
 
 
@@ -67,7 +70,8 @@ def save_adapter(
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {name: np.ascontiguousarray(array, dtype=np.float32) for name, array in sorted(state.items())}
-    metadata = {**recipe, "rank": str(rank), "alpha": str(alpha), "format": "qa-lora-1"}
+    described = {**recipe, "rank": rank, "alpha": alpha}
+    metadata = {_FORMAT: json.dumps(described, sort_keys=True, ensure_ascii=False)}
     save_file(tensors, str(path), metadata=metadata)
     path.chmod(0o644)  # shipped in the package: readable by all, as the other data files
 
@@ -94,8 +98,9 @@ def load_adapter(path: Path) -> Adapter:
         with safe_open(str(path), framework="numpy") as handle:
             metadata = handle.metadata() or {}
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
-        rank, alpha = int(metadata["rank"]), float(metadata["alpha"])
-    except (SafetensorError, OSError, KeyError, ValueError) as exc:
+        described = json.loads(metadata[_FORMAT])
+        rank, alpha = int(described.pop("rank")), float(described.pop("alpha"))
+    except (SafetensorError, OSError, KeyError, ValueError, TypeError) as exc:
         raise ModelError(
             f"{path} is not a LoRA adapter file ({exc!r}); train one with train/adapter.py."
         ) from exc
@@ -107,7 +112,7 @@ def load_adapter(path: Path) -> Adapter:
         layers[name] = (a.astype(np.float32), b.astype(np.float32))
     if not layers:
         raise ModelError(f"{path} holds no LoRA layers (no *{_A} tensors).")
-    recipe = {k: v for k, v in metadata.items() if k not in ("rank", "alpha", "format")}
+    recipe = {k: str(v) for k, v in described.items()}
     return Adapter(path, file_sha256(path), rank, alpha, layers, recipe)
 
 
