@@ -269,4 +269,6 @@ def _manifest(
         "passage_count": passage_count,
         "documents": documents,
     }
+    if adapter := getattr(embedder, "adapter", None):  # only then: an index without one keeps its manifest
+        manifest["model"]["adapter"] = adapter
     return manifest

@@ -34,18 +34,19 @@ def _build(args: argparse.Namespace) -> int:
     from qa.cli.progress import progress_lines
     from qa.index.layout import read_manifest
     from qa.index.load import stale_reasons
+    from qa.model.adapter import model_changes
     from qa.model.onnx_encoder import default_precision
     from qa.tools.rebuild import indexed_documents, left_index
 
     if args.if_stale and (args.index / "manifest.json").is_file():
         try:
             reasons = stale_reasons(args.index, args.seeds)
-            built_at = read_manifest(args.index)["model"].get("precision", "fp32")
+            built_model = read_manifest(args.index)["model"]
         except QAError as exc:
-            reasons, built_at = [str(exc)], None
+            reasons, built_model = [str(exc)], None
         wanted = args.precision or default_precision()
-        if not args.model and built_at and built_at != wanted:
-            reasons.append(f"built at {built_at}, {wanted} asked for")
+        if not args.model and built_model:
+            reasons += model_changes(built_model, wanted)
         if not reasons:
             print(f"Index at {args.index} is up to date.")
             return 0

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 
 from qa.errors import ModelError
+from qa.model.adapter import default_adapter, ensure_adapted_model, load_adapter
 from qa.model.default import ensure_default_model, model_fingerprint
 from qa.model.embedder import DEFAULT_MODEL_NAME, E5_PROMPTS, QueryCache
 from qa.model.onnx_export import ONNX_FILE, ONNX_INT8_FILE, has_onnx_export, quantise_onnx
@@ -96,19 +97,33 @@ class OnnxEmbedder:
     max_chars: int = 2000
     queries: QueryCache = field(default_factory=QueryCache)
     precision: Precision = "fp32"
+    adapter: dict[str, str] | None = None  # the merged LoRA adapter's name and SHA-256 (manifest record)
     tokens_per_batch: int = TOKENS_PER_BATCH
     _tokenizer: Any = field(default=None, repr=False)
     _pieces: PieceTokenizer | None = field(default=None, repr=False)
 
     @classmethod
-    def load_default(cls, precision: Precision | None = None) -> OnnxEmbedder:
-        """The default e5 model at ``precision`` (default: ``default_precision()``).
+    def load_default(
+        cls, precision: Precision | None = None, adapter: Path | Literal["off"] | None = None
+    ) -> OnnxEmbedder:
+        """The default e5 model at ``precision`` (default: ``default_precision()``), with ``adapter``.
 
-        Converted, exported and quantised on first use.
+        ``adapter``: a LoRA adapter file merged into the weights, ``"off"`` for none, None for
+        the one ``QA_ADAPTER`` names (none by default; ``qa.model.adapter``). Converted, merged,
+        exported and quantised on first use.
         """
         precision = precision or default_precision()
         model_dir = ensure_default_model()
-        return cls.load(model_dir, DEFAULT_MODEL_NAME, model_fingerprint(model_dir), E5_PROMPTS, precision)
+        chosen = default_adapter() if adapter is None else None if adapter == "off" else Path(adapter)
+        if chosen is None:
+            fingerprint = model_fingerprint(model_dir)
+            return cls.load(model_dir, DEFAULT_MODEL_NAME, fingerprint, E5_PROMPTS, precision)
+        record = load_adapter(chosen).record()
+        adapted = ensure_adapted_model(model_dir, chosen)
+        name = f"{DEFAULT_MODEL_NAME} + LoRA {record['name']}"
+        embedder = cls.load(adapted, name, model_fingerprint(adapted), E5_PROMPTS, precision)
+        embedder.adapter = record
+        return embedder
 
     @classmethod
     def load(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -30,13 +31,17 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def load_embedder_for(index_dir: Path) -> Embedder:
-    """The model an index was built with: ``QA_MODEL_PATH``, else the default e5 at its precision."""
+    """The model an index was built with: ``QA_MODEL_PATH``, else the default e5 at its precision,
+    with the LoRA adapter it records (raises ``StaleIndexError`` when that file is gone or changed)."""
     manifest = read_manifest(index_dir)
     model_path = os.environ.get("QA_MODEL_PATH")
     if model_path:
         return SentenceTransformerEmbedder.load(Path(model_path))
-    if manifest["model"]["name"] != DEFAULT_MODEL_NAME:
-        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
+    from qa.model.adapter import find_adapter
     from qa.model.onnx_encoder import OnnxEmbedder
 
-    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"))
+    record = manifest["model"].get("adapter")
+    if manifest["model"]["name"] != DEFAULT_MODEL_NAME and not record:
+        log.warning("Index built with %s; loading the default model", manifest["model"]["name"])
+    adapter: Path | Literal["off"] = find_adapter(record) if record else "off"
+    return OnnxEmbedder.load_default(manifest["model"].get("precision", "fp32"), adapter)
