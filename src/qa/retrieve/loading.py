@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.layout import read_manifest
+from qa.index.location import Location
 from qa.model.embedder import DEFAULT_MODEL_NAME, Embedder
 from qa.model.sentence_transformer import SentenceTransformerEmbedder
 
@@ -29,7 +30,7 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     return rows[np.argsort(-scores[rows], kind="stable")]
 
 
-def load_embedder_for(index_dir: Path) -> Embedder:
+def load_embedder_for(index_dir: Location) -> Embedder:
     """The model an index was built with: ``QA_MODEL_PATH``, else the default e5 at its precision."""
     manifest = read_manifest(index_dir)
     model_path = os.environ.get("QA_MODEL_PATH")
