@@ -7,8 +7,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
-from qa.errors import QAError
+from qa.errors import IndexNotFoundError, QAError
 from qa.index.location import redacted
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,13 @@ def connect(url: str, autocommit: bool = True, vectors: bool = True) -> Any:
     """A psycopg connection to ``url``, with pgvector's types unless not ``vectors`` (the extension
     is yet to be created); raises ``StoreUnavailableError``."""
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
     try:
+        _ = urlsplit(url).port  # a port that is no number
+        conninfo_to_dict(url)
         connection = psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
-    except psycopg.ProgrammingError as exc:  # the URL itself cannot be parsed
+    except (ValueError, psycopg.ProgrammingError) as exc:  # the URL itself cannot be parsed
         raise StoreUnavailableError(
             f"{redacted(url)} is not a valid PostgreSQL URL ({exc}); "
             "write it as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE."
@@ -69,9 +73,9 @@ def with_vectors(connection: Any, url: str) -> None:
         register_vector(connection)
     except psycopg.ProgrammingError:
         connection.close()
-        raise StoreUnavailableError(
-            f"{redacted(url)} has no pgvector extension; {hint(url)} (it creates it) "
-            "or ask the administrator to `CREATE EXTENSION vector`."
+        raise IndexNotFoundError(
+            f"No index in {redacted(url)} yet (not even the pgvector extension); {hint(url)}, "
+            "which creates it, or ask the administrator to `CREATE EXTENSION vector`."
         ) from None
     connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
 
