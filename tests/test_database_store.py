@@ -52,14 +52,16 @@ def test_seeds_in_the_database_give_the_folders_top_ten_for_every_eval_question(
     assert database.index.manifest["fingerprint"] == folder.index.manifest["fingerprint"]
     assert database.background == folder.background
     questions = [json.loads(line)["question"] for line in (REPO / "eval" / "questions.jsonl").open()]
-    differing = []
+    swapped, gap = [], 0.0
     for question in questions:
-        ours = [(h.passage_id, h.score) for h in database.search(question, 10)]
-        theirs = [(h.passage_id, h.score) for h in folder.search(question, 10)]
-        if ours != theirs:
-            differing.append((question, ours, theirs))
+        ours, theirs = database.search(question, 10), folder.search(question, 10)
+        if [h.passage_id for h in ours] != [h.passage_id for h in theirs]:
+            swapped.append(question)
+        else:  # the vectors differ in the 8th decimal (ONNX batches): scores in the 4th at most
+            gap = max([gap, *(abs(x.score - y.score) for x, y in zip(ours, theirs, strict=True))])
     assert len(questions) > 100
-    assert differing == []
+    assert swapped == []  # measured: 0 of 156 questions
+    assert gap < 1e-3
 
 
 def test_a_rebuild_switches_generations_and_keeps_the_one_before(pg_url, tiny_seeds):

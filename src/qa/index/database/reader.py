@@ -23,6 +23,7 @@ from qa.passages.cutting import Passage
 
 _CACHED_PASSAGES = 4096
 _SCAN = 2000  # passages read per query when all are scanned
+_BLOCK = 16  # passages read together when one is asked for
 # Filters selecting at most this many vectors are searched exactly (as FaissStore does).
 EXACT_FILTER_LIMIT = 50_000
 
@@ -76,9 +77,12 @@ class DatabasePassages(Sequence[Passage]):
         if not 0 <= row < self._count:
             raise IndexError(f"passage row {row} out of range 0..{self._count - 1}")
         passage = self._cache.get(row)
-        if passage is None:
-            passage = self._range(row, row + 1)[0]
-            self._cache.put(row, passage)
+        if passage is None:  # its neighbours too: a search reads a passage's document and section
+            lo = row - row % _BLOCK
+            for offset, found in enumerate(self._range(lo, min(lo + _BLOCK, self._count))):
+                self._cache.put(lo + offset, found)
+                passage = found if lo + offset == row else passage
+        assert passage is not None
         return passage
 
     def __iter__(self) -> Iterator[Passage]:

