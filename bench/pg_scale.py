@@ -25,7 +25,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import scale  # noqa: E402
 from scale import latency, questions, stand_in_embedder  # noqa: E402
 from synthetic import PARAGRAPHS_PER_DOCUMENT, write_corpus  # noqa: E402
 
@@ -84,13 +84,7 @@ WORKERS = {"build": run_build, "serve": run_serve}
 
 
 def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
-    payload = json.dumps({"step": step, "kwargs": kwargs, "spawned": time.time()})
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", payload], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return scale.in_fresh_process(step, __file__, **kwargs)
 
 
 def database_mb(url: str) -> float:

@@ -8,8 +8,8 @@ whole: each passage's document and length and each sentence's passage (4 bytes e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from qa.index.database.catalog import active_generation, table
 from qa.index.database.connection import Database, hint, split_generation
 from qa.index.database.lexical import DatabaseLexicalIndex
 from qa.index.location import redacted
+from qa.index.table import RowSequence
 from qa.passages.cutting import Passage
 
 _CACHED_PASSAGES = 4096
@@ -51,7 +52,7 @@ def database_stamp(location: str) -> tuple[int, int] | None:
         return None
 
 
-class DatabasePassages(Sequence[Passage]):
+class DatabasePassages(RowSequence):
     """The passages of one generation, read by row and cached."""
 
     def __init__(self, db: Database, name: Any, count: int) -> None:
@@ -61,25 +62,11 @@ class DatabasePassages(Sequence[Passage]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, row: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[Passage]: ...
-
-    def __getitem__(self, row: int | slice) -> Passage | list[Passage]:
-        if isinstance(row, slice):
-            wanted = range(*row.indices(self._count))
-            if wanted.step != 1 or not wanted:
-                return [self[i] for i in wanted]
-            return self._range(wanted.start, wanted.stop)
-        row = int(row) + (self._count if int(row) < 0 else 0)
-        if not 0 <= row < self._count:
-            raise IndexError(f"passage row {row} out of range 0..{self._count - 1}")
+    def _row(self, row: int) -> Passage:
         passage = self._cache.get(row)
         if passage is None:  # its neighbours too: a search reads a passage's document and section
             lo = row - row % _BLOCK
-            for offset, found in enumerate(self._range(lo, min(lo + _BLOCK, self._count))):
+            for offset, found in enumerate(self._rows(lo, min(lo + _BLOCK, self._count))):
                 self._cache.put(lo + offset, found)
                 passage = found if lo + offset == row else passage
         assert passage is not None
@@ -87,9 +74,9 @@ class DatabasePassages(Sequence[Passage]):
 
     def __iter__(self) -> Iterator[Passage]:
         for lo in range(0, self._count, _SCAN):
-            yield from self._range(lo, min(lo + _SCAN, self._count))
+            yield from self._rows(lo, min(lo + _SCAN, self._count))
 
-    def _range(self, lo: int, hi: int) -> list[Passage]:
+    def _rows(self, lo: int, hi: int) -> list[Passage]:
         from psycopg import sql
 
         query = sql.SQL("SELECT passage FROM {} WHERE row >= %s AND row < %s ORDER BY row").format(self.name)

@@ -68,13 +68,18 @@ class LocalServer:
     @classmethod
     def create(cls, port: int | None = None) -> LocalServer:
         """``initdb`` a fresh data folder (owned by the server's user) and return the server, stopped."""
-        user = _os_user()
-        data = Path(tempfile.mkdtemp(prefix="qa-pg-"))
-        if user is not None:
-            os.chown(data, user.pw_uid, user.pw_gid)
-        server = cls(data, port or free_port())
+        server = cls(_data_folder("qa-pg-"), port or free_port())
         server._run(
-            "initdb", "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"
+            "initdb",
+            "-D",
+            str(server.data),
+            "-U",
+            USER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "-N",
         )
         return server
 
@@ -102,15 +107,9 @@ class LocalServer:
 
     def replica(self, port: int | None = None) -> LocalServer:
         """A streaming replica of this (running) server, made with ``pg_basebackup -R``, started."""
-        user = _os_user()
-        data = Path(tempfile.mkdtemp(prefix="qa-pg-replica-"))
-        if user is not None:
-            os.chown(data, user.pw_uid, user.pw_gid)
-        replica = LocalServer(data, port or free_port())
-        self._run(
-            "pg_basebackup", "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "-R",
-            "-X", "stream", "-c", "fast",
-        )  # fmt: skip
+        replica = LocalServer(_data_folder("qa-pg-replica-"), port or free_port())
+        source = ["-h", "127.0.0.1", "-p", str(self.port), "-U", USER]
+        self._run("pg_basebackup", "-D", str(replica.data), *source, "-R", "-X", "stream", "-c", "fast")
         return replica.start()
 
     def rss_mb(self) -> float:
@@ -137,6 +136,15 @@ class LocalServer:
         if done.returncode != 0:
             log_text = (self.data / "server.log").read_text()[-2000:] if program == "pg_ctl" else ""
             raise QAError(f"{program} failed ({done.returncode}): {done.stderr.strip()} {log_text}")
+
+
+def _data_folder(prefix: str) -> Path:
+    """A new empty folder under the system's temporary folder, owned by the server's user."""
+    user = _os_user()
+    data = Path(tempfile.mkdtemp(prefix=prefix))
+    if user is not None:
+        os.chown(data, user.pw_uid, user.pw_gid)
+    return data
 
 
 def _rss_kb(pid: int) -> int:
