@@ -216,3 +216,19 @@ def test_the_command_line_takes_only_a_database_url_as_store(capsys):
 
     assert main(["status", "--store", "index"]) == 2
     assert "--store takes a postgresql:// URL" in capsys.readouterr().err
+
+
+def test_the_admin_rebuild_writes_a_new_generation_and_the_live_retriever_follows(pg_url, tiny_seeds):
+    from qa.retrieve.live import LiveRetriever
+    from qa.tools.documents import DocumentManager
+
+    embedder = FakeEmbedder()
+    build_index(tiny_seeds, pg_url, embedder)
+    live = LiveRetriever(Retriever(pg_url, embedder=embedder), check_every=3600)
+    manager = DocumentManager(tiny_seeds, pg_url, live, embedder)
+    (tiny_seeds / "c.txt").write_text("在区政协会议上的讲话\n要做好新时代民主监督工作。\n", encoding="utf-8")
+    manager.start_rebuild()
+    status = manager.wait(120)
+    assert status.state == "done", status.message
+    assert "c.txt" in {doc.source for doc in live.current().index.documents}
+    assert live.current().index.stamp == (_active(pg_url), 0)
