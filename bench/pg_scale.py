@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
     .venv/bin/python bench/pg_scale.py --sizes 10000
+    .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
 
 For each size the synthetic corpus of bench/scale.py (the seeds' sentences shuffled into
 speeches) is built twice with stand-in vectors (``HashingEmbedder`` under e5's name, as
@@ -134,6 +135,95 @@ def _row(built: dict[str, Any], served: dict[str, Any], disk: float) -> dict[str
     }
 
 
+def _ms(seconds: list[float]) -> str:
+    measured = latency(seconds)
+    return f"p50 {measured['p50_ms']:.1f} ms, p95 {measured['p95_ms']:.1f} ms"
+
+
+def bench_vectors(count: int) -> None:
+    """Only the vector search, at ``count`` stand-in vectors: FAISS HNSW (the folder's settings)
+    beside pgvector HNSW (the database's), each against exact search, for the 200 questions."""
+    import numpy as np
+    import psycopg
+    from psycopg import sql
+
+    from qa.index.database.connection import EF_SEARCH, connect
+    from qa.index.database.server import LocalServer
+    from qa.index.database.writer import (
+        _COPY_HEADER,
+        _COPY_TRAILER,
+        HNSW_EF_CONSTRUCTION,
+        HNSW_M,
+        binary_rows,
+    )
+    from qa.index.store import FaissStore
+    from qa.model.onnx_encoder import OnnxEmbedder
+
+    rng = np.random.default_rng(7)
+    sentences = scale.seed_sentences()
+    texts = ["".join(rng.choice(sentences, 4)) for _ in range(count)]
+    vectors = stand_in_embedder().encode_documents(texts).astype(np.float32)
+    queries = OnnxEmbedder.load_default().encode_queries(questions())
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+
+    def recall(found: np.ndarray) -> float:
+        return float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+
+    started = time.perf_counter()
+    store = FaissStore.build(vectors, vectors.shape[1], "hnsw")
+    faiss_build = time.perf_counter() - started
+    seconds, found = [], []
+    for q in queries:
+        started = time.perf_counter()
+        found.append(store.search(q[None, :], 10)[1][0])
+        seconds.append(time.perf_counter() - started)
+    print(
+        f"FAISS HNSW: build {faiss_build:.1f} s, {latency(seconds)}, recall@10 {recall(np.array(found)):.3f}"
+    )
+    server = LocalServer.create().start(shared_buffers="512MB")
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as setup:
+            setup.execute("CREATE EXTENSION vector")
+        connection = connect(server.url())
+        connection.execute(f"CREATE TABLE v (row int PRIMARY KEY, embedding vector({vectors.shape[1]}))")
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY v (row, embedding) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(
+                _COPY_HEADER + binary_rows([np.arange(count, dtype=np.int32), vectors]) + _COPY_TRAILER
+            )
+        copied = time.perf_counter() - started
+        connection.execute("SET maintenance_work_mem = '1GB'")
+        started = time.perf_counter()
+        connection.execute(
+            sql.SQL(
+                "CREATE INDEX ON v USING hnsw (embedding vector_cosine_ops) "
+                "WITH (m = {}, ef_construction = {})"
+            ).format(sql.Literal(HNSW_M), sql.Literal(HNSW_EF_CONSTRUCTION))
+        )
+        built = time.perf_counter() - started
+        size = connection.execute("SELECT pg_total_relation_size('v')").fetchone()[0] / 1e6
+        for ef in (100, EF_SEARCH):
+            connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+            seconds, found = [], []
+            for q in queries:
+                started = time.perf_counter()
+                rows = connection.execute(
+                    "SELECT row FROM v ORDER BY embedding <=> %s LIMIT 10", (q,)
+                ).fetchall()
+                seconds.append(time.perf_counter() - started)
+                found.append([r for (r,) in rows] + [-1] * (10 - len(rows)))
+            print(
+                f"pgvector HNSW ef_search {ef}: copy {count / copied:.0f} rows/s, index build {built:.1f} s, "
+                f"table+index {size:.0f} MB, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}, "
+                f"server RSS {server.rss_mb():.0f} MB"
+            )
+    finally:
+        server.remove()
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         "| passages | backend | build s | passages/s | disk MB | cold start s | p50 ms | p95 ms "
@@ -157,6 +247,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--vectors-only", type=int, metavar="N", help="only the vector search, at N vectors")
     args = parser.parse_args()
     if args.worker:
         payload = json.loads(args.worker)
@@ -166,6 +257,9 @@ def main() -> None:
         print(json.dumps(WORKERS[payload["step"]](**kwargs)))
         return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.vectors_only:
+        bench_vectors(args.vectors_only)
+        return
     rows = []
     for size in args.sizes:
         rows += bench_size(size, args.work / str(size))
