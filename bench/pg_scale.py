@@ -177,9 +177,7 @@ def bench_vectors(count: int) -> None:
         started = time.perf_counter()
         found.append(store.search(q[None, :], 10)[1][0])
         seconds.append(time.perf_counter() - started)
-    print(
-        f"FAISS HNSW: build {faiss_build:.1f} s, {latency(seconds)}, recall@10 {recall(np.array(found)):.3f}"
-    )
+    print(f"FAISS HNSW: build {faiss_build:.1f} s, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}")
     server = LocalServer.create().start(shared_buffers="512MB")
     try:
         with psycopg.connect(server.url(), autocommit=True) as setup:
