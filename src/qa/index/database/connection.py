@@ -53,7 +53,7 @@ def connect(url: str, autocommit: bool = True, vectors: bool = True) -> Any:
             "write it as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE."
         ) from None
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreUnavailableError(
             f"Cannot connect to {redacted(url)} ({reason}); start the database server or correct "
             "--store / QA_STORE / QA_STORE_READ."
