@@ -232,3 +232,18 @@ def test_the_admin_rebuild_writes_a_new_generation_and_the_live_retriever_follow
     assert status.state == "done", status.message
     assert "c.txt" in {doc.source for doc in live.current().index.documents}
     assert live.current().index.stamp == (_active(pg_url), 0)
+
+
+def test_an_incremental_build_reuses_the_databases_tokens_and_scores_as_a_full_build(pg_url, tiny_seeds):
+    import numpy as np
+
+    embedder = FakeEmbedder()
+    build_index(tiny_seeds, pg_url, embedder)
+    (tiny_seeds / "c.txt").write_text("在区政协会议上的讲话\n要做好新时代民主监督工作。\n", encoding="utf-8")
+    added = build_index(tiny_seeds, pg_url, embedder)
+    assert 0 < added["build"]["passages_tokenised"] < added["passage_count"]  # only the new document's
+    incremental = Retriever(pg_url, embedder=embedder).index.lexical
+    build_index(tiny_seeds, pg_url, embedder, full=True)
+    full = Retriever(pg_url, embedder=embedder).index.lexical
+    for question in ("提高履职能力", "民主监督工作", "提案办理协商"):
+        assert np.array_equal(incremental.scores(question), full.scores(question))

@@ -36,8 +36,7 @@ class Previous:
 def previous_index(index_dir: Location, embedder: Embedder, settings: BuildSettings) -> Previous | None:
     """What the index being replaced offers for reuse; None when there is none or it is unusable.
 
-    From a database only passages and vectors are reused (its postings do not keep the
-    tokens' order, so every passage is tokenised again).
+    From a database the tokens come back from its postings (each term its frequency times).
     """
     database = is_database(index_dir)
     if not database and not (Path(index_dir) / "manifest.json").is_file():
@@ -48,9 +47,12 @@ def previous_index(index_dir: Location, embedder: Embedder, settings: BuildSetti
         same_tokenizer = manifest["lexical"] == asdict(settings.lexical) and manifest.get(
             "user_dictionary_hash"
         ) == dictionary_hash(default_user_dictionary(), [])
-        tokens = (
-            TokenTable.load(IndexLayout(Path(index_dir)).tokens) if same_tokenizer and not database else None
-        )
+        tokens = None
+        if same_tokenizer:  # a database keeps each passage's term counts, which is all BM25 needs
+            lexical: Any = index.lexical
+            tokens = (
+                lexical.token_table() if database else TokenTable.load(IndexLayout(Path(index_dir)).tokens)
+            )
     except IndexNotFoundError:
         return None
     except (QAError, OSError, ValueError, KeyError) as exc:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from qa.cache import LruCache
-from qa.index.bm25 import LexicalIndex, bm25_idf, bm25_weights
+from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_weights
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 
@@ -47,6 +47,26 @@ class DatabaseLexicalIndex(LexicalIndex):
                 cached[token] = known.get(token, _ABSENT)
                 self._terms.put(token, known.get(token, _ABSENT))
         return {token: None if value == _ABSENT else value for token, value in cached.items()}
+
+    def token_table(self) -> TokenTable:
+        """Every passage's tokens for the next build to reuse: each term repeated its frequency times.
+
+        The order within a passage is lost; BM25 counts tokens, so the next build's postings
+        are the same as from freshly cut tokens.
+        """
+        from psycopg import sql
+
+        vocab = [
+            term
+            for (term,) in self.database.rows(
+                sql.SQL("SELECT term FROM {} ORDER BY id").format(self.tables["terms"])
+            )
+        ]
+        query = sql.SQL("SELECT row, term, tf FROM {} ORDER BY row, term").format(self.tables["postings"])
+        found = np.array(self.database.rows(query, binary=True), dtype=np.int64).reshape(-1, 3)
+        ids = np.repeat(found[:, 1], found[:, 2]).astype(np.uint32)
+        per_row = np.bincount(found[:, 0], weights=found[:, 2], minlength=self.size).astype(np.int64)
+        return TokenTable(vocab, ids, np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64))
 
     def rows_with(self, token: str) -> np.ndarray:
         from psycopg import sql
