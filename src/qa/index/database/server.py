@@ -85,18 +85,12 @@ class LocalServer:
     def create(cls, port: int | None = None) -> LocalServer:
         """``initdb`` a fresh data folder (owned by the server's user) and return the server, stopped."""
         server = cls(_data_folder("qa-pg-"), port or free_port())
-        server._run(
-            "initdb",
-            "-D",
-            str(server.data),
-            "-U",
-            USER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "-N",
-        )
+        options = ["-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]
+        try:
+            server._run("initdb", "-D", str(server.data), *options)
+        except QAError:
+            shutil.rmtree(server.data, ignore_errors=True)
+            raise
         return server
 
     def url(self, database: str = "postgres") -> str:
