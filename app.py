@@ -22,6 +22,8 @@ from qa.errors import QAError
 SETTINGS = """environment (an option given on the command line wins):
   QA_HOST, QA_PORT       the address and port to serve on (default 127.0.0.1:7860)
   QA_INDEX_DIR           the index folder to answer from (default: the checkout's index/)
+  QA_STORE               a postgresql:// URL: the index in that database (built with qa build --store)
+  QA_STORE_READ          a read replica of it to answer from (rebuilds still write to QA_STORE)
   QA_SEEDS_DIR           the documents folder it is built from (default: the checkout's seeds/)
   QA_AUTH                one login, user:password
   QA_AUTH_FILE           a file of logins, one user:password a line
@@ -56,11 +58,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the index folder to answer from (QA_INDEX_DIR; default the checkout's index/)",
     )
     parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="answer from the index in this PostgreSQL database instead (QA_STORE; reads go to "
+        "QA_STORE_READ, a replica, when it is set)",
+    )
+    parser.add_argument(
         "--seeds", type=Path, help="the documents folder it is built from (QA_SEEDS_DIR; default seeds/)"
     )
     args = parser.parse_args(argv)
     if args.index is not None:
         os.environ["QA_INDEX_DIR"] = str(args.index.resolve())
+    if args.store is not None:
+        os.environ["QA_STORE"] = args.store
     if args.seeds is not None:
         os.environ["QA_SEEDS_DIR"] = str(args.seeds.resolve())
     return args
@@ -69,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     # Imported after the options are read: --help answers without loading Gradio.
+    from qa.index.location import store_for_writing
     from qa.retrieve.defaults import default_index_dir, default_live_retriever, default_seeds_dir
     from qa.tools.documents import DocumentManager
     from qa.ui import ChatService, FeedbackLog, default_feedback_path
@@ -81,7 +92,8 @@ def main() -> int:
         access = AdminAccess.of(os.environ, logins, local=args.host in LOOPBACK)
         live = default_live_retriever()
         service = ChatService(live, FeedbackLog(default_feedback_path()))
-        manager = DocumentManager(default_seeds_dir(), default_index_dir(), live)
+        # Rebuilds write to the primary (QA_STORE) or the folder; reads may come from a replica.
+        manager = DocumentManager(default_seeds_dir(), store_for_writing(default_index_dir()), live)
     except QAError as exc:
         print(f"app.py: {exc}", file=sys.stderr)
         return 2

@@ -222,11 +222,12 @@ WORKERS = {
 }
 
 
-def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
-    """Run one worker in a new interpreter; ``spawned`` lets it time its own cold start."""
+def in_fresh_process(step: str, script: str = __file__, **kwargs: Any) -> dict[str, Any]:
+    """Run one worker of ``script`` (this one, or another bench script with ``--worker``) in a new
+    interpreter; ``spawned`` lets it time its own cold start."""
     payload = json.dumps({"step": step, "kwargs": kwargs, "spawned": time.time()})
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", payload], capture_output=True, text=True, check=False
+        [sys.executable, script, "--worker", payload], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise SystemExit(f"{step} failed:\n{done.stderr[-3000:]}")

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from qa.hashing import file_sha256
 from qa.index.atomic import exclusive, remove_leftovers, staged_folder
 from qa.index.bm25 import LexicalIndex
 from qa.index.layout import FORMAT_VERSION, IndexLayout, fingerprint, make_tokenizer, write_json
+from qa.index.location import Location, is_database
 from qa.index.store import FaissStore, choose_kind, faiss_version
 from qa.index.table import write_passages
 from qa.ingest import KnownDocument, read_folder
@@ -43,12 +44,15 @@ from qa.retrieve.retriever import Retriever
 from qa.text.tokens import default_user_dictionary, dictionary_hash, quoted_terms
 from qa.version import __version__
 
+if TYPE_CHECKING:
+    from qa.index.database.writer import DatabaseWriter
+
 log = logging.getLogger(__name__)
 
 
 def build_index(
     seeds: Path,
-    index_dir: Path,
+    index_dir: Location,
     embedder: Embedder,
     settings: BuildSettings | None = None,
     progress: bool = False,
@@ -57,26 +61,38 @@ def build_index(
 ) -> dict[str, Any]:
     """Index the documents in ``seeds`` and atomically replace ``index_dir``; returns the manifest.
 
+    ``index_dir`` is a folder or a database URL (``qa.index.location``); a database gets a
+    new generation that serves once complete.
+
     Work already done by the previous index in ``index_dir`` is reused unless ``full``.
     Unreadable documents are listed under ``skipped`` in the manifest. ``on_progress`` is
     told each stage and, while embedding, how many texts are done (``Progress``).
     """
-    index_dir = index_dir.resolve()
+    settings = settings or BuildSettings()
+    if is_database(index_dir):
+        from qa.index.database.writer import DatabaseWriter
+
+        with DatabaseWriter(str(index_dir)) as writer:  # refuses a second build at once
+            previous = None if full else previous_index(index_dir, embedder, settings)
+            return _build_locked(
+                seeds, index_dir, embedder, settings, previous, progress, on_progress, writer
+            )
+    index_dir = Path(index_dir).resolve()
     with exclusive(index_dir):
         remove_leftovers(index_dir)
-        settings = settings or BuildSettings()
         previous = None if full else previous_index(index_dir, embedder, settings)
         return _build_locked(seeds, index_dir, embedder, settings, previous, progress, on_progress)
 
 
 def _build_locked(
     seeds: Path,
-    index_dir: Path,
+    index_dir: Location,
     embedder: Embedder,
     settings: BuildSettings,
     previous: Previous | None,
     progress: bool,
     on_progress: Progress | None = None,
+    writer: DatabaseWriter | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     stats = BuildStats()
@@ -195,10 +211,36 @@ def _build_locked(
     tokenizer = make_tokenizer(settings.lexical, terms, user_dictionary)
     tokens = tokens_reusing(texts, terms, tokenizer, previous, old_texts, stats)
     del old_texts
-    lexical = LexicalIndex.from_tokens(tokens, tokenizer)
 
     tell("writing", 0, 0)
-    with staged_folder(index_dir) as scratch:
+    manifest = _manifest(documents, len(passages), embedder, settings, terms, user_dictionary)
+    manifest.update(
+        faiss={"type": kind, "sentences_type": sentence_kind, "version": faiss_version()},
+        sentence_vectors=with_sentences,
+        sentence_count=len(sentence_texts),
+        skipped=report.skipped,
+        archives=report.archives,
+        collection_furniture=sorted(report.collection_furniture),
+    )
+    if writer is not None:  # a database: a new generation, switched to at the end
+        generation = writer.write(
+            passages,
+            passage_docs,
+            passage_store.vectors(np.arange(passage_store.size)),
+            sentence_store.vectors(np.arange(sentence_store.size)),
+            owners,
+            tokens,
+            (kind == "hnsw", sentence_kind == "hnsw"),
+        )
+        _finish(manifest, stats, started, bool(old))
+        writer.record(generation, manifest)
+        location = f"{writer.url}#generation={generation}"
+        manifest["gate_background"] = asdict(Retriever(location, embedder=embedder).background)
+        writer.activate(generation, manifest)
+        log.info("Indexed %d passages into generation %d of the database", len(passages), generation)
+        return manifest
+    lexical = LexicalIndex.from_tokens(tokens, tokenizer)
+    with staged_folder(Path(index_dir)) as scratch:
         layout = IndexLayout(scratch)
         offsets = write_passages(layout.passages, passages)
         np.save(layout.passage_offsets, offsets, allow_pickle=False)
@@ -209,26 +251,23 @@ def _build_locked(
         layout.bm25.mkdir()
         lexical.save(layout.bm25)
         tokens.save(layout.tokens)
-        manifest = _manifest(documents, len(passages), embedder, settings, terms, user_dictionary)
-        seconds = round(time.perf_counter() - started, 2)
-        manifest.update(
-            faiss={"type": kind, "sentences_type": sentence_kind, "version": faiss_version()},
-            sentence_vectors=with_sentences,
-            sentence_count=len(sentence_texts),
-            skipped=report.skipped,
-            archives=report.archives,
-            collection_furniture=sorted(report.collection_furniture),
-            passages_sha256=file_sha256(layout.passages),
-            build=asdict(stats) | {"seconds": seconds, "incremental": bool(old)},
-            build_seconds=seconds,
-        )
-        manifest["fingerprint"] = fingerprint(manifest)
+        manifest["passages_sha256"] = file_sha256(layout.passages)
+        _finish(manifest, stats, started, bool(old))
         write_json(layout.manifest, manifest)  # last: a folder without it is not an index
         # The gate's background: how close questions this collection cannot answer come to it.
         manifest["gate_background"] = asdict(Retriever(scratch, embedder=embedder).background)
         write_json(layout.manifest, manifest)
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(documents), index_dir)
     return manifest
+
+
+def _finish(manifest: dict[str, Any], stats: BuildStats, started: float, incremental: bool) -> None:
+    """Add the build's statistics and time, then the fingerprint, to ``manifest``."""
+    seconds = round(time.perf_counter() - started, 2)
+    manifest.update(
+        build=asdict(stats) | {"seconds": seconds, "incremental": incremental}, build_seconds=seconds
+    )
+    manifest["fingerprint"] = fingerprint(manifest)
 
 
 def _titled(passage: Passage, title: str, date: str | None) -> Passage:

@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from qa.build.settings import PROGRESS_SLICE, BuildSettings, BuildStats
-from qa.errors import QAError
+from qa.errors import IndexNotFoundError, QAError
 from qa.index.bm25 import TokenTable
 from qa.index.layout import IndexLayout
 from qa.index.load import LoadedIndex, load_index
+from qa.index.location import Location, is_database
 from qa.index.store import VectorStore
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, ChunkSettings, sentences_of
@@ -32,8 +33,13 @@ class Previous:
     reuse_passages: bool  # same cleaning, chunking and pipeline
 
 
-def previous_index(index_dir: Path, embedder: Embedder, settings: BuildSettings) -> Previous | None:
-    if not (index_dir / "manifest.json").is_file():
+def previous_index(index_dir: Location, embedder: Embedder, settings: BuildSettings) -> Previous | None:
+    """What the index being replaced offers for reuse; None when there is none or it is unusable.
+
+    From a database the tokens come back from its postings (each term its frequency times).
+    """
+    database = is_database(index_dir)
+    if not database and not (Path(index_dir) / "manifest.json").is_file():
         return None
     try:
         index = load_index(index_dir, embedder.fingerprint, check_dictionary=False)
@@ -41,7 +47,14 @@ def previous_index(index_dir: Path, embedder: Embedder, settings: BuildSettings)
         same_tokenizer = manifest["lexical"] == asdict(settings.lexical) and manifest.get(
             "user_dictionary_hash"
         ) == dictionary_hash(default_user_dictionary(), [])
-        tokens = TokenTable.load(IndexLayout(index_dir).tokens) if same_tokenizer else None
+        tokens = None
+        if same_tokenizer:  # a database keeps each passage's term counts, which is all BM25 needs
+            lexical: Any = index.lexical
+            tokens = (
+                lexical.token_table() if database else TokenTable.load(IndexLayout(Path(index_dir)).tokens)
+            )
+    except IndexNotFoundError:
+        return None
     except (QAError, OSError, ValueError, KeyError) as exc:
         log.warning("Not reusing the previous index (%s); building everything", exc)
         return None

@@ -27,6 +27,20 @@ def _embedder(model: Path | None, precision: Precision | None = None) -> Embedde
     return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default(precision)
 
 
+def _has_index(location: Path | str) -> bool:
+    """Whether ``location`` (a folder or a database URL) holds an index to compare with the documents."""
+    from qa.errors import IndexNotFoundError
+    from qa.index.layout import read_manifest
+
+    if isinstance(location, Path):
+        return (location / "manifest.json").is_file()
+    try:
+        read_manifest(location)
+    except IndexNotFoundError:
+        return False
+    return True
+
+
 def _build(args: argparse.Namespace) -> int:
     from qa.build.builder import build_index
     from qa.cli.format import build_summary
@@ -38,7 +52,7 @@ def _build(args: argparse.Namespace) -> int:
     from qa.model.onnx_encoder import default_precision
     from qa.tools.rebuild import indexed_documents, left_index
 
-    if args.if_stale and (args.index / "manifest.json").is_file():
+    if args.if_stale and _has_index(args.index):
         try:
             reasons = stale_reasons(args.index, args.seeds)
             built_model = read_manifest(args.index)["model"]

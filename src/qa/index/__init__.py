@@ -4,6 +4,7 @@ In: passages, their vectors and their BM25 tokens. Out: a folder written atomica
 (``layout``: files and manifest; ``table``: passages memory-mapped; ``store``: FAISS
 vectors; ``bm25``: the token table, matrix and scoring; ``atomic``: lock and swap) and,
 read back, a ``LoadedIndex`` (``load``) checked against the model and the code.
-The build that fills it is ``qa.build``: it comes after retrieval, because its last step
-asks the new index the gate's probe questions.
+The same index can live in PostgreSQL with pgvector instead (``database``), chosen by a
+``postgresql://`` location (``location``). The build that fills it is ``qa.build``: it comes
+after retrieval, because its last step asks the new index the gate's probe questions.
 """

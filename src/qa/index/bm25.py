@@ -57,6 +57,14 @@ class TokenTable:
         """The tokens of passage ``row``."""
         return [self.vocab[i] for i in self.ids[self.offsets[row] : self.offsets[row + 1]]]
 
+    def counts(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token id, passage, count) of passages ``lo``..``hi``, sorted by token, then passage."""
+        n_docs = len(self)
+        ids = np.asarray(self.ids[self.offsets[lo] : self.offsets[hi]], dtype=np.int64)
+        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(self.offsets[lo : hi + 1]))
+        keys, counts = np.unique(ids * n_docs + rows, return_counts=True)
+        return keys // n_docs, keys % n_docs, counts
+
     @classmethod
     def assemble(cls, parts: Iterable[tuple[TokenTable, int] | list[str]]) -> TokenTable:
         """Concatenate passages that are either (table, row) reused or fresh token lists.
@@ -117,6 +125,26 @@ class TokenTable:
         return cls(vocab, ids, offsets)
 
 
+def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Lucene's IDF of tokens found in ``df`` of ``n_docs`` passages, float32 (0 for an unused token)."""
+    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()])
+    return idf.astype(np.float32)
+
+
+def bm25_weights(
+    tf: np.ndarray, lengths: np.ndarray, average: float, idf: np.ndarray, k1: float, b: float
+) -> np.ndarray:
+    """The BM25 score of (token, passage) pairs: term counts ``tf``, passage ``lengths`` (tokens),
+    ``average`` length and the tokens' float32 ``idf``, all aligned; float32.
+
+    bm25s' arithmetic, in its order and precision, so the scores match it to the bit; the
+    database backend computes its postings' scores with it too.
+    """
+    tf = tf.astype(np.float32)
+    tfc = tf / (k1 * ((1 - b) + b * lengths / average) + tf)
+    return (idf * tfc).astype(np.float32)
+
+
 def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> dict[str, Any]:
     """The BM25 (Lucene variant) score of every (token, passage) pair, as the CSC arrays bm25s keeps.
 
@@ -128,30 +156,19 @@ def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> d
     lengths = np.diff(tokens.offsets)
     average = lengths.mean() if n_docs else 1.0
 
-    def pairs(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(token, passage, count) of passages lo..hi, sorted by token, then passage."""
-        ids = np.asarray(tokens.ids[tokens.offsets[lo] : tokens.offsets[hi]], dtype=np.int64)
-        rows = np.repeat(np.arange(lo, hi, dtype=np.int64), lengths[lo:hi])
-        keys, counts = np.unique(ids * n_docs + rows, return_counts=True)
-        return keys // n_docs, keys % n_docs, counts
-
     chunks = [(lo, min(lo + chunk, n_docs)) for lo in range(0, n_docs, chunk)]
     df = np.zeros(n_vocab, dtype=np.int64)
     for lo, hi in chunks:
-        df += np.bincount(pairs(lo, hi)[0], minlength=n_vocab)
+        df += np.bincount(tokens.counts(lo, hi)[0], minlength=n_vocab)
     indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()])
-    idf = idf.astype(np.float32)
+    idf = bm25_idf(df, n_docs)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     cursor = indptr[:-1].copy()  # next free slot of every token's column
     for lo, hi in chunks:
-        token, row, count = pairs(lo, hi)
-        tf = count.astype(np.float32)
-        # bm25s' arithmetic, in its order and precision, so the scores match to the bit.
-        tfc = tf / (k1 * ((1 - b) + b * lengths[row] / average) + tf)
+        token, row, count = tokens.counts(lo, hi)
         slot = cursor[token] + np.arange(len(token)) - np.searchsorted(token, token)
-        data[slot] = idf[token] * tfc
+        data[slot] = bm25_weights(count, lengths[row], average, idf[token], k1, b)
         indices[slot] = row
         cursor += np.bincount(token, minlength=n_vocab)
     return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}

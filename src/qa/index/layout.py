@@ -28,6 +28,7 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexNotFoundError, QAError, StaleIndexError
 from qa.index.atomic import exclusive, restore_interrupted_swap
+from qa.index.location import Location, is_database
 from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary
 
 log = logging.getLogger(__name__)
@@ -130,11 +131,17 @@ def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
+def manifest_stamp(index_dir: Location) -> tuple[int, int] | None:
     """Identity of the manifest file now (inode, mtime); None while there is none.
 
     A build replaces the whole folder with one rename, so another stamp means another index.
+    In a database: the serving generation's number (a switch is one transaction).
     """
+    if is_database(index_dir):
+        from qa.index.database.reader import database_stamp
+
+        return database_stamp(str(index_dir))
+    index_dir = Path(index_dir)
     try:
         stat = (index_dir / "manifest.json").stat()
     except OSError:
@@ -142,8 +149,13 @@ def manifest_stamp(index_dir: Path) -> tuple[int, int] | None:
     return stat.st_ino, stat.st_mtime_ns
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest of ``index_dir``; raises if the folder is not a readable index."""
+def read_manifest(index_dir: Location) -> dict[str, Any]:
+    """The manifest of ``index_dir`` (a folder or a database URL); raises if it is not a readable index."""
+    if is_database(index_dir):
+        from qa.index.database.reader import read_database_manifest
+
+        return read_database_manifest(str(index_dir))[1]
+    index_dir = Path(index_dir)
     layout = IndexLayout(index_dir)
     layout.require()
     try:

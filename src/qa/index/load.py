@@ -16,7 +16,15 @@ import numpy as np
 from qa.errors import IndexCorruptError, QAError, StaleIndexError
 from qa.hashing import file_sha256
 from qa.index.bm25 import LexicalIndex
-from qa.index.layout import REBUILD_HINT, IndexLayout, make_tokenizer, manifest_stamp, read_manifest
+from qa.index.layout import (
+    FORMAT_VERSION,
+    REBUILD_HINT,
+    IndexLayout,
+    make_tokenizer,
+    manifest_stamp,
+    read_manifest,
+)
+from qa.index.location import Location, is_database, redacted
 from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
 from qa.ingest.sidecar import read_overrides
@@ -24,7 +32,7 @@ from qa.passages import damage, reliability
 from qa.passages.cutting import PIPELINE_VERSION
 from qa.passages.reliability import Reliability
 from qa.text.normalise import NORMALISATION
-from qa.text.tokens import LexicalSettings, default_user_dictionary, dictionary_hash
+from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary, dictionary_hash
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +41,7 @@ log = logging.getLogger(__name__)
 class LoadedIndex:
     """An index ready to search: manifest, passages (on disk), vector stores and BM25."""
 
-    root: Path
+    root: Path | str  # a folder or a database URL (``qa.index.location``)
     manifest: dict[str, Any]
     passages: PassageTable
     passage_docs: np.ndarray
@@ -129,24 +137,22 @@ class DocumentInfo:
 
 
 def load_index(
-    index_dir: Path, model_fingerprint: str | None = None, check_dictionary: bool = True
+    index_dir: Location, model_fingerprint: str | None = None, check_dictionary: bool = True
 ) -> LoadedIndex:
     """Load and cross-check an index; ``model_fingerprint`` must match the manifest's if given.
 
+    ``index_dir`` is a folder or a database URL (``qa.index.location``).
     ``check_dictionary=False`` loads an index whose user dictionary, stopwords or text
     normalisation have changed since (a build reusing its vectors does that); searching it would cut
     questions differently from its passages.
     """
-
+    if is_database(index_dir):
+        return _load_database(str(index_dir), model_fingerprint, check_dictionary)
+    index_dir = Path(index_dir)
     layout = IndexLayout(index_dir)
     stamp = manifest_stamp(index_dir)  # before reading: a rebuild landing meanwhile shows as newer
     manifest = read_manifest(index_dir)
-    built_with = manifest["model"]["fingerprint"]
-    if model_fingerprint is not None and model_fingerprint != built_with:
-        raise StaleIndexError(
-            f"Index at {index_dir} was built with model {manifest['model']['name']} ({built_with}), "
-            f"not the loaded one ({model_fingerprint}); {REBUILD_HINT} with this model."
-        )
+    tokenizer = _checked_tokenizer(manifest, index_dir, model_fingerprint, check_dictionary, REBUILD_HINT)
     if file_sha256(layout.passages) != manifest.get("passages_sha256"):
         raise IndexCorruptError(f"{layout.passages} was changed or damaged after the build; {REBUILD_HINT}.")
     offsets = _read_array(layout.passage_offsets)
@@ -155,11 +161,55 @@ def load_index(
     vectors = FaissStore.load(layout.vectors, REBUILD_HINT)
     sentences = FaissStore.load(layout.sentences, REBUILD_HINT)
     sentence_owner = _read_array(layout.sentence_owner)
+    try:
+        lexical = LexicalIndex.load(layout.bm25, tokenizer, mmap=True)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{layout.bm25} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    loaded = LoadedIndex(
+        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical, stamp
+    )
+    _check_sizes(loaded, REBUILD_HINT)
+    return loaded
+
+
+def _load_database(location: str, model_fingerprint: str | None, check_dictionary: bool) -> LoadedIndex:
+    from qa.index.database.connection import hint
+    from qa.index.database.reader import open_tables, read_database_manifest
+
+    generation, manifest = read_database_manifest(location)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise StaleIndexError(
+            f"Index in {redacted(location)} has format version {manifest.get('format_version')}, "
+            f"this code reads {FORMAT_VERSION}; {hint(location)}."
+        )
+    tokenizer = _checked_tokenizer(
+        manifest, redacted(location), model_fingerprint, check_dictionary, hint(location)
+    )
+    loaded = LoadedIndex(location, manifest, **open_tables(location, manifest, generation, tokenizer))
+    loaded.stamp = (generation, 0)
+    _check_sizes(loaded, hint(location))
+    return loaded
+
+
+def _checked_tokenizer(
+    manifest: dict[str, Any],
+    where: object,
+    model_fingerprint: str | None,
+    check_dictionary: bool,
+    remedy: str,
+) -> ChineseTokenizer:
+    """The index's tokenizer, once its model, normalisation and dictionary are this code's."""
+    built_with = manifest["model"]["fingerprint"]
+    if model_fingerprint is not None and model_fingerprint != built_with:
+        raise StaleIndexError(
+            f"Index at {where} was built with model {manifest['model']['name']} ({built_with}), "
+            f"not the loaded one ({model_fingerprint}); {remedy} with this model."
+        )
     if check_dictionary and manifest["lexical"].get("normalisation") != NORMALISATION:
         raise StaleIndexError(
-            f"Index at {index_dir} was built with another normalisation of the text "
+            f"Index at {where} was built with another normalisation of the text "
             f"({manifest['lexical'].get('normalisation', 'an older one')}, now {NORMALISATION}); "
-            f"{REBUILD_HINT}."
+            f"{remedy}."
         )
     lexical_settings = LexicalSettings(**manifest["lexical"])
     tokenizer = make_tokenizer(lexical_settings, manifest.get("corpus_terms", []))
@@ -167,23 +217,23 @@ def load_index(
         dictionary_hash(default_user_dictionary(), manifest.get("corpus_terms", []))
         != manifest["dictionary_hash"]
     ):
-        raise StaleIndexError(
-            f"The user dictionary changed since the index at {index_dir} was built; {REBUILD_HINT}."
-        )
-    try:
-        lexical = LexicalIndex.load(layout.bm25, tokenizer, mmap=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(f"{layout.bm25} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+        raise StaleIndexError(f"The user dictionary changed since the index at {where} was built; {remedy}.")
+    return tokenizer
+
+
+def _check_sizes(index: LoadedIndex, remedy: str) -> None:
+    """Raise ``IndexCorruptError`` unless every part has the manifest's passages and dimension."""
+    manifest, passage_docs, sentence_owner = index.manifest, index.passage_docs, index.sentence_owner
     expected = manifest["passage_count"]
     sizes = {
-        "passages.jsonl": len(passages),
-        "passage_docs.npy": len(passage_docs),
-        "vectors.faiss": vectors.size,
-        "bm25": lexical.size,
+        "passages": len(index.passages),
+        "passage documents": len(passage_docs),
+        "vectors": index.vectors.size,
+        "bm25": index.lexical.size,
     }
     dim = manifest["model"]["dim"]
     owners_ok = (
-        len(sentence_owner) == sentences.size == manifest.get("sentence_count")
+        len(sentence_owner) == index.sentences.size == manifest.get("sentence_count")
         and bool(np.all(np.diff(sentence_owner) >= 0))
         and (len(sentence_owner) == 0 or 0 <= sentence_owner[0] <= sentence_owner[-1] < expected)
     )
@@ -192,18 +242,15 @@ def load_index(
     )
     if (
         any(size != expected for size in sizes.values())
-        or {vectors.dim, sentences.dim} != {dim}
+        or {index.vectors.dim, index.sentences.dim} != {dim}
         or not owners_ok
         or not docs_ok
     ):
         raise IndexCorruptError(
-            f"Index at {index_dir} is inconsistent: manifest says {expected} passages of dim {dim}, "
-            f"found {sizes}, dims {vectors.dim}/{sentences.dim} and {len(sentence_owner)} sentence owners "
-            f"for {sentences.size} sentences; {REBUILD_HINT}."
+            f"Index at {index.root} is inconsistent: manifest says {expected} passages of dim {dim}, "
+            f"found {sizes}, dims {index.vectors.dim}/{index.sentences.dim} and {len(sentence_owner)} "
+            f"sentence owners for {index.sentences.size} sentences; {remedy}."
         )
-    return LoadedIndex(
-        index_dir, manifest, passages, passage_docs, vectors, sentences, sentence_owner, lexical, stamp
-    )
 
 
 def _read_array(path: Path) -> np.ndarray:
@@ -213,7 +260,7 @@ def _read_array(path: Path) -> np.ndarray:
         raise IndexCorruptError(f"{path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
 
 
-def stale_reasons(index_dir: Path, seeds: Path) -> list[str]:
+def stale_reasons(index_dir: Location, seeds: Path) -> list[str]:
     """Why ``index_dir`` no longer matches the documents in ``seeds`` (empty when fresh).
 
     An archive read member by member (the manifest's ``archives``) counts as one file, by

@@ -34,7 +34,37 @@ def write_passages(path: Path, passages: Iterable[Passage]) -> np.ndarray:
     return np.asarray(offsets, dtype=np.int64)
 
 
-class PassageTable(Sequence[Passage]):
+class RowSequence(Sequence[Passage]):
+    """Passages addressed by row number, wherever they are kept: subclasses give ``_row`` and
+    ``__len__``, and ``_rows`` when a range is cheaper read at once."""
+
+    def _row(self, row: int) -> Passage:
+        raise NotImplementedError
+
+    def _rows(self, lo: int, hi: int) -> list[Passage]:
+        return [self._row(i) for i in range(lo, hi)]
+
+    @overload
+    def __getitem__(self, row: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Passage]: ...
+
+    def __getitem__(self, row: int | slice) -> Passage | list[Passage]:
+        if isinstance(row, slice):
+            wanted = range(*row.indices(len(self)))
+            if wanted.step != 1:
+                return [self._row(i) for i in wanted]
+            return self._rows(wanted.start, wanted.stop) if wanted else []
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(f"passage row {row} out of range 0..{len(self) - 1}")
+        return self._row(row)
+
+
+class PassageTable(RowSequence):
     """A read-only sequence of passages backed by a memory-mapped JSON-lines file."""
 
     def __init__(self, path: Path, offsets: np.ndarray, rebuild_hint: str) -> None:
@@ -61,22 +91,6 @@ class PassageTable(Sequence[Passage]):
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
-
-    @overload
-    def __getitem__(self, row: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[Passage]: ...
-
-    def __getitem__(self, row: int | slice) -> Passage | list[Passage]:
-        if isinstance(row, slice):
-            return [self._row(i) for i in range(*row.indices(len(self)))]
-        row = int(row)
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(f"passage row {row} out of range 0..{len(self) - 1}")
-        return self._row(row)
 
     def __iter__(self) -> Iterator[Passage]:
         for row in range(len(self)):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import IndexNotFoundError
+from qa.index.location import store_for_reading
 from qa.retrieve.query import clean_query
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ def default_live_retriever() -> LiveRetriever:
     global _default
     with _default_lock:
         if _default is None:
-            index_dir = default_index_dir()
-            if not (index_dir / "manifest.json").is_file():
+            index_dir = store_for_reading(default_index_dir())  # QA_STORE_READ, QA_STORE or the folder
+            if isinstance(index_dir, Path) and not (index_dir / "manifest.json").is_file():
                 raise IndexNotFoundError(f"No index at {index_dir}; run `qa build` (or `make index`).")
             seeds = default_seeds_dir()
             _default = LiveRetriever(Retriever(index_dir, seeds=seeds if seeds.is_dir() else None))

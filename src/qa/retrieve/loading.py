@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from qa.index.layout import read_manifest
+from qa.index.location import Location
 from qa.model.embedder import DEFAULT_MODEL_NAME, Embedder
 from qa.model.sentence_transformer import SentenceTransformerEmbedder
 
@@ -30,7 +31,7 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     return rows[np.argsort(-scores[rows], kind="stable")]
 
 
-def load_embedder_for(index_dir: Path) -> Embedder:
+def load_embedder_for(index_dir: Location) -> Embedder:
     """The model an index was built with: ``QA_MODEL_PATH``, else the default e5 at its precision,
     with the LoRA adapter it records (raises ``StaleIndexError`` when that file is gone or changed)."""
     manifest = read_manifest(index_dir)

