@@ -61,8 +61,8 @@ run: index
 	$(PY) app.py
 
 lint: install
-	$(VENV)/bin/ruff check src tests eval bench app.py
-	$(VENV)/bin/ruff format --check src tests eval bench app.py
+	$(VENV)/bin/ruff check src tests eval bench train app.py
+	$(VENV)/bin/ruff format --check src tests eval bench train app.py
 
 typecheck: install
 	$(VENV)/bin/mypy src
