@@ -50,6 +50,7 @@ from qa.text.normalise import match_form
 BACKGROUND_PERCENTILE = 90
 GATE_VERSION = 2
 EVERYDAY_NEAREST = 3
+ERRANDS = "errand_questions.txt"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class GateSettings:
     passages: int = 10  # the best fused passages whose coverage is read
     prior_passages: float = 50.0
     passage_words: int = 200
+    errands: bool = False  # everyday closeness compares with ``ERRANDS`` too (``bench/gate_archive.py``)
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,10 @@ class Background:
         )
 
 
-def probe_questions() -> list[str]:
-    """The everyday questions that measure a collection's background."""
-    text = resources.files("qa").joinpath("data", "probe_questions.txt").read_text(encoding="utf-8")
+def probe_questions(name: str = "probe_questions.txt") -> list[str]:
+    """The everyday questions that measure a collection's background (or those of another file of
+    ``qa/data``: ``errand_questions.txt``, the errands everyday closeness also compares with)."""
+    text = resources.files("qa").joinpath("data", name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
