@@ -84,9 +84,10 @@ def hit1(lists: list[dict], weights: np.ndarray, mean: np.ndarray, scale: np.nda
 
 
 def train(
-    lists: list[dict], start: np.ndarray, steps: int, rate: float, l2: float
+    lists: list[dict], start: np.ndarray, steps: int, rate: float, l2: float, used: np.ndarray
 ) -> tuple[np.ndarray, list[float]]:
-    """ListNet by gradient descent from ``start``; the weights and the loss every 50 steps."""
+    """ListNet by gradient descent from ``start``, only the ``used`` weights moving; the weights and
+    the loss every 50 steps."""
     w = start.copy()
     curve = []
     for step in range(steps + 1):
@@ -104,7 +105,7 @@ def train(
         if step % 50 == 0:
             curve.append(loss)
             print(f"step {step:4d} loss {loss:.4f}", flush=True)
-        w -= rate * grad
+        w -= rate * grad * used
     return w, curve
 
 
@@ -117,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=Path("/tmp/qa-ranker/index"))
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "qa" / "data" / "ranker.json")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=400)
-    parser.add_argument("--rate", type=float, default=0.5)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=0.15)
     parser.add_argument("--l2", type=float, default=0.01)
+    parser.add_argument(
+        "--features", default=",".join(FEATURES), help="the features that may weigh (others: 0)"
+    )
     args = parser.parse_args(argv)
     if not args.drcd.is_file():
         print(
@@ -160,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     base = np.zeros(len(FEATURES))
     base[FEATURES.index("bm25")], base[FEATURES.index("dense")] = 0.3, 0.7
     start = base * scale * 5  # the fusion in standardised units, sharpened for the softmax
-    weights, _ = train(fit, start, args.steps, args.rate, args.l2)
+    used = np.array([name in args.features.split(",") for name in FEATURES], dtype=np.float64)
+    weights, _ = train(fit, start, args.steps, args.rate, args.l2, used)
     for name, part in (("fit", fit), ("held-out", check)):
         fusion = hit1(part, base, np.zeros_like(mean), np.ones_like(scale))
         learned = hit1(part, weights, mean, scale)
