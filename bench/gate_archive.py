@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     passages: dict[str, int] = {}
     for name, index in indexes.items():
         retriever = Retriever(index, embedder=embedder)
-        retriever.gate = replace(retriever.gate, errands=args.errands)
+        retriever.gate = replace(retriever.gate, errands=not args.no_errands)
         retriever.ranker = LinearRanker.load(args.ranker) if args.ranker else None
         passages[name] = len(retriever.passages)
         # on Wikipedia the questions about the speeches are out-of-domain too
@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         dense, covered, everyday = (float(x) for x in args.margins.split(","))
         settings = replace(settings, dense_margin=dense, coverage_margin=covered, everyday_margin=everyday)
     if args.calibrate:
+        margins = (settings.dense_margin, settings.coverage_margin, settings.everyday_margin)
+        print(f"with the margins {margins}:")
+        print(table(collections, settings, passages) + "\n")
         settings = calibrate(collections, settings)
     print(table(collections, settings, passages))
     if args.misses:
