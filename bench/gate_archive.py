@@ -62,6 +62,7 @@ from qa.retrieve.gate import (
 )
 from qa.retrieve.gate import probe_questions as probes
 from qa.retrieve.query import question_text
+from qa.retrieve.ranker import LinearRanker
 from qa.retrieve.retriever import Retriever
 from qa.text.normalise import match_form
 
@@ -293,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--margins", help="dense,coverage,everyday margins to measure, not the defaults")
     parser.add_argument("--misses", action="store_true", help="list the held-out questions gotten wrong")
+    parser.add_argument(
+        "--errands", action="store_true", help="everyday closeness with the errand questions too"
+    )
+    parser.add_argument("--ranker", type=Path, help="rank with this learned ranker (train/ranker.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     embedder = OnnxEmbedder.load_default()
@@ -317,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     passages: dict[str, int] = {}
     for name, index in indexes.items():
         retriever = Retriever(index, embedder=embedder)
+        retriever.gate = replace(retriever.gate, errands=not args.no_errands)
+        retriever.ranker = LinearRanker.load(args.ranker) if args.ranker else None
         passages[name] = len(retriever.passages)
         # on Wikipedia the questions about the speeches are out-of-domain too
         speeches = [
@@ -332,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         dense, covered, everyday = (float(x) for x in args.margins.split(","))
         settings = replace(settings, dense_margin=dense, coverage_margin=covered, everyday_margin=everyday)
     if args.calibrate:
+        margins = (settings.dense_margin, settings.coverage_margin, settings.everyday_margin)
+        print(f"with the margins {margins}:")
+        print(table(collections, settings, passages) + "\n")
         settings = calibrate(collections, settings)
     print(table(collections, settings, passages))
     if args.misses:

@@ -91,7 +91,7 @@ def test_a_probe_question_is_not_compared_with_itself() -> None:
 def test_close_in_meaning_but_closer_to_everyday_questions_is_not_answered() -> None:
     background = Background(dense=0.84, coverage=0.28, contrast=-0.01)
     near_collection = Reading(coverage=0.1, dense=0.88, everyday=0.83)
-    near_everyday = Reading(coverage=0.1, dense=0.88, everyday=0.90)
+    near_everyday = Reading(coverage=0.1, dense=0.88, everyday=0.92)
     assert is_relevant(near_collection, background, SETTINGS)
     assert not is_relevant(near_everyday, background, SETTINGS)
     assert is_relevant(Reading(coverage=1.0, dense=0.80, everyday=0.95), background, SETTINGS)  # by words

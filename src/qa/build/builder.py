@@ -40,6 +40,7 @@ from qa.ingest import KnownDocument, read_folder
 from qa.ingest.sidecar import apply_override, read_overrides
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, Passage, make_passages
+from qa.retrieve.ranker import ranker_identity
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import default_user_dictionary, dictionary_hash, quoted_terms
 from qa.version import __version__
@@ -255,7 +256,9 @@ def _build_locked(
         _finish(manifest, stats, started, bool(old))
         write_json(layout.manifest, manifest)  # last: a folder without it is not an index
         # The gate's background: how close questions this collection cannot answer come to it.
-        manifest["gate_background"] = asdict(Retriever(scratch, embedder=embedder).background)
+        searcher = Retriever(scratch, embedder=embedder)
+        manifest["gate_background"] = asdict(searcher.background)
+        manifest["ranker"] = ranker_identity(searcher.ranker)  # the background was measured with it
         write_json(layout.manifest, manifest)
     log.info("Indexed %d passages from %d documents into %s", len(passages), len(documents), index_dir)
     return manifest

@@ -16,9 +16,11 @@ questions the collection cannot answer:
 * **closeness in meaning**: the best passage's e5 score (the mean of its cosine and its best
   sentence's cosine), for questions worded differently from the text;
 * **everyday closeness**: how close the question comes, in e5, to everyday questions (the
-  mean cosine of the three nearest probe questions). A question about the collection is
-  closer to its passages than to everyday questions; an everyday question that happens to
-  come near a broad collection (天气, 护照 near government reports) is closer to them.
+  mean cosine of the three nearest probe questions and errands: ``data/errand_questions.txt``,
+  an office's phone, a meeting's hotel, which read as questions about the office to e5). A
+  question about the collection is closer to its passages than to everyday questions; an
+  everyday question that happens to come near a broad collection (天气, 护照 near government
+  reports) is closer to them.
 
 The **background** of a collection is the 90th percentile of each for 54 everyday questions
 no collection of official documents answers (``data/probe_questions.txt``), asked when the
@@ -48,8 +50,9 @@ from qa.text.frequency import frequency
 from qa.text.normalise import match_form
 
 BACKGROUND_PERCENTILE = 90
-GATE_VERSION = 2
+GATE_VERSION = 3
 EVERYDAY_NEAREST = 3
+ERRANDS = "errand_questions.txt"
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,11 @@ class GateSettings:
 
     dense_margin: float = 0.01
     coverage_margin: float = 0.5
-    everyday_margin: float = 0.0
+    everyday_margin: float = -0.02
     passages: int = 10  # the best fused passages whose coverage is read
     prior_passages: float = 50.0
     passage_words: int = 200
+    errands: bool = True  # everyday closeness compares with ``ERRANDS`` too (``bench/gate_archive.py``)
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,10 @@ class Background:
         )
 
 
-def probe_questions() -> list[str]:
-    """The everyday questions that measure a collection's background."""
-    text = resources.files("qa").joinpath("data", "probe_questions.txt").read_text(encoding="utf-8")
+def probe_questions(name: str = "probe_questions.txt") -> list[str]:
+    """The everyday questions that measure a collection's background (or those of another file of
+    ``qa/data``: ``errand_questions.txt``, the errands everyday closeness also compares with)."""
+    text = resources.files("qa").joinpath("data", name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

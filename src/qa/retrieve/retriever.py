@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -19,11 +19,22 @@ from qa.ingest.fields import DocumentFields, document_fields
 from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
+from qa.retrieve.browse import Browsing
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
+from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
 from qa.retrieve.loading import load_embedder_for, top_rows
 from qa.retrieve.quantity import figure_bonus
 from qa.retrieve.query import clean_query, question_text
+from qa.retrieve.ranker import (
+    Candidates,
+    FusionSettings,
+    IndexFeatures,
+    LinearRanker,
+    default_ranker,
+    fuse,
+    ranker_identity,
+)
 from qa.retrieve.vague import TOO_VAGUE, too_vague
 from qa.text.normalise import match_form, question_for_model
 from qa.text.tokens import near_duplicate, occurs_as_word, phrase_tokens, quoted_phrases, shingles
@@ -38,23 +49,7 @@ _DUPLICATE_WINDOW = 50
 _NEWEST_WEIGHT = 0.3
 
 
-@dataclass(frozen=True)
-class FusionSettings:
-    """How the two rankings are combined.
-
-    Per query, BM25 is divided by the best BM25 score and the dense score (mean of the
-    passage cosine and its best sentence's cosine) is taken as its margin over the median
-    candidate, in units of ``dense_scale``. The fused score is
-    ``lexical_weight * bm25 + (1 - lexical_weight) * dense``. Values were chosen with
-    ``eval/tune.py`` on the tuning half of the evaluation set. Whether anything is relevant
-    at all is the gate's decision (``qa.retrieve.gate``).
-    """
-
-    lexical_weight: float = 0.3
-    dense_scale: float = 0.1
-
-
-class Retriever:
+class Retriever(Browsing):
     """Searches one index (a folder or a database) with its embedding model."""
 
     def __init__(
@@ -64,6 +59,8 @@ class Retriever:
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
         gate: relevance.GateSettings | None = None,
+        ranker: LinearRanker | None = None,
+        feedback: Feedback | None = None,
     ) -> None:
         index_dir = as_location(index_dir)  # a folder, or a database URL (``--store``)
         if seeds is not None:
@@ -76,8 +73,15 @@ class Retriever:
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
         self.gate = gate or relevance.GateSettings()
+        self.ranker, self.feedback = (
+            ranker or default_ranker(),
+            feedback,
+        )  # the learned ranking, pseudo-relevance feedback
+        self.features = IndexFeatures(self.index)
+        self.recorded: list[tuple[np.ndarray, np.ndarray]] | None = None  # features kept for training
         recorded = self.index.manifest.get("gate_background") or {}  # another gate's is measured again:
-        fresh = recorded.get("version") == relevance.GATE_VERSION  # once per load, about a second
+        fresh = recorded.get("version") == relevance.GATE_VERSION  # once per load, about a second;
+        fresh &= self.index.manifest.get("ranker", "") == ranker_identity(self.ranker)  # so another ranker's
         self.background = relevance.Background(**recorded) if fresh else self.measure_background()
         self._shingles: dict[int, frozenset[str]] = {}  # passage row -> shingles, filled on demand
 
@@ -120,7 +124,48 @@ class Retriever:
             none = np.zeros(0, dtype=np.int64)
             return Ranking(none, empty, empty, empty, False, missing_phrases=missing, corrected=corrected)
         lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
-        q = self.embedder.encode_queries([question_for_model(text)])
+        q = question = self.embedder.encode_queries([question_for_model(text)])
+        scored = self._candidates(q, lexical_all, in_filter, allowed, required)
+        if scored is None:  # a filter whose documents have no passages
+            empty = np.zeros(0)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, corrected=corrected)
+        ids, passage_cos, sentence_cos = scored
+        fused, dense = fuse(self.fusion, mode, lexical_all[ids], passage_cos, sentence_cos)
+        first_dense = dense
+        if mode == "hybrid" and self.feedback is not None:
+            top = ids[np.argsort(-fused, kind="stable")]
+            q, lexical_all = self.feedback.expand(index, q, lexical_all, top, in_filter)
+            again = self._candidates(q, lexical_all, in_filter, allowed, required)
+            ids, passage_cos, sentence_cos = again or scored
+            fused, dense = fuse(self.fusion, mode, lexical_all[ids], passage_cos, sentence_cos)
+        lexical = lexical_all[ids]
+        words = index.lexical.tokenizer.words(text)
+        if mode == "hybrid" and (self.ranker is not None or self.recorded is not None):
+            candidates = Candidates(ids, lexical, passage_cos, sentence_cos, fused)
+            top, matrix = self.features(candidates, text, words)
+            if self.recorded is not None:
+                self.recorded.append((ids[top], matrix))
+            fused = fused if self.ranker is None else self.ranker.rerank(fused, top, matrix)
+        # A question made only of question and function words ("那具体要怎么做?") names no
+        # topic; e5 still finds it close to many passages, which would be noise.
+        best = ids[np.argsort(-fused, kind="stable")[: self.gate.passages]]
+        covered = self.coverage(words, best, titled=rows is not None)
+        everyday = relevance.everyday_closeness(question[0], self.probe_vectors)
+        reading = relevance.Reading(covered, float(first_dense.max()), everyday)
+        answered = bool(words) and relevance.is_relevant(reading, self.background, self.gate, mode)
+        relevant = answered or forced or required is not None
+        return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
+
+    def _candidates(
+        self,
+        q: np.ndarray,
+        lexical_all: np.ndarray,
+        in_filter: np.ndarray,
+        allowed: np.ndarray | None,
+        required: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The candidates' rows, passage cosines and best-sentence cosines (None when there are none)."""
+        index = self.index
         top = min(len(index.passages), _CANDIDATES)
         _, dense_ids = index.vectors.search(q, top, allowed)
         allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
@@ -129,37 +174,15 @@ class Retriever:
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
             if sentence >= 0:
                 best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
-        lexical_ids = top_rows(lexical_all, top)
-        found = [dense_ids[0], lexical_ids, list(best_sentence)]
+        found = [dense_ids[0], top_rows(lexical_all, top), list(best_sentence)]
         ids = np.unique(np.concatenate(found if required is None else [required])).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
-        if len(ids) == 0:  # a filter whose documents have no passages
-            empty = np.zeros(0)
-            return Ranking(ids, empty, empty, empty, relevant=False, corrected=corrected)
+        if len(ids) == 0:
+            return None
         passage_cos = index.vectors.vectors(ids) @ q[0]
         sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
-        dense = (passage_cos + sentence_cos) / 2
-        lexical = lexical_all[ids]
-        fusion = self.fusion
-        lexical_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
-        dense_norm = (dense - np.median(dense)) / fusion.dense_scale
-        if mode == "lexical":
-            fused = lexical_norm + 1e-3 * dense_norm
-        elif mode == "dense":
-            fused = dense_norm
-        else:
-            fused = fusion.lexical_weight * lexical_norm + (1 - fusion.lexical_weight) * dense_norm
-        # A question made only of question and function words ("那具体要怎么做?") names no
-        # topic; e5 still finds it close to many passages, which would be noise.
-        words = index.lexical.tokenizer.words(text)
-        best = ids[np.argsort(-fused, kind="stable")[: self.gate.passages]]
-        covered = self.coverage(words, best, titled=rows is not None)
-        everyday = relevance.everyday_closeness(q[0], self.probe_vectors)
-        reading = relevance.Reading(covered, float(dense.max()), everyday)
-        answered = bool(words) and relevance.is_relevant(reading, self.background, self.gate, mode)
-        relevant = answered or forced or required is not None
-        return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
+        return ids, passage_cos, sentence_cos
 
     def measure_background(self) -> relevance.Background:
         """This collection's background for the gate: how close the probe questions come to it.
@@ -173,7 +196,9 @@ class Retriever:
     @cached_property
     def probe_vectors(self) -> np.ndarray:
         """The e5 vectors of the probe questions, the gate's everyday questions (encoded on first use)."""
-        return self.embedder.encode_queries([question_for_model(q) for q in relevance.probe_questions()])
+        errands = relevance.probe_questions(relevance.ERRANDS) if self.gate.errands else []
+        questions = relevance.probe_questions() + errands
+        return self.embedder.encode_queries([question_for_model(q) for q in questions])
 
     def coverage(self, words: Sequence[str], rows: Iterable[int], titled: bool = False) -> float:
         """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``);
@@ -364,34 +389,6 @@ class Retriever:
                 )
             )
         return Answer(hits, corrected=ranking.corrected)
-
-    def passage_hit(self, row: int, score: float = 0.0) -> Hit:
-        """Passage ``row`` as a ``Hit`` with its place and its marks (``LoadedIndex.reliability``),
-        without evidence of a match: a use found by tracing, a draft sentence's source."""
-        marks = self.index.reliability(row)
-        fields = self.fields.fields[int(self.index.passage_docs[row])]
-        return Hit.from_passage(
-            self.index.passages[row],
-            score,
-            suspected_gaps=marks.suspected_gaps,
-            damaged=marks.damaged,
-            section_paragraph=section_paragraph(self.index.passages, row),
-            speaker=fields.speaker,
-            authority=fields.authority,
-        )
-
-    def neighbours(
-        self, passage_id: str, before: int = 1, after: int = 1
-    ) -> tuple[list[Passage], list[Passage]]:
-        """The passages just before and after ``passage_id`` in its own document."""
-        row = self.index.row_of(passage_id)
-        if row is None:
-            raise KeyError(f"No passage {passage_id!r} in the index at {self.index.root}")
-        passages = self.index.passages
-        source = passages[row].source
-        earlier = [p for p in passages[max(row - before, 0) : row] if p.source == source]
-        later = [p for p in passages[row + 1 : row + 1 + after] if p.source == source]
-        return earlier, later
 
 
 def _with_also(hit: Hit, title: str) -> Hit:

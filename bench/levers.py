@@ -1,0 +1,240 @@
+"""Every ranking lever of issue 22 beside today's fusion, on every set, in one table.
+
+    HF_HUB_OFFLINE=1 nice -n 10 .venv/bin/python bench/levers.py [--corpora ../shared/corpora]
+        [--collections seeds,gov20,gov72,cmrc] [--cmrc-every 4] [--cache /tmp/qa-gate]
+        [--cmrc-index /tmp/cmrc_index] [--adapter-index DIR] [--levers fusion,ranker,rocchio,rm3,prf]
+
+Levers (rows):
+
+* **fusion**: today's hand-set fusion (0.3 BM25 + 0.7 e5 margin), the baseline;
+* **ranker**: the learned ranking function (``qa.retrieve.ranker``, the file ``train/ranker.py``
+  writes, ``--ranker`` for another);
+* **rocchio**, **rm3**, **prf**: pseudo-relevance feedback (``qa.retrieve.feedback``) on the
+  dense side, the BM25 side, and both;
+* **adapter** (lever 1, the e5 adapter): the fusion on an index built with the adapted model,
+  given as ``--adapter-index DIR`` (the seeds only; its manifest names its model).
+
+Sets: the seeds (the committed index) with the 121 questions of ``eval/questions.jsonl``
+(literal and paraphrase columns, tune and test halves), out-of-domain its 35 and the 74 of
+``eval/everyday_questions.jsonl``; the same questions on the seeds with 20 and with 72
+government work reports (built by ``bench/gate_archive.py`` into ``--cache``); CMRC 2018 dev
+(``--cmrc-index``, built there once when absent; every ``--cmrc-every``-th question, the
+out-of-domain ones as above). A question is a hit at k when one of the k first passages of
+the ranking (gate ignored) holds its span or answer; rejected when the gate says nothing is
+relevant. Time: ``Retriever.ranked`` per question (constraints, both searches, fusion or
+ranker, gate), p50 / p95 in ms, on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import gate_archive  # noqa: E402
+
+from qa.build.builder import build_index  # noqa: E402
+from qa.model.embedder import QueryCache  # noqa: E402
+from qa.model.onnx_encoder import OnnxEmbedder  # noqa: E402
+from qa.retrieve.defaults import default_index_dir  # noqa: E402
+from qa.retrieve.evaluate import default_questions_path, load_questions  # noqa: E402
+from qa.retrieve.feedback import Feedback  # noqa: E402
+from qa.retrieve.ranker import LinearRanker, shipped_ranker_path  # noqa: E402
+from qa.retrieve.retriever import Retriever  # noqa: E402
+from qa.text.normalise import match_form  # noqa: E402
+
+LEVERS = {
+    "rocchio": Feedback(dense_weight=0.3, lexical_weight=0.0),
+    "rm3": Feedback(dense_weight=0.0, lexical_weight=0.3),
+    "prf": Feedback(),
+}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question of a set: its kind (literal, paraphrase, cmrc; ood, everyday, near-domain), answers."""
+
+    question: str
+    kind: str
+    split: str
+    answers: tuple[str, ...]
+
+    @property
+    def in_domain(self) -> bool:
+        return self.kind in ("literal", "paraphrase", "cmrc")
+
+
+@dataclass
+class Outcome:
+    """What one lever did with one question."""
+
+    rank: int | None  # of the first passage holding an answer, within 10
+    relevant: bool
+    seconds: float
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", match_form(text))
+
+
+def our_questions() -> list[Asked]:
+    asked = [
+        Asked(q.question, q.kind, q.split, (q.span,) if q.span else ())
+        for q in load_questions(default_questions_path())
+    ]
+    with gate_archive.EVERYDAY.open(encoding="utf-8") as handle:
+        asked += [Asked(r["question"], r["kind"], r["split"], ()) for r in map(json.loads, handle)]
+    return asked
+
+
+def cmrc_questions(corpora: Path, every: int) -> list[Asked]:
+    asked = []
+    with (corpora / "cmrc2018" / "questions.jsonl").open(encoding="utf-8") as handle:
+        for i, r in enumerate(map(json.loads, handle)):
+            if i % every == 0:
+                asked.append(
+                    Asked(r["question"], "cmrc", "tune" if i % 2 == 0 else "test", tuple(r["all_answers"]))
+                )
+    speeches = [Asked(q.question, "ood", q.split, ()) for q in our_questions()]  # none is about Wikipedia
+    return asked + speeches
+
+
+def ask(retriever: Retriever, question: Asked) -> Outcome:
+    started = time.perf_counter()
+    ranking = retriever.ranked(question.question)[0]
+    seconds = time.perf_counter() - started
+    order = ranking.ids[np.argsort(-ranking.fused, kind="stable")][:10]
+    answers = [_squash(a) for a in question.answers if a.strip()]
+    rank = None
+    for place, row in enumerate(order, 1):
+        if answers and any(a in _squash(retriever.passages[int(row)].text) for a in answers):
+            rank = place
+            break
+    return Outcome(rank, ranking.relevant, seconds)
+
+
+def row(name: str, lever: str, asked: Sequence[Asked], outcomes: Sequence[Outcome]) -> str:
+    inside = [(q, o) for q, o in zip(asked, outcomes, strict=True) if q.in_domain]
+    outside = [o for q, o in zip(asked, outcomes, strict=True) if not q.in_domain]
+
+    def at1(kind: str | None = None, split: str | None = None) -> str:
+        part = [o for q, o in inside if kind in (None, q.kind) and split in (None, q.split)]
+        return f"{sum(o.rank == 1 for o in part) / len(part):.3f}" if part else "—"
+
+    ranks = [o.rank for _, o in inside]
+    n = max(len(ranks), 1)
+    times = np.array([o.seconds for o in outcomes]) * 1000
+    cells = [
+        name,
+        lever,
+        at1(),
+        f"{sum(r is not None and r <= 3 for r in ranks) / n:.3f}",
+        f"{sum(1 / r for r in ranks if r) / n:.3f}",
+        at1("literal"),
+        at1("paraphrase"),
+        at1(split="tune"),
+        at1(split="test"),
+        f"{sum(not o.relevant for o in outside) / max(len(outside), 1):.3f}",
+        f"{sum(not o.relevant for _, o in inside) / n:.3f}",
+        f"{np.percentile(times, 50):.0f} / {np.percentile(times, 95):.0f}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+HEADER = (
+    "| set | lever | hit@1 | hit@3 | MRR@10 | hit@1 literal | hit@1 paraphrase | hit@1 tune | hit@1 test "
+    "| OOD rejected | in-domain rejected | ms p50 / p95 |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpora", type=Path, default=gate_archive.CORPORA)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-gate"))
+    parser.add_argument("--cmrc-index", type=Path, default=Path("/tmp/cmrc_index"))
+    parser.add_argument("--cmrc-every", type=int, default=4, help="ask every n-th CMRC question")
+    parser.add_argument("--collections", default="seeds,gov20,gov72,cmrc")
+    parser.add_argument("--levers", default="fusion,ranker,rocchio,rm3,prf")
+    parser.add_argument("--ranker", type=Path, default=shipped_ranker_path())
+    parser.add_argument("--adapter-index", type=Path, help="the seeds indexed with the adapted e5 (lever 1)")
+    parser.add_argument("--save", type=Path, help="write every outcome here (JSON)")
+    args = parser.parse_args(argv)
+    gate_archive.CORPORA = args.corpora
+    embedder = OnnxEmbedder.load_default()
+    wanted = args.collections.split(",")
+    ours = our_questions()
+    sets: list[tuple[str, Path, list[Asked]]] = []
+    if "seeds" in wanted:
+        sets.append(("seeds (5 documents)", default_index_dir(), ours))
+    reports = {"gov20": ("seeds + 20 reports", 20, None), "gov72": ("seeds + 72 reports", None, "vectors")}
+    for key, (name, count, only) in reports.items():
+        if key in wanted:
+            settings = gate_archive.PASSAGE_VECTORS_ONLY if only else None
+            lay = gate_archive.seeds_with_reports(count)
+            folder = gate_archive.index_of(args.cache, f"seeds-{key}", lay, embedder, settings)
+            sets.append((name, folder, ours))
+    if "cmrc" in wanted:
+        if not (args.cmrc_index / "manifest.json").is_file():
+            build_index(args.corpora / "cmrc2018" / "docs", args.cmrc_index, embedder)
+        sets.append(
+            (
+                f"CMRC 2018 dev (every {args.cmrc_every}th)",
+                args.cmrc_index,
+                cmrc_questions(args.corpora, args.cmrc_every),
+            )
+        )
+    levers = args.levers.split(",")
+    ranker = LinearRanker.load(args.ranker) if "ranker" in levers and args.ranker.is_file() else None
+    print(HEADER, flush=True)
+    saved: dict[str, list[dict[str, object]]] = {}
+    for name, folder, asked in sets:
+        retriever = Retriever(folder, embedder=embedder)
+        for lever in levers:
+            if lever == "ranker" and ranker is None:
+                print(
+                    f"| {name} | ranker | (no ranker file at {args.ranker}: run train/ranker.py) |",
+                    flush=True,
+                )
+                continue
+            if lever == "adapter":
+                continue
+            retriever.ranker = ranker if lever == "ranker" else None
+            retriever.feedback = LEVERS.get(lever)
+            retriever.background = retriever.measure_background()  # as a build with this lever would
+            embedder.queries = QueryCache()  # every lever's time includes encoding the question
+            outcomes = [ask(retriever, q) for q in asked]
+            print(row(name, lever, asked, outcomes), flush=True)
+            saved[f"{name}|{lever}"] = [
+                {"question": q.question, "rank": o.rank, "relevant": o.relevant}
+                for q, o in zip(asked, outcomes, strict=True)
+            ]
+    if "adapter" in levers:
+        if args.adapter_index is None:
+            print(
+                "| seeds (5 documents) | adapter | (give --adapter-index: "
+                "the seeds indexed with the adapted e5) |"
+            )
+        else:
+            retriever = Retriever(args.adapter_index)
+            retriever.ranker = None
+            print(row("seeds (5 documents)", "adapter", ours, [ask(retriever, q) for q in ours]), flush=True)
+    if args.save:
+        args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
