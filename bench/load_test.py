@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -108,6 +109,9 @@ def main() -> int:
     parser.add_argument(
         "--client", choices=["gradio", "http"], default="gradio", help="how users call the API"
     )
+    parser.add_argument(
+        "--save", type=Path, help="also write every latency (ms) and error count to this JSON file"
+    )
     args = parser.parse_args()
     if urlparse(args.url).hostname not in LOOPBACK:
         parser.error("the load test only runs against this machine (127.0.0.1 / localhost)")
@@ -174,6 +178,9 @@ def main() -> int:
     print(f"load generator CPU {cpu:.1f} s ({cpu / max(len(latencies), 1) * 1000:.0f} ms per answer)")
     for kind, count in errors.most_common():
         print(f"  {count} x {kind}")
+    if args.save:
+        saved = {"latencies_ms": [s * 1000 for s in latencies], "errors": dict(errors), "wall_s": elapsed}
+        args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     return 0 if not errors else 1
 
 
