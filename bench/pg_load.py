@@ -10,7 +10,7 @@ reading the primary (``app.py --store URL``) and one reading the replica
 (``QA_STORE=URL QA_STORE_READ=REPLICA_URL app.py``). Half the users ask the first, half the
 second, at the same time, through ``bench/load_test.py --client http``. Prints each load
 generator's report, the latencies of all users together, and the error lines of each app
-server's log; removes the servers and their data at the end.
+server's log; removes the servers, their data and the logs at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -158,6 +159,7 @@ def main() -> int:
         if replica is not None:
             replica.remove()
         primary.remove()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
