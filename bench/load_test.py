@@ -9,6 +9,9 @@ stops after ``--max-seconds`` whatever happens. Prints throughput, latency perce
 every error by kind, and the CPU the load generator itself used: on a 2-core machine it
 competes with the server. ``--client http`` uses Gradio's two-step REST API over one kept-alive
 ``httpx`` connection per user instead of ``gradio_client``, which costs far less CPU per call.
+Both clients send the question and ``k`` by name and leave every other input of the endpoint
+at the default the page declares (read from ``/gradio_api/info``), so a new input of ``search``
+does not break the load test.
 """
 
 from __future__ import annotations
@@ -22,16 +25,52 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlparse
+
+import httpx
 
 from qa.retrieve.evaluate import default_questions_path, load_questions
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+ENDPOINT = "search"
+REQUIRED = object()  # an input the page declares without a default
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def search_inputs(http: httpx.Client) -> list[tuple[str, object]]:
+    """The ``search`` endpoint's inputs in order, each its name and the default the page declares
+    (``REQUIRED`` for one without), as Gradio describes them at ``/gradio_api/info``.
+
+    Raises ``RuntimeError`` naming the URL when the page has no ``search`` endpoint."""
+    info = http.get("/gradio_api/info")
+    info.raise_for_status()
+    endpoint = info.json().get("named_endpoints", {}).get(f"/{ENDPOINT}")
+    if endpoint is None:
+        raise RuntimeError(f"{http.base_url} has no /{ENDPOINT} endpoint (is it the chat page?)")
+    return [
+        (p["parameter_name"], p["parameter_default"] if p.get("parameter_has_default") else REQUIRED)
+        for p in endpoint["parameters"]
+    ]
+
+
+def request_data(inputs: list[tuple[str, object]], given: dict[str, object]) -> list[object]:
+    """The positional ``data`` of one call: ``given`` by name, every other input its default.
+
+    Raises ``ValueError`` naming an input that is required and not given, or a given name the
+    endpoint does not have."""
+    unknown = set(given) - {name for name, _ in inputs}
+    if unknown:
+        raise ValueError(f"the /{ENDPOINT} endpoint has no input {sorted(unknown)}; it takes {inputs}")
+    data = [given.get(name, default) for name, default in inputs]
+    missing = [name for (name, _), value in zip(inputs, data, strict=True) if value is REQUIRED]
+    if missing:
+        raise ValueError(f"the /{ENDPOINT} endpoint requires {missing}, which the load test does not send")
+    return data
 
 
 def connect(url: str, kind: str) -> Callable[[str, int], object]:
@@ -40,22 +79,22 @@ def connect(url: str, kind: str) -> Callable[[str, int], object]:
         from gradio_client import Client
 
         client = Client(url, verbose=False)
-        return lambda question, k: client.predict(question, k, None, None, api_name="/search")
-
-    import httpx
+        return lambda question, k: client.predict(question=question, k=k, api_name=f"/{ENDPOINT}")
 
     http = httpx.Client(base_url=url, timeout=60)
+    inputs = search_inputs(http)
 
     def ask(question: str, k: int) -> object:
-        event = http.post("/gradio_api/call/search", json={"data": [question, k, None, None]})
+        data = request_data(inputs, {"question": question, "k": k})
+        event = http.post(f"/gradio_api/call/{ENDPOINT}", json={"data": data})
         event.raise_for_status()
-        with http.stream("GET", f"/gradio_api/call/search/{event.json()['event_id']}") as stream:
+        with http.stream("GET", f"/gradio_api/call/{ENDPOINT}/{event.json()['event_id']}") as stream:
             lines = list(stream.iter_lines())
         kind_line = next((line for line in lines if line.startswith("event: ")), "event: ?")
-        data = next((line[6:] for line in lines if line.startswith("data: ")), "null")
+        data_line = next((line[6:] for line in lines if line.startswith("data: ")), "null")
         if kind_line != "event: complete":
-            raise RuntimeError(f"{kind_line[7:]}: {data[:80]}")
-        return json.loads(data)[0]
+            raise RuntimeError(f"{kind_line[7:]}: {data_line[:80]}")
+        return json.loads(data_line)[0]
 
     return ask
 
@@ -69,6 +108,9 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument(
         "--client", choices=["gradio", "http"], default="gradio", help="how users call the API"
+    )
+    parser.add_argument(
+        "--save", type=Path, help="also write every latency (ms) and error count to this JSON file"
     )
     args = parser.parse_args()
     if urlparse(args.url).hostname not in LOOPBACK:
@@ -136,6 +178,9 @@ def main() -> int:
     print(f"load generator CPU {cpu:.1f} s ({cpu / max(len(latencies), 1) * 1000:.0f} ms per answer)")
     for kind, count in errors.most_common():
         print(f"  {count} x {kind}")
+    if args.save:
+        saved = {"latencies_ms": [s * 1000 for s in latencies], "errors": dict(errors), "wall_s": elapsed}
+        args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     return 0 if not errors else 1
 
 

@@ -3,6 +3,8 @@
     .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
     .venv/bin/python bench/pg_scale.py --sizes 10000
     .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
+    .venv/bin/python bench/pg_scale.py --vectors-only 1000000 --engines pgvector \
+        --ef-search 100 400 800 --build-memory 4GB            # 1M: pgvector alone
 
 For each size the synthetic corpus of bench/scale.py (the seeds' sentences shuffled into
 speeches) is built twice with stand-in vectors (``HashingEmbedder`` under e5's name, as
@@ -28,6 +30,7 @@ import resource
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +143,83 @@ def _ms(seconds: list[float]) -> str:
     return f"p50 {measured['p50_ms']:.1f} ms, p95 {measured['p95_ms']:.1f} ms"
 
 
-def bench_vectors(count: int) -> None:
+def exact_top10(queries: Any, vectors: Any, chunk: int = 100_000) -> Any:
+    """Row numbers of the 10 largest inner products per query, best first, by brute force over
+    ``vectors`` in chunks (200 x 1M scores at once would take 0.8 GB, their argsort 1.6 GB)."""
+    import numpy as np
+
+    best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_rows = np.zeros((len(queries), 0), dtype=np.int64)
+    for first in range(0, len(vectors), chunk):
+        scores = queries @ vectors[first : first + chunk].T
+        top = np.argpartition(-scores, min(10, scores.shape[1] - 1), axis=1)[:, :10]
+        best_scores = np.hstack([best_scores, np.take_along_axis(scores, top, axis=1)])
+        best_rows = np.hstack([best_rows, top + first])
+        keep = np.argsort(-best_scores, axis=1)[:, :10]
+        best_scores = np.take_along_axis(best_scores, keep, axis=1)
+        best_rows = np.take_along_axis(best_rows, keep, axis=1)
+    return best_rows
+
+
+def _say(message: str, began: float) -> None:
+    print(f"[{time.perf_counter() - began:7.1f} s] {message}", flush=True)
+
+
+def bench_vectors(count: int, engines: list[str], ef_searches: list[int], build_memory: str) -> None:
     """Only the vector search, at ``count`` stand-in vectors: FAISS HNSW (the folder's settings)
-    beside pgvector HNSW (the database's), each against exact search, for the 200 questions."""
+    beside pgvector HNSW (the database's, searched at each of ``ef_searches``), each against exact
+    search, for the 200 questions. ``build_memory`` is pgvector's ``maintenance_work_mem``: the
+    graph must fit in it, or the build slows down (pgvector then says so; printed here)."""
+    import numpy as np
+
+    from qa.model.onnx_encoder import OnnxEmbedder
+
+    began = time.perf_counter()
+    rng = np.random.default_rng(7)
+    sentences = scale.seed_sentences()
+    texts = ["".join(rng.choice(sentences, 4)) for _ in range(count)]
+    vectors = stand_in_embedder().encode_documents(texts).astype(np.float32)
+    del texts
+    queries = OnnxEmbedder.load_default().encode_queries(questions())
+    exact = exact_top10(queries, vectors)
+    _say(f"{count:,} stand-in vectors, 200 questions and their exact top 10 ready", began)
+
+    def recall(found: np.ndarray) -> float:
+        return float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+
+    if "faiss" in engines:
+        from qa.index.store import FaissStore
+
+        started = time.perf_counter()
+        store = FaissStore.build(vectors, vectors.shape[1], "hnsw")
+        faiss_build = time.perf_counter() - started
+        seconds, found = [], []
+        for q in queries:
+            started = time.perf_counter()
+            found.append(store.search(q[None, :], 10)[1][0])
+            seconds.append(time.perf_counter() - started)
+        _say(
+            f"FAISS HNSW: build {faiss_build:.1f} s, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}",
+            began,
+        )
+        del store
+    if "pgvector" in engines:
+        _bench_pgvector(vectors, queries, recall, ef_searches, build_memory, began)
+
+
+def _bench_pgvector(
+    vectors: Any,
+    queries: Any,
+    recall: Callable[[Any], float],
+    ef_searches: list[int],
+    build_memory: str,
+    began: float,
+) -> None:
     import numpy as np
     import psycopg
     from psycopg import sql
 
-    from qa.index.database.connection import EF_SEARCH, connect
+    from qa.index.database.connection import connect
     from qa.index.database.server import LocalServer
     from qa.index.database.writer import (
         _COPY_HEADER,
@@ -156,33 +228,15 @@ def bench_vectors(count: int) -> None:
         HNSW_M,
         binary_rows,
     )
-    from qa.index.store import FaissStore
-    from qa.model.onnx_encoder import OnnxEmbedder
 
-    rng = np.random.default_rng(7)
-    sentences = scale.seed_sentences()
-    texts = ["".join(rng.choice(sentences, 4)) for _ in range(count)]
-    vectors = stand_in_embedder().encode_documents(texts).astype(np.float32)
-    queries = OnnxEmbedder.load_default().encode_queries(questions())
-    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-
-    def recall(found: np.ndarray) -> float:
-        return float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
-
-    started = time.perf_counter()
-    store = FaissStore.build(vectors, vectors.shape[1], "hnsw")
-    faiss_build = time.perf_counter() - started
-    seconds, found = [], []
-    for q in queries:
-        started = time.perf_counter()
-        found.append(store.search(q[None, :], 10)[1][0])
-        seconds.append(time.perf_counter() - started)
-    print(f"FAISS HNSW: build {faiss_build:.1f} s, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}")
+    count = len(vectors)
     server = LocalServer.create().start(shared_buffers="512MB")
     try:
+        _say(f"server {server.url()} (progress: SELECT * FROM pg_stat_progress_create_index)", began)
         with psycopg.connect(server.url(), autocommit=True) as setup:
             setup.execute("CREATE EXTENSION vector")
         connection = connect(server.url())
+        connection.add_notice_handler(lambda notice: _say(f"server: {notice.message_primary}", began))
         connection.execute(f"CREATE TABLE v (row int PRIMARY KEY, embedding vector({vectors.shape[1]}))")
         started = time.perf_counter()
         with (
@@ -193,7 +247,11 @@ def bench_vectors(count: int) -> None:
                 _COPY_HEADER + binary_rows([np.arange(count, dtype=np.int32), vectors]) + _COPY_TRAILER
             )
         copied = time.perf_counter() - started
-        connection.execute("SET maintenance_work_mem = '1GB'")
+        _say(f"copied {count:,} rows in {copied:.1f} s", began)
+        connection.execute("SELECT set_config('maintenance_work_mem', %s, false)", (build_memory,))
+        # The leader builds too: one worker per further core, not PostgreSQL's default of 2.
+        workers = str(max(1, (os.cpu_count() or 2) - 1))
+        connection.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", (workers,))
         started = time.perf_counter()
         connection.execute(
             sql.SQL(
@@ -203,7 +261,12 @@ def bench_vectors(count: int) -> None:
         )
         built = time.perf_counter() - started
         size = connection.execute("SELECT pg_total_relation_size('v')").fetchone()[0] / 1e6
-        for ef in (100, EF_SEARCH):
+        _say(
+            f"pgvector HNSW (m {HNSW_M}, ef_construction {HNSW_EF_CONSTRUCTION}) built in {built:.1f} s "
+            f"(maintenance_work_mem {build_memory}, {workers} parallel workers), table+index {size:.0f} MB",
+            began,
+        )
+        for ef in ef_searches:
             connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
             seconds, found = [], []
             for q in queries:
@@ -214,9 +277,10 @@ def bench_vectors(count: int) -> None:
                 seconds.append(time.perf_counter() - started)
                 found.append([r for (r,) in rows] + [-1] * (10 - len(rows)))
             print(
-                f"pgvector HNSW ef_search {ef}: copy {count / copied:.0f} rows/s, index build {built:.1f} s, "
-                f"table+index {size:.0f} MB, {_ms(seconds)}, recall@10 {recall(np.array(found)):.3f}, "
-                f"server RSS {server.rss_mb():.0f} MB"
+                f"pgvector HNSW ef_search {ef}: {count:,} vectors, copy {count / copied:.0f} rows/s, "
+                f"index build {built:.1f} s, table+index {size:.0f} MB, {_ms(seconds)}, "
+                f"recall@10 {recall(np.array(found)):.3f}, server RSS {server.rss_mb():.0f} MB",
+                flush=True,
             )
     finally:
         server.remove()
@@ -246,6 +310,25 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--vectors-only", type=int, metavar="N", help="only the vector search, at N vectors")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=["faiss", "pgvector"],
+        default=["faiss", "pgvector"],
+        help="with --vectors-only: which HNSW to build (default both)",
+    )
+    parser.add_argument(
+        "--ef-search",
+        type=int,
+        nargs="+",
+        metavar="EF",
+        help="with --vectors-only: pgvector's hnsw.ef_search values to measure (default 100 and the app's)",
+    )
+    parser.add_argument(
+        "--build-memory",
+        default="1GB",
+        help="with --vectors-only: maintenance_work_mem for pgvector's HNSW build (about 4GB at 1M)",
+    )
     args = parser.parse_args()
     if args.worker:
         payload = json.loads(args.worker)
@@ -256,7 +339,9 @@ def main() -> None:
         return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.vectors_only:
-        bench_vectors(args.vectors_only)
+        from qa.index.database.connection import EF_SEARCH
+
+        bench_vectors(args.vectors_only, args.engines, args.ef_search or [100, EF_SEARCH], args.build_memory)
         return
     rows = []
     for size in args.sizes:
