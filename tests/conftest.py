@@ -80,6 +80,17 @@ def retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
     return Retriever(index, embedder=embedder, seeds=SEEDS)
 
 
+@pytest.fixture(scope="session")
+def fake_seeds_retriever(tmp_path_factory: pytest.TempPathFactory):
+    """The seeds built once with ``FakeEmbedder`` (instant), for tests of what is shown, not of ranking."""
+    from qa.build.builder import build_index
+    from qa.retrieve.retriever import Retriever
+
+    index = tmp_path_factory.mktemp("fake-seeds") / "index"
+    build_index(SEEDS, index, FakeEmbedder())
+    return Retriever(index, embedder=FakeEmbedder())
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 import pytest
-from conftest import SEEDS, FakeEmbedder
 
-from qa.build.builder import build_index
 from qa.retrieve.hit import Hit
 from qa.retrieve.retriever import Retriever
 from qa.ui import render
@@ -32,17 +29,10 @@ from qa.ui.citation import (
 HALF_WIDTH_BETWEEN_CHINESE = re.compile(r"[\u4e00-\u9fff][,;:?!()][\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def seeds_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    index = Path(tmp_path_factory.mktemp("citation")) / "index"
-    build_index(SEEDS, index, FakeEmbedder())
-    return Retriever(index, embedder=FakeEmbedder())
-
-
 @pytest.fixture
-def hit_with(seeds_retriever: Retriever):
+def hit_with(fake_seeds_retriever: Retriever):
     def find(phrase: str) -> Hit:
-        hits = seeds_retriever.search(f"“{phrase}”", k=1)
+        hits = fake_seeds_retriever.search(f"“{phrase}”", k=1)
         assert hits, phrase
         return hits[0]
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
-from conftest import INDEX, SEEDS, FakeEmbedder
+from conftest import INDEX
 
-from qa.build.builder import build_index
 from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE, find_gaps, gapped_forms, missing_words, suspected_gaps
-from qa.retrieve.retriever import Retriever
 from qa.ui import render
 
 DAMAGED = "002_918bf7343061484a.txt"
@@ -97,24 +94,17 @@ def test_every_gapped_form_differs_from_its_formula() -> None:
         assert gapped and gapped != full and len(gapped) < len(full)
 
 
-@pytest.fixture(scope="module")
-def seeds_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    index = Path(tmp_path_factory.mktemp("damage")) / "index"
-    build_index(SEEDS, index, FakeEmbedder())
-    return Retriever(index, embedder=FakeEmbedder())
-
-
-def test_hits_of_seed_002_are_flagged_on_the_card_and_clean_ones_are_not(seeds_retriever) -> None:
-    damaged = seeds_retriever.search("“效能是的建设的重要内容”", k=1)[0]  # a passage with no listed gap
+def test_hits_of_seed_002_are_flagged_on_the_card_and_clean_ones_are_not(fake_seeds_retriever) -> None:
+    damaged = fake_seeds_retriever.search("“效能是的建设的重要内容”", k=1)[0]  # a passage with no listed gap
     assert damaged.source == DAMAGED and damaged.damaged and damaged.suspected_gaps == ()
     card = render.card(1, damaged)
     assert card.count(NOTICE) == 2  # above the text and above the citation to copy
     assert "本文多处疑似缺字" in card
     assert NOTICE not in render.citation(damaged)  # the warning is shown, never pasted
 
-    gapped = seeds_retriever.search("“始终与站在一起”", k=1)[0]
+    gapped = fake_seeds_retriever.search("“始终与站在一起”", k=1)[0]
     assert gapped.damaged and "与站在一起" in gapped.suspected_gaps
     assert "疑似缺字处：“员委员”“加强的建设”" in render.card(1, gapped)
 
-    clean = seeds_retriever.search("“本次常委会议在大家的共同努力下”", k=1)[0]
+    clean = fake_seeds_retriever.search("“本次常委会议在大家的共同努力下”", k=1)[0]
     assert not clean.damaged and NOTICE not in render.card(1, clean)

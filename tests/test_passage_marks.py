@@ -13,10 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, FakeEmbedder
 from docx import Document
 
-from qa.build.builder import build_index
 from qa.cli.main import main
 from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE
@@ -38,16 +36,9 @@ CLEAN_PHRASE = "本次常委会议在大家的共同努力下"  # seed 004, a cl
 DRAFT = f"我们要{GAPPED}，坚决做到“两个维护”。"
 
 
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    index = Path(tmp_path_factory.mktemp("marks")) / "index"
-    build_index(SEEDS, index, FakeEmbedder())
-    return Retriever(index, embedder=FakeEmbedder())
-
-
 @pytest.fixture
-def service(retriever: Retriever, tmp_path: Path) -> ChatService:
-    return ChatService(retriever, FeedbackLog(tmp_path / "feedback.jsonl"))
+def service(fake_seeds_retriever: Retriever, tmp_path: Path) -> ChatService:
+    return ChatService(fake_seeds_retriever, FeedbackLog(tmp_path / "feedback.jsonl"))
 
 
 def docx_text(content: bytes) -> str:
@@ -71,8 +62,10 @@ def test_the_rule_marks_gaps_document_deletions_and_ocr_and_nothing_else() -> No
     assert json.loads(json.dumps(both.to_json()))["marks"] == ["missing_words", "ocr"]
 
 
-def test_the_index_marks_every_passage_of_the_damaged_seed_and_none_of_a_clean_one(retriever) -> None:
-    index = retriever.index
+def test_the_index_marks_every_passage_of_the_damaged_seed_and_none_of_a_clean_one(
+    fake_seeds_retriever,
+) -> None:
+    index = fake_seeds_retriever.index
     assert all(index.reliability(r).damaged for r in index.rows_of_document(DAMAGED))
     clean = index.documents[4].source
     assert not any(index.reliability(r) for r in index.rows_of_document(clean))
@@ -89,38 +82,44 @@ def test_chat_card_and_glance_carry_the_mark(service: ChatService) -> None:
     assert NOTICE not in clean
 
 
-def test_reader_marks_the_passages_of_the_damaged_document(service: ChatService, retriever) -> None:
-    hit = retriever.search(f"“{GAPPED}”", k=1)[0]
+def test_reader_marks_the_passages_of_the_damaged_document(
+    service: ChatService, fake_seeds_retriever
+) -> None:
+    hit = fake_seeds_retriever.search(f"“{GAPPED}”", k=1)[0]
     page = service.document_view(hit.passage_id)
-    assert page.count(NOTICE) == len(retriever.index.rows_of_document(DAMAGED))
-    clean = retriever.search(f"“{CLEAN_PHRASE}”", k=1)[0]
+    assert page.count(NOTICE) == len(fake_seeds_retriever.index.rows_of_document(DAMAGED))
+    clean = fake_seeds_retriever.search(f"“{CLEAN_PHRASE}”", k=1)[0]
     assert NOTICE not in service.document_view(clean.passage_id)
     assert OCR_NOTICE in reader.document(
         [Passage(**_passage(ocr=True))], "x.txt#1", (), [assess("", ocr=True)]
     )
 
 
-def test_trace_lists_exports_and_reader_carry_the_mark(retriever) -> None:
-    found = trace_index(retriever.index, GAPPED)
+def test_trace_lists_exports_and_reader_carry_the_mark(fake_seeds_retriever) -> None:
+    found = trace_index(fake_seeds_retriever.index, GAPPED)
     assert found.total >= 1 and all(o.reliability.damaged for o in found.occurrences)
     assert NOTICE in trace_view.result_html(found)
-    markdown = trace_view.export_trace(found, retriever, "md").content.decode("utf-8")
+    markdown = trace_view.export_trace(found, fake_seeds_retriever, "md").content.decode("utf-8")
     assert NOTICE in markdown
-    assert NOTICE in docx_text(trace_view.export_trace(found, retriever, "docx").content)
-    assert NOTICE in trace_view.document_view(retriever.index, found.occurrences[0].passage_id, GAPPED)
-    clean = trace_index(retriever.index, CLEAN_PHRASE)
+    assert NOTICE in docx_text(trace_view.export_trace(found, fake_seeds_retriever, "docx").content)
+    assert NOTICE in trace_view.document_view(
+        fake_seeds_retriever.index, found.occurrences[0].passage_id, GAPPED
+    )
+    clean = trace_index(fake_seeds_retriever.index, CLEAN_PHRASE)
     assert clean.total and NOTICE not in trace_view.result_html(clean)
-    assert NOTICE not in trace_view.export_trace(clean, retriever, "md").content.decode("utf-8")
+    assert NOTICE not in trace_view.export_trace(clean, fake_seeds_retriever, "md").content.decode("utf-8")
 
 
-def test_draft_sources_and_their_export_carry_the_mark(retriever, tmp_path: Path) -> None:
-    check = check_draft(DRAFT, retriever)
+def test_draft_sources_and_their_export_carry_the_mark(fake_seeds_retriever, tmp_path: Path) -> None:
+    check = check_draft(DRAFT, fake_seeds_retriever)
     best = check.sentences[0].matches[0]
     assert best.source == DAMAGED and best.reliability.damaged
-    assert NOTICE in tab_draft.render_check(check, retriever)
-    markdown = tab_draft.export_file(check, retriever, "md", folder=tmp_path).read_text(encoding="utf-8")
+    assert NOTICE in tab_draft.render_check(check, fake_seeds_retriever)
+    markdown = tab_draft.export_file(check, fake_seeds_retriever, "md", folder=tmp_path).read_text(
+        encoding="utf-8"
+    )
     assert NOTICE in markdown
-    docx = tab_draft.export_file(check, retriever, "docx", folder=tmp_path).read_bytes()
+    docx = tab_draft.export_file(check, fake_seeds_retriever, "docx", folder=tmp_path).read_bytes()
     assert NOTICE in docx_text(docx)
 
 
@@ -144,8 +143,8 @@ def test_http_api_gives_each_passage_its_marks(service: ChatService) -> None:
     assert clean["reliability"] == {"marks": [], "labels": [], "suspected_gaps": [], "notice": ""}
 
 
-def test_python_api_hit_has_its_reliability(retriever) -> None:
-    hit = retriever.search(f"“{GAPPED}”", k=1)[0]
+def test_python_api_hit_has_its_reliability(fake_seeds_retriever) -> None:
+    hit = fake_seeds_retriever.search(f"“{GAPPED}”", k=1)[0]
     assert hit.reliability.damaged and hit.reliability.labels == ("原文疑似缺字",)
     assert render.damage_text(hit) == hit.reliability.notice()
 
