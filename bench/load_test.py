@@ -73,8 +73,13 @@ def request_data(inputs: list[tuple[str, object]], given: dict[str, object]) -> 
     return data
 
 
-def connect(url: str, kind: str) -> Callable[[str, int], object]:
-    """A function that asks one question through the ``search`` endpoint and returns its result."""
+def connect(url: str, kind: str, session: str = "") -> Callable[[str, int], object]:
+    """A function that asks one question through the ``search`` endpoint and returns its result.
+
+    With ``session`` the REST calls carry it as Gradio's ``session_hash``, as a client that keeps
+    its session does: Gradio then builds the page's session state once per user instead of once
+    per call (about 0.15 ms of CPU for each of the page's components, ``bench/load_test.py``'s
+    ``--session per-call`` row in docs/speed.md)."""
     if kind == "gradio":
         from gradio_client import Client
 
@@ -86,7 +91,8 @@ def connect(url: str, kind: str) -> Callable[[str, int], object]:
 
     def ask(question: str, k: int) -> object:
         data = request_data(inputs, {"question": question, "k": k})
-        event = http.post(f"/gradio_api/call/{ENDPOINT}", json={"data": data})
+        body: dict[str, object] = {"data": data, **({"session_hash": session} if session else {})}
+        event = http.post(f"/gradio_api/call/{ENDPOINT}", json=body)
         event.raise_for_status()
         with http.stream("GET", f"/gradio_api/call/{ENDPOINT}/{event.json()['event_id']}") as stream:
             lines = list(stream.iter_lines())
@@ -110,6 +116,12 @@ def main() -> int:
         "--client", choices=["gradio", "http"], default="gradio", help="how users call the API"
     )
     parser.add_argument(
+        "--session",
+        choices=["per-user", "per-call"],
+        default="per-user",
+        help="http client: one Gradio session_hash per user (a client keeping its session), or none",
+    )
+    parser.add_argument(
         "--save", type=Path, help="also write every latency (ms) and error count to this JSON file"
     )
     args = parser.parse_args()
@@ -128,7 +140,8 @@ def main() -> int:
     def user(number: int) -> None:
         rng = random.Random(number)
         try:
-            ask = connect(args.url, args.client)
+            session = f"load-test-{number}" if args.session == "per-user" else ""
+            ask = connect(args.url, args.client, session)
         except Exception as exc:  # counted, not raised: a user who cannot connect is an error
             with lock:
                 errors[f"connect: {type(exc).__name__}: {str(exc)[:80]}"] += 1
@@ -163,7 +176,7 @@ def main() -> int:
     asked = args.users * args.questions
     print(
         f"{args.users} users x {args.questions} questions = {asked} requests to {args.url}, "
-        f"k={args.k}, client {args.client}"
+        f"k={args.k}, client {args.client}" + (f", session {args.session}" if args.client == "http" else "")
     )
     print(f"answered {len(latencies)}, errors {sum(errors.values())}, wall time {elapsed:.1f} s")
     if latencies:
