@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
     .venv/bin/python bench/pg_scale.py --sizes 10000
+    .venv/bin/python bench/pg_scale.py --serve FOLDER postgresql://...  # search() of built indexes
     .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
     .venv/bin/python bench/pg_scale.py --vectors-only 1000000 --engines pgvector \
         --ef-search 100 400 800 --build-memory 4GB            # 1M: pgvector alone
@@ -69,11 +70,14 @@ def run_serve(location: str, spawned: float) -> dict[str, Any]:
     retriever = Retriever(location, embedder=OnnxEmbedder.load_default())
     retriever.search(asked[0])
     cold = time.time() - spawned
-    seconds = []
+    seconds, statements = [], []
+    database = getattr(retriever.index.lexical, "database", None)  # None: the folder
     for question in asked[1:]:
+        before = database.statements if database else 0
         started = time.perf_counter()
         retriever.search(question)
         seconds.append(time.perf_counter() - started)
+        statements.append((database.statements if database else 0) - before)
     # Recall@10 of the vector search against exact search over the same stored vectors.
     vectors = retriever.index.vectors
     queries = retriever.embedder.encode_queries(asked)
@@ -81,7 +85,13 @@ def run_serve(location: str, spawned: float) -> dict[str, Any]:
     exact = np.argsort(-(queries @ stored.T), axis=1)[:, :10]
     found = vectors.search(queries, 10)[1]
     recall = float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
-    return {"cold_s": cold, **latency(seconds), "recall": recall, "rss_mb": peak_rss_mb()}
+    return {
+        "cold_s": cold,
+        **latency(seconds),
+        "recall": recall,
+        "rss_mb": peak_rss_mb(),
+        "statements": float(np.median(statements)),
+    }
 
 
 WORKERS = {"build": run_build, "serve": run_serve}
@@ -135,6 +145,7 @@ def _row(built: dict[str, Any], served: dict[str, Any], disk: float) -> dict[str
         "p95_ms": served["p95_ms"],
         "recall": served["recall"],
         "app_mb": served["rss_mb"],
+        "statements": served["statements"],
     }
 
 
@@ -289,15 +300,15 @@ def _bench_pgvector(
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         "| passages | backend | build s | passages/s | disk MB | cold start s | p50 ms | p95 ms "
-        "| recall@10 | app RSS MB | server RSS MB |"
+        "| SQL per search | recall@10 | app RSS MB | server RSS MB |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         server = f"{r['server_mb']:.0f}" if r["server_mb"] else "–"
         print(
             f"| {r['passages']:,} | {r['backend']} | {r['build_s']:.1f} | {r['rate']:.0f} "
             f"| {r['disk_mb']:.1f} | {r['cold_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
-            f"| {r['recall']:.3f} "
+            f"| {r['statements']:.0f} | {r['recall']:.3f} "
             f"| {r['app_mb']:.0f} | {server} |"
         )
 
@@ -309,6 +320,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--serve",
+        nargs="+",
+        metavar="LOCATION",
+        help="only the serving step (cold start, p50/p95, SQL per search, recall) on indexes built "
+        "already: folders or postgresql:// URLs (built by `qa build` from the same synthetic corpus)",
+    )
     parser.add_argument("--vectors-only", type=int, metavar="N", help="only the vector search, at N vectors")
     parser.add_argument(
         "--engines",
@@ -338,6 +356,11 @@ def main() -> None:
         print(json.dumps(WORKERS[payload["step"]](**kwargs)))
         return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.serve:
+        for location in args.serve:
+            served = in_fresh_process("serve", location=location)
+            print(location, json.dumps({k: round(v, 3) for k, v in served.items()}), flush=True)
+        return
     if args.vectors_only:
         from qa.index.database.connection import EF_SEARCH
 

@@ -44,6 +44,9 @@ class RowSequence(Sequence[Passage]):
     def _rows(self, lo: int, hi: int) -> list[Passage]:
         return [self._row(i) for i in range(lo, hi)]
 
+    def prefetch(self, rows: Iterable[int]) -> None:
+        """Read ``rows`` ahead, at once where that saves trips (a database); else nothing."""
+
     @overload
     def __getitem__(self, row: int) -> Passage: ...
 

@@ -204,9 +204,10 @@ class Retriever(Browsing):
         """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``);
         ``titled``: by their documents' titles too (the words of a question that name its document)."""
         lexical = self.index.lexical
-        counts = {word: len(lexical.rows_with(word)) for word in words}
-        weights = relevance.topic_weights(words, counts.__getitem__, lexical.size, self.gate)
-        passages = (self.index.passages[int(row)] for row in rows)
+        frequencies = lexical.document_frequencies(words)
+        weights = relevance.topic_weights(words, frequencies.__getitem__, lexical.size, self.gate)
+        self.index.passages.prefetch(rows := [int(row) for row in rows])
+        passages = (self.index.passages[row] for row in rows)
         return relevance.coverage(
             weights, (" ".join([p.doc_title if titled else "", *p.section_path, p.text]) for p in passages)
         )
@@ -349,7 +350,9 @@ class Retriever(Browsing):
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
         # Repeats of a chosen passage score like it, so they are among the next few candidates.
-        for position in np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]:
+        window = np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]
+        self.index.read_ahead(ranking.ids[window])
+        for position in window:
             row = int(ranking.ids[position])
             passage = self.index.passages[row]
             passage_shingles = self._shingles.get(row) or self._shingles.setdefault(
