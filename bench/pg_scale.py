@@ -71,13 +71,14 @@ def run_serve(location: str, spawned: float) -> dict[str, Any]:
     retriever.search(asked[0])
     cold = time.time() - spawned
     seconds, statements = [], []
-    database = getattr(retriever.index.lexical, "database", None)  # None: the folder
+    # The folder, or code before the counter (PYTHONPATH=an older checkout's src), count 0.
+    database = getattr(retriever.index.lexical, "database", None)
     for question in asked[1:]:
-        before = database.statements if database else 0
+        before = getattr(database, "statements", 0)
         started = time.perf_counter()
         retriever.search(question)
         seconds.append(time.perf_counter() - started)
-        statements.append((database.statements if database else 0) - before)
+        statements.append(getattr(database, "statements", 0) - before)
     # Recall@10 of the vector search against exact search over the same stored vectors.
     vectors = retriever.index.vectors
     queries = retriever.embedder.encode_queries(asked)

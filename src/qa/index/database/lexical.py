@@ -100,7 +100,8 @@ class DatabaseLexicalIndex(LexicalIndex):
         return term[1] if term else 0
 
     def transposition_fix(self, question: str, rare_share: float = 0.001) -> str | None:
-        # Every pair the search may ask for, looked up in one query instead of one each.
+        # Every pair the search may ask for, and the question's words (the gate's document
+        # frequencies), looked up in one query instead of one each.
         pairs = [
             pair_token(run[i] + run[j])
             for run in (m.group() for m in CJK_RUN.finditer(match_form(question)))
@@ -108,7 +109,7 @@ class DatabaseLexicalIndex(LexicalIndex):
             for j in range(max(i - _NEAR, 0), min(i + _NEAR + 1, len(run)))
             if i != j
         ]
-        self.terms(pairs)
+        self.terms(pairs + self.tokenizer.words(question))
         return super().transposition_fix(question, rare_share)
 
     def scores(self, query: str) -> np.ndarray:
