@@ -4,8 +4,9 @@
 
 Wraps ``Database.rows`` (through which every read of the index passes), asks the first
 ``--questions`` of bench/scale.py's 200 questions (after one to warm up) and prints, for the
-first ``--show`` of them, each distinct statement: how many times it ran, its total time and
-the rows it returned; then the medians over all asked: search() time, statements, SQL time.
+first ``--show`` of them each distinct statement: how many times it ran, its total time and
+the rows it returned, and the same for the ``--show`` slowest; then the medians over all
+asked: search() time, statements, SQL time.
 """
 
 from __future__ import annotations
@@ -50,22 +51,24 @@ def main() -> None:
     retriever = Retriever(args.url, embedder=OnnxEmbedder.load_default())
     asked = questions()
     retriever.search(asked[0])
-    totals = []
-    for number, question in enumerate(asked[1 : args.questions + 1]):
+    totals, runs = [], []
+    for question in asked[1 : args.questions + 1]:
         ran.clear()
         started = time.perf_counter()
         retriever.search(question)
         took = time.perf_counter() - started
         totals.append((took, len(ran), sum(seconds for _, seconds, _ in ran)))
-        if number < args.show:
-            print(f"{question}: search() {took * 1000:.0f} ms, {len(ran)} statements")
-            per: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
-            for text, seconds, count in ran:
-                per[text][0] += 1
-                per[text][1] += seconds
-                per[text][2] += count
-            for text, (times, seconds, count) in sorted(per.items(), key=lambda item: -item[1][1]):
-                print(f"  {times:3.0f}x {seconds * 1000:7.1f} ms {count:8.0f} rows  {text}")
+        runs.append((took, question, list(ran)))
+    shown = runs[: args.show] + sorted(runs, key=lambda run: -run[0])[: args.show]
+    for took, question, statements in shown:  # the first few, then the slowest few
+        print(f"{question}: search() {took * 1000:.0f} ms, {len(statements)} statements")
+        per: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+        for text, seconds, count in statements:
+            per[text][0] += 1
+            per[text][1] += seconds
+            per[text][2] += count
+        for text, (times, seconds, count) in sorted(per.items(), key=lambda item: -item[1][1]):
+            print(f"  {times:3.0f}x {seconds * 1000:7.1f} ms {count:8.0f} rows  {text}")
     median = np.median(np.array(totals), axis=0)
     print(
         f"median over {len(totals)} questions: search() {median[0] * 1000:.0f} ms, "

@@ -19,7 +19,9 @@ server). Every step runs in a fresh process. Printed per backend:
 * cold start: process start -> first answer of ``Retriever(...).search``;
 * p50/p95 of ``search()`` for 200 distinct questions, each encoded by the real e5;
 * RSS: the app process's peak, and the server's processes after the questions;
-* recall@10 of the passage vector search against exact search, for the 200 questions.
+* recall@10 of the passage vector search against exact search, for the 200 questions encoded
+  by e5 and by the stand-in embedder;
+* SQL statements per search (median).
 """
 
 from __future__ import annotations
@@ -79,17 +81,22 @@ def run_serve(location: str, spawned: float) -> dict[str, Any]:
         retriever.search(question)
         seconds.append(time.perf_counter() - started)
         statements.append(getattr(database, "statements", 0) - before)
-    # Recall@10 of the vector search against exact search over the same stored vectors.
+    # Recall@10 of the vector search against exact search over the same stored vectors, for the
+    # questions encoded by e5 and by the stand-in (in the passages' own space). e5 questions
+    # against stand-in passages put most exact top 10s on a few hundred hub passages, which the
+    # graph does not lead to (docs/scale.md): the stand-in questions show the graph's own recall.
     vectors = retriever.index.vectors
-    queries = retriever.embedder.encode_queries(asked)
     stored = vectors.vectors(np.arange(vectors.size))
-    exact = np.argsort(-(queries @ stored.T), axis=1)[:, :10]
-    found = vectors.search(queries, 10)[1]
-    recall = float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)]))
+    recalls = []
+    for queries in (retriever.embedder.encode_queries(asked), stand_in_embedder().encode_queries(asked)):
+        exact = np.argsort(-(queries @ stored.T), axis=1)[:, :10]
+        found = vectors.search(queries, 10)[1]
+        recalls.append(float(np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact, found, strict=True)])))
     return {
         "cold_s": cold,
         **latency(seconds),
-        "recall": recall,
+        "recall": recalls[0],
+        "recall_stand_in": recalls[1],
         "rss_mb": peak_rss_mb(),
         "statements": float(np.median(statements)),
     }
@@ -145,6 +152,7 @@ def _row(built: dict[str, Any], served: dict[str, Any], disk: float) -> dict[str
         "p50_ms": served["p50_ms"],
         "p95_ms": served["p95_ms"],
         "recall": served["recall"],
+        "recall_stand_in": served["recall_stand_in"],
         "app_mb": served["rss_mb"],
         "statements": served["statements"],
     }
@@ -301,7 +309,7 @@ def _bench_pgvector(
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
         "| passages | backend | build s | passages/s | disk MB | cold start s | p50 ms | p95 ms "
-        "| SQL per search | recall@10 | app RSS MB | server RSS MB |"
+        "| SQL per search | recall@10 (e5 / stand-in questions) | app RSS MB | server RSS MB |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -309,7 +317,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(
             f"| {r['passages']:,} | {r['backend']} | {r['build_s']:.1f} | {r['rate']:.0f} "
             f"| {r['disk_mb']:.1f} | {r['cold_s']:.1f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
-            f"| {r['statements']:.0f} | {r['recall']:.3f} "
+            f"| {r['statements']:.0f} | {r['recall']:.3f} / {r['recall_stand_in']:.3f} "
             f"| {r['app_mb']:.0f} | {server} |"
         )
 

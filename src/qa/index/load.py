@@ -59,7 +59,7 @@ class LoadedIndex:
     def read_ahead(self, rows: np.ndarray) -> None:
         """Read the passages and sentence vectors of ``rows`` at once (one query each on a database,
         which caches them; nothing much on the folder, which maps them)."""
-        self.passages.prefetch(rows.tolist())
+        self.passages.fetch(rows.tolist())
         spans = [np.arange(s.start, s.stop) for s in map(self.sentence_rows, rows.tolist())]
         self.sentences.vectors(np.concatenate([np.zeros(0, dtype=np.int64), *spans]))
 

@@ -206,8 +206,7 @@ class Retriever(Browsing):
         lexical = self.index.lexical
         frequencies = lexical.document_frequencies(words)
         weights = relevance.topic_weights(words, frequencies.__getitem__, lexical.size, self.gate)
-        self.index.passages.prefetch(rows := [int(row) for row in rows])
-        passages = (self.index.passages[row] for row in rows)
+        passages = self.index.passages.fetch(rows)
         return relevance.coverage(
             weights, (" ".join([p.doc_title if titled else "", *p.section_path, p.text]) for p in passages)
         )
@@ -247,8 +246,8 @@ class Retriever(Browsing):
         rows = np.flatnonzero(in_filter)
         for token in (token for phrase in phrases for token in phrase_tokens(phrase)):
             rows = np.intersect1d(rows, lexical.rows_with(token))
-        passages = self.index.passages
-        kept = [row for row in rows if all(p in match_form(passages[int(row)].text) for p in phrases)]
+        texts = [match_form(passage.text) for passage in self.index.passages.fetch(rows)]
+        kept = [row for row, text in zip(rows, texts, strict=True) if all(p in text for p in phrases)]
         return np.array(kept, dtype=np.int64)
 
     def best_sentences(self, query: str, passage_row: int, limit: int = 2) -> tuple[str, ...]:

@@ -73,16 +73,27 @@ class DatabasePassages(RowSequence):
         assert passage is not None
         return passage
 
-    def prefetch(self, rows: Iterable[int]) -> None:
-        """Read the uncached passages of ``rows`` in one query (a search's candidates, its hits)."""
+    def fetch(self, rows: Iterable[int]) -> list[Passage]:
+        """The passages of ``rows``, in order: the uncached ones read in one query (a search's
+        candidates, its hits, the passages holding a quoted phrase's words)."""
         from psycopg import sql
 
-        wanted = [row for row in dict.fromkeys(int(r) for r in rows) if self._cache.get(row) is None]
-        if not wanted:
-            return
-        query = sql.SQL("SELECT row, passage FROM {} WHERE row = ANY(%s)").format(self.name)
-        for row, text in self.db.rows(query, (wanted,)):
-            self._cache.put(row, Passage.from_json(json.loads(text)))
+        rows = [int(row) for row in rows]
+        found: dict[int, Passage] = {}
+        for row in rows:
+            if (passage := self._cache.get(row)) is not None:
+                found[row] = passage
+        wanted = [row for row in dict.fromkeys(rows) if row not in found]
+        if wanted:
+            query = sql.SQL("SELECT row, passage FROM {} WHERE row = ANY(%s)").format(self.name)
+            for row, text in self.db.rows(query, (wanted,)):
+                found[row] = Passage.from_json(json.loads(text))
+                self._cache.put(row, found[row])
+        missing = [row for row in wanted if row not in found]
+        if missing:
+            url = redacted(self.db.url)
+            raise IndexCorruptError(f"{url}: no passages {missing[:5]}; {hint(self.db.url)}.")
+        return [found[row] for row in rows]
 
     def __iter__(self) -> Iterator[Passage]:
         for lo in range(0, self._count, _SCAN):
