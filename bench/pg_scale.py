@@ -223,8 +223,10 @@ def bench_vectors(count: int, engines: list[str], ef_searches: list[int], build_
             began,
         )
         del store
-    if "pgvector" in engines:
-        _bench_pgvector(vectors, queries, recall, ef_searches, build_memory, began)
+    for engine in ("pgvector", "pgvector-halfvec"):
+        if engine in engines:
+            half = engine == "pgvector-halfvec"
+            _bench_pgvector(vectors, queries, recall, ef_searches, build_memory, began, half)
 
 
 def _bench_pgvector(
@@ -234,7 +236,10 @@ def _bench_pgvector(
     ef_searches: list[int],
     build_memory: str,
     began: float,
+    half: bool = False,
 ) -> None:
+    """pgvector's HNSW over ``vectors`` (``half``: the index over them cast to ``halfvec``, 16-bit
+    floats, half the graph's vector bytes; the table keeps float32)."""
     import numpy as np
     import psycopg
     from psycopg import sql
@@ -272,12 +277,14 @@ def _bench_pgvector(
         # The leader builds too: one worker per further core, not PostgreSQL's default of 2.
         workers = str(max(1, (os.cpu_count() or 2) - 1))
         connection.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)", (workers,))
+        dim = sql.Literal(vectors.shape[1])
+        column = sql.SQL("(embedding::halfvec({}))").format(dim) if half else sql.SQL("embedding")
+        operators = sql.SQL("halfvec_cosine_ops" if half else "vector_cosine_ops")
         started = time.perf_counter()
         connection.execute(
-            sql.SQL(
-                "CREATE INDEX ON v USING hnsw (embedding vector_cosine_ops) "
-                "WITH (m = {}, ef_construction = {})"
-            ).format(sql.Literal(HNSW_M), sql.Literal(HNSW_EF_CONSTRUCTION))
+            sql.SQL("CREATE INDEX ON v USING hnsw ({} {}) WITH (m = {}, ef_construction = {})").format(
+                column, operators, sql.Literal(HNSW_M), sql.Literal(HNSW_EF_CONSTRUCTION)
+            )
         )
         built = time.perf_counter() - started
         size = connection.execute("SELECT pg_total_relation_size('v')").fetchone()[0] / 1e6
@@ -286,18 +293,21 @@ def _bench_pgvector(
             f"(maintenance_work_mem {build_memory}, {workers} parallel workers), table+index {size:.0f} MB",
             began,
         )
+        order = sql.SQL("embedding::halfvec({}) <=> %s::halfvec({})").format(dim, dim) if half else None
+        search = sql.SQL("SELECT row FROM v ORDER BY {} LIMIT 10").format(
+            order or sql.SQL("embedding <=> %s")
+        )
         for ef in ef_searches:
             connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
             seconds, found = [], []
             for q in queries:
                 started = time.perf_counter()
-                rows = connection.execute(
-                    "SELECT row FROM v ORDER BY embedding <=> %s LIMIT 10", (q,)
-                ).fetchall()
+                rows = connection.execute(search, (q,)).fetchall()
                 seconds.append(time.perf_counter() - started)
                 found.append([r for (r,) in rows] + [-1] * (10 - len(rows)))
             print(
-                f"pgvector HNSW ef_search {ef}: {count:,} vectors, copy {count / copied:.0f} rows/s, "
+                f"pgvector{' halfvec' if half else ''} HNSW ef_search {ef}: {count:,} vectors, "
+                f"copy {count / copied:.0f} rows/s, "
                 f"index build {built:.1f} s, table+index {size:.0f} MB, {_ms(seconds)}, "
                 f"recall@10 {recall(np.array(found)):.3f}, server RSS {server.rss_mb():.0f} MB",
                 flush=True,
@@ -340,7 +350,7 @@ def main() -> None:
     parser.add_argument(
         "--engines",
         nargs="+",
-        choices=["faiss", "pgvector"],
+        choices=["faiss", "pgvector", "pgvector-halfvec"],
         default=["faiss", "pgvector"],
         help="with --vectors-only: which HNSW to build (default both)",
     )
