@@ -19,6 +19,7 @@ from pg_fixtures import fresh_database
 
 from qa.build.builder import build_index
 from qa.errors import BuildInProgressError, IndexNotFoundError, StaleIndexError
+from qa.index.database.catalog import SCHEMA_VERSION
 from qa.index.database.connection import StoreUnavailableError
 from qa.index.database.server import free_port
 from qa.index.database.writer import DatabaseWriter
@@ -175,7 +176,7 @@ def test_another_model_or_schema_version_is_refused_with_the_build_command(pg_ur
         load_index(pg_url, model_fingerprint="another-model")
     with psycopg.connect(pg_url) as connection:
         connection.execute("UPDATE qa.store SET schema_version = 99")
-    with pytest.raises(StaleIndexError, match="schema version 99, this code reads 1"):
+    with pytest.raises(StaleIndexError, match=f"schema version 99, this code reads {SCHEMA_VERSION}"):
         load_index(pg_url)
     with pytest.raises(StaleIndexError, match="schema version 99"):
         build_index(tiny_seeds, pg_url, FakeEmbedder())
@@ -247,3 +248,35 @@ def test_an_incremental_build_reuses_the_databases_tokens_and_scores_as_a_full_b
     full = Retriever(pg_url, embedder=embedder).index.lexical
     for question in ("提高履职能力", "民主监督工作", "提案办理协商"):
         assert np.array_equal(incremental.scores(question), full.scores(question))
+
+
+def test_a_generation_switch_leaves_the_caches_of_the_one_before_behind(pg_url, tiny_seeds):
+    """Terms, document frequencies, passages and vectors are cached per generation: after a
+    switch nothing cached from the old one (a term it lacked, rows that moved) is used."""
+    import numpy as np
+
+    from qa.retrieve.live import LiveRetriever
+
+    embedder = FakeEmbedder()
+    build_index(tiny_seeds, pg_url, embedder)
+    live = LiveRetriever(Retriever(pg_url, embedder=embedder), check_every=0)
+    old = live.current()
+    assert old.index.lexical.document_frequency("牧场") == 0  # cached as absent
+    old.search("提高履职能力", 5)  # fills the passage and vector caches
+    rows = np.arange(len(old.passages))
+    old_texts = [old.passages[int(row)].text for row in rows]
+    (tiny_seeds / "0.txt").write_text(  # sorts first: every old passage moves to a later row
+        "在市政协会议上的讲话\n要建设海洋牧场，提高履职能力。\n", encoding="utf-8"
+    )
+    build_index(tiny_seeds, pg_url, embedder)
+    assert live.reload()
+    new = live.current()
+    fresh = load_index(pg_url)
+    assert new.index.lexical.document_frequency("牧场") == 1
+    every = np.arange(len(new.passages))
+    texts = [new.passages[int(row)].text for row in every]  # by row: through the cache
+    assert texts == [p.text for p in fresh.passages]
+    assert texts[: len(old_texts)] != old_texts
+    assert np.array_equal(new.index.vectors.vectors(every), fresh.vectors.vectors(every))
+    hits = new.search("海洋牧场", 5)
+    assert hits and hits[0].source == "0.txt"

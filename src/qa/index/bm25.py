@@ -240,10 +240,22 @@ class LexicalIndex:
         indptr = self.matrix["indptr"]
         return np.asarray(self.matrix["indices"][indptr[column] : indptr[column + 1]])
 
+    def document_frequency(self, token: str) -> int:
+        """How many passages have ``token`` (``len(rows_with(token))`` without listing them)."""
+        column = self.vocab.get(token)
+        if column is None:
+            return 0
+        indptr = self.matrix["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def document_frequencies(self, tokens: Iterable[str]) -> dict[str, int]:
+        """``document_frequency`` of each token (a database looks them up in one query)."""
+        return {token: self.document_frequency(token) for token in tokens}
+
     def idf(self, token: str) -> float:
         """BM25's (Lucene) inverse document frequency of ``token``; a token no passage has gets the most."""
         documents = self.size
-        frequency = len(self.rows_with(token))
+        frequency = self.document_frequency(token)
         return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
     def knows(self, token: str) -> bool:

@@ -56,6 +56,13 @@ class LoadedIndex:
         lo, hi = np.searchsorted(self.sentence_owner, [passage_row, passage_row + 1])
         return range(int(lo), int(hi))
 
+    def read_ahead(self, rows: np.ndarray) -> None:
+        """Read the passages and sentence vectors of ``rows`` at once (one query each on a database,
+        which caches them; nothing much on the folder, which maps them)."""
+        self.passages.fetch(rows.tolist())
+        spans = [np.arange(s.start, s.stop) for s in map(self.sentence_rows, rows.tolist())]
+        self.sentences.vectors(np.concatenate([np.zeros(0, dtype=np.int64), *spans]))
+
     @property
     def build_id(self) -> str:
         """Identifies this build (fingerprint and creation time)."""
@@ -87,7 +94,8 @@ class LoadedIndex:
         """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
         found = self._missing_words.get(source)
         if found is None:
-            passages = [self.passages[row] for row in self.rows_of_document(source)]
+            rows = self.rows_of_document(source)
+            passages = self.passages[rows.start : rows.stop]
             headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
             found = self._missing_words.setdefault(
                 source, damage.missing_words((p.text for p in passages), headings)

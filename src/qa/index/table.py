@@ -44,6 +44,10 @@ class RowSequence(Sequence[Passage]):
     def _rows(self, lo: int, hi: int) -> list[Passage]:
         return [self._row(i) for i in range(lo, hi)]
 
+    def fetch(self, rows: Iterable[int]) -> list[Passage]:
+        """The passages of ``rows``, in that order (a database reads the uncached ones in one query)."""
+        return [self[int(row)] for row in rows]
+
     @overload
     def __getitem__(self, row: int) -> Passage: ...
 

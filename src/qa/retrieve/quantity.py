@@ -65,7 +65,7 @@ def figure_bonus(question: str, rows: np.ndarray, index: LoadedIndex, settings: 
         return np.zeros(len(rows))
     lexical = index.lexical
     words = lexical.tokenizer.words(question)
-    weights = topic_weights(words, lambda word: len(lexical.rows_with(word)), lexical.size, settings)
+    weights = topic_weights(words, lexical.document_frequencies(words).__getitem__, lexical.size, settings)
     texts = (index.passages[int(row)].text for row in rows)
     stating = ([s for s in sentences_of(text) if states_figure(s, unit)] for text in texts)
     return FIGURE_WEIGHT * np.array([coverage(weights, found) if found else 0.0 for found in stating])

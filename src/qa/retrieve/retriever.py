@@ -204,9 +204,9 @@ class Retriever(Browsing):
         """The gate's coverage of the question ``words`` by the passages ``rows`` (``qa.retrieve.gate``);
         ``titled``: by their documents' titles too (the words of a question that name its document)."""
         lexical = self.index.lexical
-        counts = {word: len(lexical.rows_with(word)) for word in words}
-        weights = relevance.topic_weights(words, counts.__getitem__, lexical.size, self.gate)
-        passages = (self.index.passages[int(row)] for row in rows)
+        frequencies = lexical.document_frequencies(words)
+        weights = relevance.topic_weights(words, frequencies.__getitem__, lexical.size, self.gate)
+        passages = self.index.passages.fetch(rows)
         return relevance.coverage(
             weights, (" ".join([p.doc_title if titled else "", *p.section_path, p.text]) for p in passages)
         )
@@ -246,8 +246,8 @@ class Retriever(Browsing):
         rows = np.flatnonzero(in_filter)
         for token in (token for phrase in phrases for token in phrase_tokens(phrase)):
             rows = np.intersect1d(rows, lexical.rows_with(token))
-        passages = self.index.passages
-        kept = [row for row in rows if all(p in match_form(passages[int(row)].text) for p in phrases)]
+        texts = [match_form(passage.text) for passage in self.index.passages.fetch(rows)]
+        kept = [row for row, text in zip(rows, texts, strict=True) if all(p in text for p in phrases)]
         return np.array(kept, dtype=np.int64)
 
     def best_sentences(self, query: str, passage_row: int, limit: int = 2) -> tuple[str, ...]:
@@ -349,7 +349,9 @@ class Retriever(Browsing):
         hits: list[Hit] = []
         chosen: list[frozenset[str]] = []
         # Repeats of a chosen passage score like it, so they are among the next few candidates.
-        for position in np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]:
+        window = np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]
+        self.index.read_ahead(ranking.ids[window])
+        for position in window:
             row = int(ranking.ids[position])
             passage = self.index.passages[row]
             passage_shingles = self._shingles.get(row) or self._shingles.setdefault(

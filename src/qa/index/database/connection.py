@@ -89,6 +89,7 @@ class Database:
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
+        self.statements = 0  # run by ``rows`` so far, for benchmarks (bench/pg_scale.py)
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -114,6 +115,7 @@ class Database:
 
     def rows(self, query: Any, params: Any = None, binary: bool = False) -> list[Any]:
         """All rows of ``query`` run with ``params`` (never formatted into the SQL)."""
+        self.statements += 1
         with self.cursor(binary) as cursor:
             cursor.execute(query, params)
             return list(cursor.fetchall())

@@ -1,12 +1,13 @@
 """BM25 from the database's postings: the same tokens, k1, b, IDF and float32 sums as the folder's.
 
 Only the passages' lengths are held in the process (4 bytes a passage); terms, document
-frequencies and postings are read per question, the terms cached.
+frequencies and postings are read per question (one query: ``columns``), the terms cached.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -74,12 +75,19 @@ class DatabaseLexicalIndex(LexicalIndex):
         term = self.terms([token])[token]
         if term is None:
             return np.zeros(0, dtype=np.int64)
-        query = sql.SQL("SELECT row FROM {} WHERE term = %s ORDER BY row").format(self.tables["postings"])
-        return np.array([row for (row,) in self.database.rows(query, (term[0],))], dtype=np.int64)
+        query = sql.SQL("SELECT rows FROM {} WHERE term = %s").format(self.tables["columns"])
+        found = self.database.rows(query, (term[0],), binary=True)
+        return np.frombuffer(found[0][0], dtype=">i4").astype(np.int64) if found else np.zeros(0, np.int64)
+
+    def document_frequency(self, token: str) -> int:
+        term = self.terms([token])[token]
+        return term[1] if term else 0
+
+    def document_frequencies(self, tokens: Iterable[str]) -> dict[str, int]:
+        return {token: term[1] if term else 0 for token, term in self.terms(list(tokens)).items()}
 
     def idf(self, token: str) -> float:
-        term = self.terms([token])[token]
-        frequency = term[1] if term else 0
+        frequency = self.document_frequency(token)
         return math.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
 
     def knows(self, token: str) -> bool:
@@ -92,7 +100,8 @@ class DatabaseLexicalIndex(LexicalIndex):
         return term[1] if term else 0
 
     def transposition_fix(self, question: str, rare_share: float = 0.001) -> str | None:
-        # Every pair the search may ask for, looked up in one query instead of one each.
+        # Every pair the search may ask for, and the question's words (the gate's document
+        # frequencies), looked up in one query instead of one each.
         pairs = [
             pair_token(run[i] + run[j])
             for run in (m.group() for m in CJK_RUN.finditer(match_form(question)))
@@ -100,32 +109,41 @@ class DatabaseLexicalIndex(LexicalIndex):
             for j in range(max(i - _NEAR, 0), min(i + _NEAR + 1, len(run)))
             if i != j
         ]
-        self.terms(pairs)
+        self.terms(pairs + self.tokenizer.words(question))
         return super().transposition_fix(question, rare_share)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query``: ``LexicalIndex.scores`` to the bit."""
-        from psycopg import sql
+        """BM25 score of every passage for ``query``: ``LexicalIndex.scores`` to the bit.
 
+        One query reads the question's terms with their packed postings (``columns``).
+        """
         out = np.zeros(self.size, dtype=np.float32)
         tokens = self.tokenizer(query)
-        terms = self.terms(tokens)
-        ids = sorted({term[0] for term in terms.values() if term is not None})
-        if not ids:
-            return out
-        query_sql = sql.SQL("SELECT term, row, tf FROM {} WHERE term = ANY(%s) ORDER BY term, row").format(
-            self.tables["postings"]
-        )
-        found = np.array(self.database.rows(query_sql, (ids,), binary=True), dtype=np.int64).reshape(-1, 3)
-        bounds = np.searchsorted(found[:, 0], [*ids, ids[-1] + 1])
-        column = {term: (bounds[i], bounds[i + 1]) for i, term in enumerate(ids)}
+        columns = self.columns(tokens)
+        settings = self.tokenizer.settings
         for token in tokens:
-            term = terms[token]
-            if term is None:
+            if token not in columns:
                 continue
-            lo, hi = column[term[0]]
-            rows, tf = found[lo:hi, 1], found[lo:hi, 2]
-            idf = bm25_idf(np.array([term[1]]), self.size)[0]
-            settings = self.tokenizer.settings
+            frequency, rows, tf = columns[token]
+            idf = bm25_idf(np.array([frequency]), self.size)[0]
             out[rows] += bm25_weights(tf, self.lengths[rows], self.average, idf, settings.k1, settings.b)
         return out
+
+    def columns(self, tokens: list[str]) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
+        """Document frequency, rows (ascending) and term frequencies of each token some passage has."""
+        from psycopg import sql
+
+        query = sql.SQL(
+            "SELECT t.term, t.id, t.df, c.rows, c.tfs FROM {} t JOIN {} c ON c.term = t.id "
+            "WHERE t.term = ANY(%s)"
+        ).format(self.tables["terms"], self.tables["columns"])
+        found = {}
+        wanted = list(dict.fromkeys(tokens))
+        for term, number, frequency, rows, tfs in self.database.rows(query, (wanted,), binary=True):
+            self._terms.put(term, (int(number), int(frequency)))
+            packed = (np.frombuffer(rows, dtype=">i4").astype(np.int64), np.frombuffer(tfs, dtype=">i4"))
+            found[term] = (int(frequency), *packed)
+        for token in wanted:
+            if token not in found:
+                self._terms.put(token, _ABSENT)
+        return found

@@ -8,14 +8,14 @@ whole: each passage's document and length and each sentence's passage (4 bytes e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from qa.cache import LruCache
 from qa.errors import IndexCorruptError
-from qa.index.database.catalog import active_generation, table
+from qa.index.database.catalog import TABLES, active_generation, table
 from qa.index.database.connection import Database, hint, split_generation
 from qa.index.database.lexical import DatabaseLexicalIndex
 from qa.index.location import redacted
@@ -25,6 +25,7 @@ from qa.passages.cutting import Passage
 _CACHED_PASSAGES = 4096
 _SCAN = 2000  # passages read per query when all are scanned
 _BLOCK = 16  # passages read together when one is asked for
+_CACHED_VECTORS = 32_768  # 48 MB of 384-dim float32 vectors, per table
 # Filters selecting at most this many vectors are searched exactly (as FaissStore does).
 EXACT_FILTER_LIMIT = 50_000
 
@@ -72,6 +73,28 @@ class DatabasePassages(RowSequence):
         assert passage is not None
         return passage
 
+    def fetch(self, rows: Iterable[int]) -> list[Passage]:
+        """The passages of ``rows``, in order: the uncached ones read in one query (a search's
+        candidates, its hits, the passages holding a quoted phrase's words)."""
+        from psycopg import sql
+
+        rows = [int(row) for row in rows]
+        found: dict[int, Passage] = {}
+        for row in rows:
+            if (passage := self._cache.get(row)) is not None:
+                found[row] = passage
+        wanted = [row for row in dict.fromkeys(rows) if row not in found]
+        if wanted:
+            query = sql.SQL("SELECT row, passage FROM {} WHERE row = ANY(%s)").format(self.name)
+            for row, text in self.db.rows(query, (wanted,)):
+                found[row] = Passage.from_json(json.loads(text))
+                self._cache.put(row, found[row])
+        missing = [row for row in wanted if row not in found]
+        if missing:
+            url = redacted(self.db.url)
+            raise IndexCorruptError(f"{url}: no passages {missing[:5]}; {hint(self.db.url)}.")
+        return [found[row] for row in rows]
+
     def __iter__(self) -> Iterator[Passage]:
         for lo in range(0, self._count, _SCAN):
             yield from self._rows(lo, min(lo + _SCAN, self._count))
@@ -93,6 +116,8 @@ class DatabaseVectors:
 
     def __init__(self, db: Database, name: Any, size: int, dim: int) -> None:
         self.db, self.name, self._size, self._dim = db, name, size, dim
+        # Vectors of one generation never change: those a search returned or read are kept.
+        self._cache: LruCache[int, np.ndarray] = LruCache(_CACHED_VECTORS)
 
     @property
     def size(self) -> int:
@@ -124,7 +149,10 @@ class DatabaseVectors:
             if not found:
                 continue
             rows = np.array([row for row, _ in found], dtype=np.int64)
-            cosines = np.stack([_array(v) for _, v in found]) @ q
+            stored = np.stack([_array(v) for _, v in found])
+            for row, vector in zip(rows.tolist(), stored, strict=True):
+                self._cache.put(row, vector)
+            cosines = stored @ q
             order = np.argsort(-cosines, kind="stable")
             scores[i, : len(order)], ids[i, : len(order)] = cosines[order], rows[order]
         return scores, ids
@@ -136,14 +164,22 @@ class DatabaseVectors:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        query = sql.SQL("SELECT row, embedding FROM {} WHERE row = ANY(%s)").format(self.name)
-        found = {row: v for row, v in self.db.rows(query, (rows.tolist(),), binary=True)}
-        missing = [int(r) for r in rows if int(r) not in found]
+        found: dict[int, np.ndarray] = {}
+        for row in dict.fromkeys(rows.tolist()):
+            if (vector := self._cache.get(row)) is not None:
+                found[row] = vector
+        wanted = [row for row in dict.fromkeys(rows.tolist()) if row not in found]
+        if wanted:
+            query = sql.SQL("SELECT row, embedding FROM {} WHERE row = ANY(%s)").format(self.name)
+            for row, value in self.db.rows(query, (wanted,), binary=True):
+                found[row] = _array(value)
+                self._cache.put(row, found[row])
+        missing = [row for row in wanted if row not in found]
         if missing:
             raise IndexCorruptError(
                 f"{redacted(self.db.url)}: no vectors for rows {missing[:5]}; {hint(self.db.url)}."
             )
-        return np.stack([_array(found[int(r)]) for r in rows])
+        return np.stack([found[row] for row in rows.tolist()])
 
 
 def open_tables(location: str, manifest: dict[str, Any], generation: int, tokenizer: Any) -> dict[str, Any]:
@@ -152,19 +188,17 @@ def open_tables(location: str, manifest: dict[str, Any], generation: int, tokeni
 
     url, _ = split_generation(location)
     db = database(url)
-    names = {
-        name: table(generation, name) for name in ("passages", "vectors", "sentences", "terms", "postings")
-    }
-    meta = db.rows(sql.SQL("SELECT doc, length FROM {} ORDER BY row").format(names["passages"]), binary=True)
-    passage_docs = np.array([doc for doc, _ in meta], dtype=np.int32)
-    lengths = np.array([length for _, length in meta], dtype=np.int64)
-    owners = db.rows(sql.SQL("SELECT owner FROM {} ORDER BY row").format(names["sentences"]), binary=True)
-    sentence_owner = np.array([owner for (owner,) in owners], dtype=np.int32)
+    names = {name: table(generation, name) for name in TABLES}
+    query = sql.SQL("SELECT passage_docs, lengths, sentence_owner FROM {}").format(names["arrays"])
+    found = db.rows(query, binary=True)
+    if len(found) != 1:
+        raise IndexCorruptError(f"{redacted(url)}: generation {generation} has no arrays row; {hint(url)}.")
+    passage_docs, lengths, sentence_owner = (np.frombuffer(b, dtype=">i4").astype(np.int32) for b in found[0])
     dim = int(manifest["model"]["dim"])
     return {
-        "passages": DatabasePassages(db, names["passages"], len(meta)),
+        "passages": DatabasePassages(db, names["passages"], len(passage_docs)),
         "passage_docs": passage_docs,
-        "vectors": DatabaseVectors(db, names["vectors"], len(meta), dim),
+        "vectors": DatabaseVectors(db, names["vectors"], len(passage_docs), dim),
         "sentences": DatabaseVectors(db, names["sentences"], len(sentence_owner), dim),
         "sentence_owner": sentence_owner,
         "lexical": DatabaseLexicalIndex(db, names, lengths, tokenizer),

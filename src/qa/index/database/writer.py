@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.bm25 import TokenTable
-from qa.index.database.catalog import create_catalog, lock_builds, schema_name, table
+from qa.index.database.catalog import TABLES, create_catalog, lock_builds, schema_name, table
 from qa.index.database.connection import connect, with_vectors
 from qa.index.location import redacted
 from qa.passages.cutting import Passage
@@ -38,6 +38,27 @@ CREATE TABLE {vectors} (row int NOT NULL, embedding vector({dim}) NOT NULL);
 CREATE TABLE {sentences} (row int NOT NULL, owner int NOT NULL, embedding vector({dim}) NOT NULL);
 CREATE TABLE {terms} (id int NOT NULL, term text NOT NULL, df int NOT NULL);
 CREATE TABLE {postings} (term int NOT NULL, row int NOT NULL, tf int NOT NULL);
+CREATE TABLE {columns} (term int NOT NULL, rows bytea NOT NULL, tfs bytea NOT NULL);
+ALTER TABLE {columns} ALTER rows SET STORAGE EXTERNAL, ALTER tfs SET STORAGE EXTERNAL;
+CREATE TABLE {arrays} (passage_docs bytea NOT NULL, lengths bytea NOT NULL, sentence_owner bytea NOT NULL);
+ALTER TABLE {arrays} ALTER passage_docs SET STORAGE EXTERNAL, ALTER lengths SET STORAGE EXTERNAL,
+    ALTER sentence_owner SET STORAGE EXTERNAL;
+"""
+# Packed as big-endian int32 arrays, uncompressed (STORAGE EXTERNAL: reading one is a copy):
+# ``columns``, each term's postings (rows ascending, their term frequencies), so that BM25 reads a
+# question's terms in one query of a few rows instead of every posting as a row; ``arrays``, in one
+# row, what a reader holds for the whole generation, so that opening an index reads a few MB
+# instead of scanning the passages and the sentence vectors.
+_PACKED = """
+INSERT INTO {columns} (term, rows, tfs)
+SELECT term, string_agg(int4send(row), ''::bytea ORDER BY row),
+    string_agg(int4send(tf), ''::bytea ORDER BY row)
+FROM {postings} GROUP BY term;
+ALTER TABLE {columns} ADD PRIMARY KEY (term);
+INSERT INTO {arrays} (passage_docs, lengths, sentence_owner) SELECT
+    (SELECT coalesce(string_agg(int4send(doc), ''::bytea ORDER BY row), '') FROM {passages}),
+    (SELECT coalesce(string_agg(int4send(length), ''::bytea ORDER BY row), '') FROM {passages}),
+    (SELECT coalesce(string_agg(int4send(owner), ''::bytea ORDER BY row), '') FROM {sentences});
 """
 _KEYS = """
 ALTER TABLE {passages} ADD PRIMARY KEY (row);
@@ -139,10 +160,7 @@ class DatabaseWriter:
         generation = int(
             sql("INSERT INTO qa.generations (state) VALUES ('building') RETURNING id").fetchone()[0]
         )
-        names = {
-            name: table(generation, name)
-            for name in ("passages", "vectors", "sentences", "terms", "postings")
-        }
+        names = {name: table(generation, name) for name in TABLES}
         sql(q.SQL("CREATE SCHEMA {}").format(q.Identifier(schema_name(generation))))
         sql(q.SQL(_TABLES).format(dim=q.Literal(int(vectors.shape[1])), **names))
         lengths = np.diff(tokens.offsets).astype(np.int32)
@@ -177,6 +195,7 @@ class DatabaseWriter:
                 for number, (term, frequency) in enumerate(zip(tokens.vocab, df.tolist(), strict=True)):
                     copy.write_row((number, term, frequency))
         sql(q.SQL(_KEYS).format(**names))
+        sql(q.SQL(_PACKED).format(**names))
         sql("SET maintenance_work_mem = '1GB'")
         for wanted, name in zip(graph, ("vectors", "sentences"), strict=True):
             if wanted:
