@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", type=Path, nargs="+")
     parser.add_argument("--k", default="5,10,20")
     parser.add_argument("--questions", type=int, default=121)
+    parser.add_argument("--precision", default="fp32", help="fp32 or int8 (the reranker's)")
     args = parser.parse_args(argv)
     embedder = OnnxEmbedder.load_default()
     retriever = Retriever(default_index_dir(), embedder=embedder, reranker=None)
@@ -66,11 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"| off | — | {times(retriever, embedder, questions)} |", flush=True)
     for path in args.files:
-        model = OnnxCrossEncoder.load(path)
+        model = OnnxCrossEncoder.load(path, precision=args.precision)
         model.scores("热身", ["热身"] * 3)
         for k in map(int, args.k.split(",")):
             retriever.reranker = Reranker(model.scores, RerankSettings(k))
-            print(f"| {model.record['layers']} | {k} | {times(retriever, embedder, questions)} |", flush=True)
+            cells = times(retriever, embedder, questions)
+            print(f"| {model.record['layers']} {args.precision} | {k} | {cells} |", flush=True)
     return 0
 
 

@@ -93,3 +93,30 @@ def test_retriever_pass_reorders_the_shown_passages(fake_seeds_retriever) -> Non
     shown = after.ids[np.argsort(-after.fused, kind="stable")][:5].tolist()
     assert shown == first[::-1]
     assert after.relevant == before.relevant  # the gate reads the fusion's order
+
+
+def test_onnx_reranker_scores_as_the_torch_model(tmp_path: Path) -> None:
+    """The served export gives the torch model's scores (one layer, an untrained seeded head)."""
+    torch = pytest.importorskip("torch")
+    from qa.model.cross_encoder import (
+        OnnxCrossEncoder,
+        load_pair_model,
+        pair_arrays,
+        pair_model,
+        trained_weights,
+    )
+    from qa.model.default import ensure_default_model
+
+    base = ensure_default_model()
+    torch.manual_seed(0)
+    path = tmp_path / "one-layer.safetensors"
+    save_cross_encoder(path, trained_weights(pair_model(base, 1)), layers=1, max_tokens=48, recipe={})
+    served = OnnxCrossEncoder.load(path, threads=1)
+    passages = ["人民政协是统一战线的组织。", "今天的天气很好，适合出门。" * 10]
+    ids, mask = pair_arrays(served.tokenizer, "政协是什么", passages)
+    assert ids.shape == (2, 48)  # the long passage cut to max_tokens, the short one padded
+    with torch.no_grad():
+        expected = load_pair_model(base, load_cross_encoder(path))(
+            torch.from_numpy(ids), torch.from_numpy(mask)
+        )
+    np.testing.assert_allclose(served.scores("政协是什么", passages), expected.numpy(), atol=1e-4)

@@ -16,7 +16,8 @@ and ``head.weight`` / ``head.bias``. Its metadata is one JSON string (``layers``
 **Serving** (``OnnxCrossEncoder``): the first use of a file exports it with torch into a folder
 beside the base model named by the file's hash (``onnx/model.onnx`` with the weights beside it,
 as ``qa.model.onnx_export`` does for e5); ONNX Runtime runs it without torch after that.
-``QA_RERANKER`` names the file (unset, empty or ``off``: no reranking pass, the default).
+``QA_RERANKER`` names the file (unset, empty or ``off``: no reranking pass, the default);
+``QA_RERANK_PRECISION=int8`` serves its int8 copy.
 """
 
 from __future__ import annotations
@@ -178,9 +179,11 @@ def ensure_cross_encoder_onnx(base_dir: Path, path: Path) -> Path:
     import onnx
     import torch
 
+    from qa.model.onnx_export import ONNX_FILE, ONNX_WEIGHTS
+
     found = load_cross_encoder(path)
     target = base_dir.with_name(f"{base_dir.name}-rerank-{found.sha256[:12]}")
-    graph = target / "onnx" / "model.onnx"
+    graph = target / ONNX_FILE
     if graph.is_file():
         return target
     log.info("Exporting the reranker %s to %s", path, target)
@@ -205,9 +208,9 @@ def ensure_cross_encoder_onnx(base_dir: Path, path: Path) -> Path:
             )
         onnx.save_model(
             onnx.load(str(traced)),
-            str(scratch / "onnx" / "model.onnx"),
+            str(scratch / ONNX_FILE),
             save_as_external_data=True,
-            location="model.onnx_data",
+            location=ONNX_WEIGHTS,
         )
         traced.unlink()
         shutil.copy2(base_dir / "tokenizer.json", scratch / "tokenizer.json")
@@ -229,25 +232,36 @@ class OnnxCrossEncoder:
     record: dict[str, str]
 
     @classmethod
-    def load(cls, path: Path, threads: int | None = None) -> OnnxCrossEncoder:
-        """The reranker file ``path`` (exported on first use; ``ModelError`` when it cannot be)."""
+    def load(cls, path: Path, threads: int | None = None, precision: str | None = None) -> OnnxCrossEncoder:
+        """The reranker file ``path`` (exported on first use; ``ModelError`` when it cannot be) at
+        ``precision`` (default ``QA_RERANK_PRECISION``, else fp32; ``int8``: ONNX Runtime's dynamic
+        quantisation, made once as for e5, ``qa.model.onnx_export.quantise_onnx``)."""
         import onnxruntime
 
         from qa.model.default import ensure_default_model
         from qa.model.onnx_encoder import usable_cores
+        from qa.model.onnx_export import ONNX_FILE, ONNX_INT8_FILE, quantise_onnx
 
+        precision = precision or os.environ.get("QA_RERANK_PRECISION") or "fp32"
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"QA_RERANK_PRECISION must be fp32 or int8, not {precision!r}")
         base_dir = ensure_default_model()
         found = load_cross_encoder(path)
         folder = ensure_cross_encoder_onnx(base_dir, path)
+        if precision == "int8" and not (folder / ONNX_INT8_FILE).is_file():
+            quantise_onnx(folder)
         options = onnxruntime.SessionOptions()
         options.inter_op_num_threads = 1
         options.intra_op_num_threads = threads or usable_cores()
         options.log_severity_level = 3
         try:
-            session = onnxruntime.InferenceSession(str(folder / "onnx" / "model.onnx"), options)
+            graph = folder / (ONNX_INT8_FILE if precision == "int8" else ONNX_FILE)
+            session = onnxruntime.InferenceSession(str(graph), options)
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"Cannot load the reranker in {folder}: {exc}; delete the folder.") from exc
-        return cls(session, pair_tokenizer(folder, found.max_tokens), found.record())
+        return cls(
+            session, pair_tokenizer(folder, found.max_tokens), {**found.record(), "precision": precision}
+        )
 
     def scores(self, question: str, passages: list[str]) -> np.ndarray:
         """One relevance score per passage (float64; higher is more relevant), in one batch."""
