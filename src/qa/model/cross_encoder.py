@@ -27,7 +27,6 @@ import logging
 import os
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,10 +175,7 @@ def pair_arrays(tokenizer: Any, question: str, passages: list[str]) -> tuple[np.
 
 def ensure_cross_encoder_onnx(base_dir: Path, path: Path) -> Path:
     """The ONNX export of the reranker file ``path`` (made once, beside ``base_dir``): its folder."""
-    import onnx
-    import torch
-
-    from qa.model.onnx_export import ONNX_FILE, ONNX_WEIGHTS
+    from qa.model.onnx_export import ONNX_FILE, trace_onnx
 
     found = load_cross_encoder(path)
     target = base_dir.with_name(f"{base_dir.name}-rerank-{found.sha256[:12]}")
@@ -191,28 +187,7 @@ def ensure_cross_encoder_onnx(base_dir: Path, path: Path) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=".rerank-", dir=base_dir.parent))
     try:
         (scratch / "onnx").mkdir()
-        traced = scratch / "traced.onnx"
-        example = (torch.tensor([[0, 6, 5, 2], [0, 6, 2, 1]]), torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
-        dynamic = {0: "batch", 1: "tokens"}
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model,
-                example,
-                str(traced),
-                input_names=["input_ids", "attention_mask"],
-                output_names=["score"],
-                dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "score": {0: "batch"}},
-                opset_version=17,
-                dynamo=False,
-            )
-        onnx.save_model(
-            onnx.load(str(traced)),
-            str(scratch / ONNX_FILE),
-            save_as_external_data=True,
-            location=ONNX_WEIGHTS,
-        )
-        traced.unlink()
+        trace_onnx(model, scratch / ONNX_FILE, "score")
         shutil.copy2(base_dir / "tokenizer.json", scratch / "tokenizer.json")
         (scratch / "reranker.json").write_text(json.dumps(found.record()) + "\n", encoding="utf-8")
         scratch.chmod(0o755)
