@@ -11,6 +11,8 @@ Levers (rows):
   writes, ``--ranker`` for another);
 * **rocchio**, **rm3**, **prf**: pseudo-relevance feedback (``qa.retrieve.feedback``) on the
   dense side, the BM25 side, and both;
+* **rerank** (lever 3): the fusion, then the cross-encoder's pass over its best ``k``
+  (``qa.retrieve.rerank``; ``--reranker FILE`` from ``train/reranker.py``, ``QA_RERANK_K``);
 * **adapter** (lever 1, the e5 adapter): the fusion on an index built with the adapted model,
   given as ``--adapter-index DIR`` (the seeds only; its manifest names its model).
 
@@ -50,6 +52,7 @@ from qa.retrieve.defaults import default_index_dir  # noqa: E402
 from qa.retrieve.evaluate import default_questions_path, load_questions  # noqa: E402
 from qa.retrieve.feedback import Feedback  # noqa: E402
 from qa.retrieve.ranker import LinearRanker, shipped_ranker_path  # noqa: E402
+from qa.retrieve.rerank import Reranker, RerankSettings  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
 from qa.text.normalise import match_form  # noqa: E402
 
@@ -169,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collections", default="seeds,gov20,gov72,cmrc")
     parser.add_argument("--levers", default="fusion,ranker,rocchio,rm3,prf")
     parser.add_argument("--ranker", type=Path, default=shipped_ranker_path())
+    parser.add_argument("--reranker", type=Path, help="the cross-encoder file of the rerank lever")
     parser.add_argument("--adapter-index", type=Path, help="the seeds indexed with the adapted e5 (lever 1)")
     parser.add_argument("--save", type=Path, help="write every outcome here (JSON)")
     args = parser.parse_args(argv)
@@ -198,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     levers = args.levers.split(",")
     ranker = LinearRanker.load(args.ranker) if "ranker" in levers and args.ranker.is_file() else None
+    reranker = None
+    if "rerank" in levers:
+        from qa.model.cross_encoder import OnnxCrossEncoder
+
+        if args.reranker is None:
+            parser.error("the rerank lever needs --reranker FILE (train/reranker.py)")
+        reranker = Reranker(OnnxCrossEncoder.load(args.reranker).scores, RerankSettings.from_env())
     print(HEADER, flush=True)
     saved: dict[str, list[dict[str, object]]] = {}
     for name, folder, asked in sets:
@@ -213,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             retriever.ranker = ranker if lever == "ranker" else None
             retriever.feedback = LEVERS.get(lever)
+            retriever.reranker = reranker if lever == "rerank" else None
             retriever.background = retriever.measure_background()  # as a build with this lever would
             embedder.queries = QueryCache()  # every lever's time includes encoding the question
             outcomes = [ask(retriever, q) for q in asked]

@@ -39,7 +39,6 @@ def export_onnx(model_dir: Path) -> Path:
     Written into a temporary folder renamed into place, so an interrupted export leaves
     nothing behind.
     """
-    import onnx
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
@@ -58,12 +57,27 @@ def export_onnx(model_dir: Path) -> Path:
     transformers_logging.disable_progress_bar()
     target = model_dir / ONNX_FILE
     model = Pooled(AutoModel.from_pretrained(str(model_dir), local_files_only=True)).eval()
-    example = (torch.tensor([[0, 6, 5, 2], [0, 6, 2, 1]]), torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
-    dynamic = {0: "batch", 1: "tokens"}
     scratch = Path(tempfile.mkdtemp(prefix=".onnx-", dir=model_dir))
     scratch.chmod(0o755)  # readable like the rest of the model folder, not mkdtemp's 0700
     try:
-        traced = scratch / "traced.onnx"
+        trace_onnx(model, scratch / target.name, "embedding")
+        shutil.rmtree(target.parent, ignore_errors=True)
+        os.replace(scratch, target.parent)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
+def trace_onnx(model: Any, path: Path, output: str) -> None:
+    """Trace a torch module ``forward(input_ids, attention_mask) -> (batch, ...)`` into the ONNX
+    graph ``path``, its weights in ``ONNX_WEIGHTS`` beside it (batch and tokens dynamic)."""
+    import onnx
+    import torch
+
+    example = (torch.tensor([[0, 6, 5, 2], [0, 6, 2, 1]]), torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
+    dynamic = {0: "batch", 1: "tokens"}
+    traced = path.with_name(f".traced-{path.name}")
+    try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes on shape checks the test cases cover
             torch.onnx.export(
@@ -71,19 +85,15 @@ def export_onnx(model_dir: Path) -> Path:
                 example,
                 str(traced),
                 input_names=["input_ids", "attention_mask"],
-                output_names=["embedding"],
-                dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, "embedding": {0: "batch"}},
+                output_names=[output],
+                dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, output: {0: "batch"}},
                 opset_version=17,
                 dynamo=False,
             )
         graph = onnx.load(str(traced))
-        traced.unlink()
-        onnx.save_model(graph, str(scratch / target.name), save_as_external_data=True, location=ONNX_WEIGHTS)
-        shutil.rmtree(target.parent, ignore_errors=True)
-        os.replace(scratch, target.parent)
+        onnx.save_model(graph, str(path), save_as_external_data=True, location=ONNX_WEIGHTS)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return target
+        traced.unlink(missing_ok=True)
 
 
 def quantise_onnx(model_dir: Path) -> Path:

@@ -35,6 +35,7 @@ from qa.retrieve.ranker import (
     fuse,
     ranker_identity,
 )
+from qa.retrieve.rerank import Reranker, default_reranker
 from qa.retrieve.vague import TOO_VAGUE, too_vague
 from qa.text.normalise import match_form, question_for_model
 from qa.text.tokens import near_duplicate, occurs_as_word, phrase_tokens, quoted_phrases, shingles
@@ -61,6 +62,7 @@ class Retriever(Browsing):
         gate: relevance.GateSettings | None = None,
         ranker: LinearRanker | None = None,
         feedback: Feedback | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         index_dir = as_location(index_dir)  # a folder, or a database URL (``--store``)
         if seeds is not None:
@@ -73,10 +75,8 @@ class Retriever(Browsing):
         self.index: LoadedIndex = load_index(index_dir, self.embedder.fingerprint)
         self.fusion = fusion or FusionSettings()
         self.gate = gate or relevance.GateSettings()
-        self.ranker, self.feedback = (
-            ranker or default_ranker(),
-            feedback,
-        )  # the learned ranking, pseudo-relevance feedback
+        self.ranker, self.feedback = ranker or default_ranker(), feedback  # learned ranking, feedback
+        self.reranker = reranker or default_reranker()  # the cross-encoder's pass (``qa.retrieve.rerank``)
         self.features = IndexFeatures(self.index)
         self.recorded: list[tuple[np.ndarray, np.ndarray]] | None = None  # features kept for training
         recorded = self.index.manifest.get("gate_background") or {}  # another gate's is measured again:
@@ -154,6 +154,8 @@ class Retriever(Browsing):
         reading = relevance.Reading(covered, float(first_dense.max()), everyday)
         answered = bool(words) and relevance.is_relevant(reading, self.background, self.gate, mode)
         relevant = answered or forced or required is not None
+        if mode == "hybrid" and self.reranker is not None:  # after the gate, which reads the fusion's order
+            fused = self.reranker(fused, ids, index, q[0], text)
         return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
 
     def _candidates(
