@@ -156,6 +156,15 @@ def row(name: str, lever: str, asked: Sequence[Asked], outcomes: Sequence[Outcom
 
 
 SET_NAMES = {"seeds": "seeds (5 documents)", "gov20": "seeds + 20 reports", "gov72": "seeds + 72 reports"}
+
+
+def _records(asked: Sequence[Asked], outcomes: Sequence[Outcome]) -> list[dict[str, object]]:
+    return [
+        {"question": q.question, "rank": o.rank, "relevant": o.relevant}
+        for q, o in zip(asked, outcomes, strict=True)
+    ]
+
+
 HEADER = (
     "| set | lever | hit@1 | hit@3 | MRR@10 | hit@1 literal | hit@1 paraphrase | hit@1 tune | hit@1 test "
     "| OOD rejected | in-domain rejected | ms p50 / p95 |\n"
@@ -226,10 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             embedder.queries = QueryCache()  # every lever's time includes encoding the question
             outcomes = [ask(retriever, q) for q in asked]
             print(row(name, lever, asked, outcomes), flush=True)
-            saved[f"{name}|{lever}"] = [
-                {"question": q.question, "rank": o.rank, "relevant": o.relevant}
-                for q, o in zip(asked, outcomes, strict=True)
-            ]
+            saved[f"{name}|{lever}"] = _records(asked, outcomes)
     if "adapter" in levers:
         name = SET_NAMES[args.adapter_set]
         if args.adapter_index is None:
@@ -237,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             retriever = Retriever(args.adapter_index)
             retriever.ranker = None
-            print(row(name, "adapter", ours, [ask(retriever, q) for q in ours]), flush=True)
+            outcomes = [ask(retriever, q) for q in ours]
+            print(row(name, "adapter", ours, outcomes), flush=True)
+            saved[f"{name}|adapter"] = _records(ours, outcomes)
     if args.save:
         args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     return 0
