@@ -2,7 +2,8 @@
 
     HF_HUB_OFFLINE=1 nice -n 10 .venv/bin/python bench/levers.py [--corpora ../shared/corpora]
         [--collections seeds,gov20,gov72,cmrc] [--cmrc-every 4] [--cache /tmp/qa-gate]
-        [--cmrc-index /tmp/cmrc_index] [--adapter-index DIR] [--levers fusion,ranker,rocchio,rm3,prf]
+        [--cmrc-index /tmp/cmrc_index] [--adapter-index DIR [--adapter-set NAME]]
+        [--levers fusion,ranker,rocchio,rm3,prf]
 
 Levers (rows):
 
@@ -14,7 +15,10 @@ Levers (rows):
 * **rerank** (lever 3): the fusion, then the cross-encoder's pass over its best ``k``
   (``qa.retrieve.rerank``; ``--reranker FILE`` from ``train/reranker.py``, ``QA_RERANK_K``);
 * **adapter** (lever 1, the e5 adapter): the fusion on an index built with the adapted model,
-  given as ``--adapter-index DIR`` (the seeds only; its manifest names its model).
+  given as ``--adapter-index DIR`` (its manifest names its model; run with ``QA_ADAPTER`` set to
+  that adapter file, and ``--levers adapter`` alone: the other sets are indexed with the base
+  model), asked our questions; ``--adapter-set`` names the collection in the table
+  (``seeds``, the default, or ``gov20``, ``gov72``).
 
 Sets: the seeds (the committed index) with the 121 questions of ``eval/questions.jsonl``
 (literal and paraphrase columns, tune and test halves), out-of-domain its 35 and the 74 of
@@ -154,6 +158,16 @@ def row(name: str, lever: str, asked: Sequence[Asked], outcomes: Sequence[Outcom
     return "| " + " | ".join(cells) + " |"
 
 
+SET_NAMES = {"seeds": "seeds (5 documents)", "gov20": "seeds + 20 reports", "gov72": "seeds + 72 reports"}
+
+
+def _records(asked: Sequence[Asked], outcomes: Sequence[Outcome]) -> list[dict[str, object]]:
+    return [
+        {"question": q.question, "rank": o.rank, "relevant": o.relevant}
+        for q, o in zip(asked, outcomes, strict=True)
+    ]
+
+
 HEADER = (
     "| set | lever | hit@1 | hit@3 | MRR@10 | hit@1 literal | hit@1 paraphrase | hit@1 tune | hit@1 test "
     "| OOD rejected | in-domain rejected | ms p50 / p95 |\n"
@@ -173,19 +187,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levers", default="fusion,ranker,rocchio,rm3,prf")
     parser.add_argument("--ranker", type=Path, default=shipped_ranker_path())
     parser.add_argument("--reranker", type=Path, help="the cross-encoder file of the rerank lever")
-    parser.add_argument("--adapter-index", type=Path, help="the seeds indexed with the adapted e5 (lever 1)")
+    parser.add_argument(
+        "--adapter-index", type=Path, help="a collection indexed with the adapted e5 (lever 1)"
+    )
+    parser.add_argument("--adapter-set", choices=tuple(SET_NAMES), default="seeds")
     parser.add_argument("--save", type=Path, help="write every outcome here (JSON)")
     args = parser.parse_args(argv)
     gate_archive.CORPORA = args.corpora
+    levers = args.levers.split(",")
     embedder = OnnxEmbedder.load_default()
-    wanted = args.collections.split(",")
+    wanted = args.collections.split(",") if set(levers) - {"adapter"} else []
     ours = our_questions()
     sets: list[tuple[str, Path, list[Asked]]] = []
     if "seeds" in wanted:
-        sets.append(("seeds (5 documents)", default_index_dir(), ours))
-    reports = {"gov20": ("seeds + 20 reports", 20, None), "gov72": ("seeds + 72 reports", None, "vectors")}
-    for key, (name, count, only) in reports.items():
+        sets.append((SET_NAMES["seeds"], default_index_dir(), ours))
+    reports = {"gov20": (20, None), "gov72": (None, "vectors")}
+    for key, (count, only) in reports.items():
         if key in wanted:
+            name = SET_NAMES[key]
             settings = gate_archive.PASSAGE_VECTORS_ONLY if only else None
             lay = gate_archive.seeds_with_reports(count)
             folder = gate_archive.index_of(args.cache, f"seeds-{key}", lay, embedder, settings)
@@ -200,7 +219,6 @@ def main(argv: list[str] | None = None) -> int:
                 cmrc_questions(args.corpora, args.cmrc_every),
             )
         )
-    levers = args.levers.split(",")
     ranker = LinearRanker.load(args.ranker) if "ranker" in levers and args.ranker.is_file() else None
     reranker = None
     if "rerank" in levers:
@@ -229,20 +247,17 @@ def main(argv: list[str] | None = None) -> int:
             embedder.queries = QueryCache()  # every lever's time includes encoding the question
             outcomes = [ask(retriever, q) for q in asked]
             print(row(name, lever, asked, outcomes), flush=True)
-            saved[f"{name}|{lever}"] = [
-                {"question": q.question, "rank": o.rank, "relevant": o.relevant}
-                for q, o in zip(asked, outcomes, strict=True)
-            ]
+            saved[f"{name}|{lever}"] = _records(asked, outcomes)
     if "adapter" in levers:
+        name = SET_NAMES[args.adapter_set]
         if args.adapter_index is None:
-            print(
-                "| seeds (5 documents) | adapter | (give --adapter-index: "
-                "the seeds indexed with the adapted e5) |"
-            )
+            print(f"| {name} | adapter | (give --adapter-index: the set indexed with the adapted e5) |")
         else:
             retriever = Retriever(args.adapter_index)
             retriever.ranker = None
-            print(row("seeds (5 documents)", "adapter", ours, [ask(retriever, q) for q in ours]), flush=True)
+            outcomes = [ask(retriever, q) for q in ours]
+            print(row(name, "adapter", ours, outcomes), flush=True)
+            saved[f"{name}|adapter"] = _records(ours, outcomes)
     if args.save:
         args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     return 0

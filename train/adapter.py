@@ -13,7 +13,17 @@ of (query, passage) pairs come from their structure alone:
 * **title → opening**: a document's title as the query, its first passage.
 
 The reports of ``VALIDATION_YEARS`` are held out: their inverse-cloze pairs measure recall@1
-among themselves before and after training. The seeds, ``eval/`` and CMRC 2018 are never read.
+among themselves before and after training. The seeds, ``eval/`` and CMRC 2018 dev are never read.
+
+**Real questions** (``--pairs qa``, or ``mix`` with ``--gov-share`` of structure pairs; lever
+1(b)): the questions of DRCD and of CMRC 2018 train / trial (``--qa-files``, read by
+``train/qa_pairs.py``, which refuses CMRC 2018 dev), each with the sentences of its paragraph
+around the answer; their paragraphs join the pool of negatives. A tenth of their articles is
+held out: ``2 x --validation`` of its questions measure recall@1 among their positives. ::
+
+    QA_CORPORA=../shared/corpora PYTHONPATH=src HF_HUB_OFFLINE=1 .venv/bin/python train/adapter.py \
+        --pairs mix --qa-files DRCD_dev.json DRCD_test.json cmrc2018_trial.json \
+        --steps 40 --lr 5e-5 --temperature 0.02 --out /tmp/mix.safetensors
 
 **Negatives.** Every other passage in the batch (in-batch), plus for each query one mined hard
 negative: a passage among the top BM25 hits (the product's own ``LexicalIndex``) of the query
@@ -59,11 +69,12 @@ TARGETS = r".*\.attention\.(self\.(query|key|value)|output\.dense)"
 class Pair:
     """One training example: a query, its positive passage's text, and where that passage is."""
 
-    kind: str  # "ict", "heading" or "title"
+    kind: str  # "ict", "heading", "title" or "qa"
     query: str
     positive: str
     row: int  # the positive passage's row in the pool
-    section: tuple[str, str]  # (source, section heading) of the positive
+    section: tuple[str, str]  # (source, section heading) of the positive; (file, article) for "qa"
+    answer: str = ""  # "qa": no hard negative may hold it
 
 
 def passages_of_reports(folder: Path) -> list[Any]:
@@ -105,15 +116,16 @@ def make_pairs(passages: list[Any], rng: random.Random) -> list[Pair]:
 
 
 def mine_hard_negatives(
-    pairs: list[Pair], passages: list[Any], rng: random.Random, top: int = 5
+    pairs: list[Pair], texts: list[str], groups: list[tuple[str, str]], rng: random.Random, top: int = 5
 ) -> list[int]:
-    """For each pair, the row of one of the ``top`` best BM25 passages outside its positive's section."""
+    """For each pair, the row of one of the ``top`` best BM25 texts of the pool (``texts``, each
+    in ``groups[row]``: section or article) outside its positive's group and without its answer."""
     from qa.index.bm25 import LexicalIndex
     from qa.index.layout import make_tokenizer
     from qa.text.tokens import LexicalSettings
 
     tokenizer = make_tokenizer(LexicalSettings(), [])
-    lexical = LexicalIndex.build([p.text for p in passages], tokenizer)
+    lexical = LexicalIndex.build(texts, tokenizer)
     negatives = []
     for pair in pairs:
         scores = lexical.scores(pair.query)
@@ -121,9 +133,9 @@ def mine_hard_negatives(
         allowed = [
             int(r)
             for r in order
-            if r != pair.row and (passages[r].source, passages[r].section or "") != pair.section
+            if r != pair.row and groups[r] != pair.section and not (pair.answer and pair.answer in texts[r])
         ]
-        negatives.append(rng.choice(allowed[:top]) if allowed else rng.randrange(len(passages)))
+        negatives.append(rng.choice(allowed[:top]) if allowed else rng.randrange(len(texts)))
     return negatives
 
 
@@ -165,6 +177,39 @@ def _in_slices(encode: Encoder, texts: list[str], prefix: str, size: int) -> Any
     return torch.cat([encode(texts[i : i + size], prefix) for i in range(0, len(texts), size)])
 
 
+def _with_qa_pairs(
+    args: argparse.Namespace,
+    structure: list[Pair],
+    texts: list[str],
+    groups: list[tuple[str, str]],
+    rng: random.Random,
+) -> tuple[list[Pair], list[Pair]]:
+    """The training pairs of ``--pairs qa`` / ``mix`` and the held-out question pairs.
+
+    The questions' paragraphs join the pool (``texts``, ``groups``, extended in place); a tenth of
+    the articles is held out (``--validation`` x 2 of their questions measure recall@1); of the
+    ``--steps`` x ``--batch`` pairs, ``--gov-share`` come from ``structure`` in ``mix``.
+    """
+    from qa_pairs import read_qa_pairs
+
+    read, pool, pool_groups = read_qa_pairs(args.qa_files, args.window)
+    offset = len(texts)
+    texts += pool
+    groups += pool_groups
+    questions = [Pair("qa", q.query, q.positive, q.row + offset, q.group, q.answer) for q in read]
+    articles = sorted({p.section for p in questions})
+    held = set(rng.sample(articles, max(1, len(articles) // 10)))
+    held_pairs = [p for p in questions if p.section in held]
+    validation = rng.sample(held_pairs, min(2 * args.validation, len(held_pairs)))
+    kept = [p for p in questions if p.section not in held]
+    rng.shuffle(kept)
+    total = args.steps * args.batch
+    from_structure = round(total * args.gov_share) if args.pairs == "mix" else 0
+    training = kept[: total - from_structure] + structure[:from_structure]
+    rng.shuffle(training)
+    return training, validation
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -180,7 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--pairs",
+        choices=("gov", "qa", "mix"),
+        default="gov",
+        help="gov: the reports' structure (default); qa: --qa-files' questions; mix: both (--gov-share)",
+    )
+    parser.add_argument("--qa-files", type=Path, nargs="*", default=[], help="DRCD / CMRC 2018 JSON files")
+    parser.add_argument("--gov-share", type=float, default=0.25, help="share of structure pairs in mix")
+    parser.add_argument("--window", type=int, default=150, help="characters of a qa positive")
     args = parser.parse_args(argv)
+    if args.pairs != "gov" and not args.qa_files:
+        print("--pairs qa and mix read --qa-files (DRCD, CMRC 2018 train/trial JSON)", file=sys.stderr)
+        return 2
     if not REPORTS.is_dir():
         print(f"{REPORTS} is not here: the training data are the reports there", file=sys.stderr)
         return 2
@@ -206,12 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     validation = rng.sample(held, min(args.validation, len(held)))
     training = [p for p in pairs if not passages[p.row].source.startswith(VALIDATION_YEARS)]
     rng.shuffle(training)
-    training = training[: args.steps * args.batch]
-    kinds = {k: sum(p.kind == k for p in training) for k in ("ict", "heading", "title")}
-    negatives = mine_hard_negatives(training, passages, rng)
+    texts = [p.text for p in passages]
+    groups = [(p.source, p.section or "") for p in passages]
+    qa_validation: list[Pair] = []
+    if args.pairs == "gov":
+        training = training[: args.steps * args.batch]
+    else:
+        training, qa_validation = _with_qa_pairs(args, training, texts, groups, rng)
+    kinds = {k: sum(p.kind == k for p in training) for k in ("ict", "heading", "title", "qa")}
+    negatives = mine_hard_negatives(training, texts, groups, rng)
     print(
-        f"{len(passages)} passages of {len({p.source for p in passages})} reports; {len(pairs)} pairs; "
-        f"training on {len(training)} ({kinds}), {len(validation)} held out; "
+        f"{len(passages)} passages of {len({p.source for p in passages})} reports, {len(texts)} in the pool; "
+        f"{len(pairs)} structure pairs; training on {len(training)} ({kinds}), "
+        f"{len(validation)} + {len(qa_validation)} held out; "
         f"data ready in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
@@ -225,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     model.eval()
     before = recall_at_1(encode, validation)
     print(f"held-out inverse-cloze recall@1 before: {before:.3f}", flush=True)
+    qa_before = recall_at_1(encode, qa_validation) if qa_validation else 0.0
+    if qa_validation:
+        print(f"held-out question recall@1 before: {qa_before:.3f}", flush=True)
 
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
@@ -241,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
             break
         queries = encode([training[i].query for i in chunk], "query: ")
         docs = encode(
-            [training[i].positive for i in chunk] + [passages[negatives[i]].text for i in chunk], "passage: "
+            [training[i].positive for i in chunk] + [texts[negatives[i]] for i in chunk], "passage: "
         )
         logits = queries @ docs.T / args.temperature
         loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(chunk)))
@@ -249,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         optimiser.step()
         schedule.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if (step + 1) % 5 == 0 or step == 0:
             recent = np.mean(losses[-5:])
             print(
@@ -262,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     model.eval()
     after = recall_at_1(encode, validation)
     print(f"held-out inverse-cloze recall@1 after: {after:.3f} (before {before:.3f})")
+    qa_after = recall_at_1(encode, qa_validation) if qa_validation else 0.0
+    if qa_validation:
+        print(f"held-out question recall@1 after: {qa_after:.3f} (before {qa_before:.3f})")
     tenth = max(1, len(losses) // 10)
     print(
         f"loss: first {tenth} steps {np.mean(losses[:tenth]):.4f}, last {tenth} steps "
@@ -281,6 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         "data": "gov-work-reports: inverse cloze, heading-section, title-opening; BM25 hard negatives",
         "validation_recall_at_1": f"{before:.3f} -> {after:.3f}",
     }
+    if args.pairs != "gov":
+        share = args.gov_share if args.pairs == "mix" else 0.0
+        recipe["data"] = (
+            f"questions of {', '.join(f.name for f in args.qa_files)} (window {args.window}), "
+            f"{share:.2f} of the pairs from the reports' structure; BM25 hard negatives"
+        )
+        recipe["validation_question_recall_at_1"] = f"{qa_before:.3f} -> {qa_after:.3f}"
     save_adapter(args.out, state, args.rank, args.alpha, recipe)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
     return 0
