@@ -30,7 +30,7 @@ from qa.retrieve.ranker import (
     Candidates,
     FusionSettings,
     IndexFeatures,
-    LinearRanker,
+    Ranker,
     default_ranker,
     fuse,
     ranker_identity,
@@ -59,7 +59,7 @@ class Retriever(Browsing):
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
         gate: relevance.GateSettings | None = None,
-        ranker: LinearRanker | None = None,
+        ranker: Ranker | None = None,
         feedback: Feedback | None = None,
     ) -> None:
         index_dir = as_location(index_dir)  # a folder, or a database URL (``--store``)
