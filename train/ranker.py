@@ -1,17 +1,22 @@
 """Train the learned ranking function (``qa.retrieve.ranker``) on public reading-comprehension data.
 
-    git -C <DRCD clone> show HEAD:DRCD_dev.json > /tmp/drcd_dev.json
-    PYTHONPATH=src HF_HUB_OFFLINE=1 .venv/bin/python train/ranker.py --drcd /tmp/drcd_dev.json \\
-        [--paragraphs 600] [--index /tmp/drcd_index] [--out src/qa/data/ranker.json] [--seed 0]
+    git -C <DRCD clone> show HEAD:DRCD_dev.json > /tmp/drcd_dev.json        # and DRCD_test.json
+    git -C <cmrc2018 clone> show HEAD:squad-style-data/cmrc2018_trial.json > /tmp/cmrc2018_trial.json
+    PYTHONPATH=src HF_HUB_OFFLINE=1 .venv/bin/python train/ranker.py --drcd /tmp/drcd_dev.json \
+        --drcd /tmp/drcd_test.json --cmrc /tmp/cmrc2018_trial.json [--paragraphs 150] \
+        [--index /tmp/qa-ranker/index] [--out src/qa/data/ranker.json] [--seed 0]
 
-Data: DRCD (Delta Reading Comprehension Dataset, github.com/DRCKnowledgeTeam/DRCD, CC BY-SA 3.0),
-its dev file: Wikipedia paragraphs in traditional characters with questions and answer spans.
-Never the evaluation sets or CMRC 2018 dev. The first ``--paragraphs`` paragraphs become one
-document each (the article's title as the first line) and are indexed with the product's
-build; every question of those paragraphs is asked of the product's retriever, and the
-features of its ``RERANKED`` best fused candidates are recorded. A candidate is relevant
-when it contains an answer (``match_form`` on both sides). Questions with no relevant
-candidate teach nothing and are left out.
+Data: DRCD (Delta Reading Comprehension Dataset, github.com/DRCKnowledgeTeam/DRCD, CC BY-SA 3.0;
+traditional characters, turned simplified with OpenCC ``t2s``) and CMRC 2018
+(github.com/ymcui/cmrc2018, CC BY-SA 4.0) train or trial files: Wikipedia paragraphs with
+questions and answer spans. Never the evaluation sets or CMRC 2018 dev (refused by name). From
+each file, whole articles drawn by a seeded shuffle until about ``--paragraphs`` paragraphs;
+each paragraph becomes one document (the article's title as the first line), all indexed
+together with the product's build; every question of those paragraphs is asked of the
+product's retriever, and the features of its ``RERANKED`` best fused candidates are recorded
+(``ranker_features.json`` beside the index, reused by later runs and by
+``train/lambdarank.py``). A candidate is relevant when it contains an answer (``match_form``
+on both sides). Questions with no relevant candidate teach nothing and are left out.
 
 Model: a linear score over standardised features trained with the listwise softmax loss
 (ListNet, Cao et al. 2007) by full-batch gradient descent, started from the hand-set fusion
