@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cmrc", type=Path, action="append", default=[], help="a CMRC 2018 train or trial file (SQuAD form)"
     )
     parser.add_argument("--paragraphs", type=int, default=150, help="about this many of each file")
+    parser.add_argument(
+        "--questions", type=int, help="ask only this many of their questions (a seeded sample), for time"
+    )
     parser.add_argument("--index", type=Path, default=Path("/tmp/qa-ranker/index"))
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "qa" / "data" / "ranker.json")
     parser.add_argument("--seed", type=int, default=0)
@@ -177,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         retriever = Retriever(args.index, embedder=embedder)
         retriever.ranker = None
+        if args.questions is not None and args.questions < len(questions):
+            questions = random.Random(args.seed).sample(questions, args.questions)
         lists = [item for item in record(retriever, questions) if item["y"].any()]
         plain = [{**item, "x": item["x"].tolist(), "y": item["y"].tolist()} for item in lists]
         features.write_text(json.dumps(plain, ensure_ascii=False), encoding="utf-8")
