@@ -1,15 +1,17 @@
 """Every ranking lever of issue 22 beside today's fusion, on every set, in one table.
 
     HF_HUB_OFFLINE=1 nice -n 10 .venv/bin/python bench/levers.py [--corpora ../shared/corpora]
-        [--collections seeds,gov20,gov72,cmrc] [--cmrc-every 4] [--cache /tmp/qa-gate]
+        [--collections seeds,gov20,gov72,cmrc,fields] [--cmrc-every 4] [--cache /tmp/qa-gate]
         [--cmrc-index /tmp/cmrc_index] [--adapter-index DIR [--adapter-set NAME]]
-        [--levers fusion,ranker,rocchio,rm3,prf]
+        [--levers fusion,ranker,lambdarank,rocchio,rm3,prf] [--reranker FILE]
 
-Levers (rows):
+Levers (rows; each one entry of ``LEVERS``: how it sets up a plain retriever):
 
 * **fusion**: today's hand-set fusion (0.3 BM25 + 0.7 e5 margin), the baseline;
 * **ranker**: the learned ranking function (``qa.retrieve.ranker``, the file ``train/ranker.py``
   writes, ``--ranker`` for another);
+* **lambdarank**: LightGBM lambdarank trees over the same features, scored in numpy
+  (``train/lambdarank.py`` writes ``src/qa/data/lambdarank.json``, ``--lambdarank`` for another);
 * **rocchio**, **rm3**, **prf**: pseudo-relevance feedback (``qa.retrieve.feedback``) on the
   dense side, the BM25 side, and both;
 * **rerank** (lever 3): the fusion, then the cross-encoder's pass over its best ``k``
@@ -25,7 +27,11 @@ Sets: the seeds (the committed index) with the 121 questions of ``eval/questions
 ``eval/everyday_questions.jsonl``; the same questions on the seeds with 20 and with 72
 government work reports (built by ``bench/gate_archive.py`` into ``--cache``); CMRC 2018 dev
 (``--cmrc-index``, built there once when absent; every ``--cmrc-every``-th question, the
-out-of-domain ones as above). A question is a hit at k when one of the k first passages of
+out-of-domain ones as above); ``eval/fields`` (the 76 questions naming their document, asked with
+``Retriever.answer`` as ``eval/fields/evaluate.py`` does: a hit at k when one of the k first of
+its 5 answer passages comes from the question's document and holds its span, a question about
+a missing document a hit at 1 when nothing is answered and the message says so; built once
+into ``--cache``/fields). A question is a hit at k when one of the k first passages of
 the ranking (gate ignored) holds its span or answer; rejected when the gate says nothing is
 relevant. Time: ``Retriever.ranked`` per question (constraints, both searches, fusion or
 ranker, gate), p50 / p95 in ms, on a shared machine.
@@ -34,12 +40,14 @@ ranker, gate), p50 / p95 in ms, on a shared machine.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -55,15 +63,51 @@ from qa.model.onnx_encoder import OnnxEmbedder  # noqa: E402
 from qa.retrieve.defaults import default_index_dir  # noqa: E402
 from qa.retrieve.evaluate import default_questions_path, load_questions  # noqa: E402
 from qa.retrieve.feedback import Feedback  # noqa: E402
-from qa.retrieve.ranker import LinearRanker, shipped_ranker_path  # noqa: E402
+from qa.retrieve.ranker import load_ranker, shipped_ranker_path  # noqa: E402
 from qa.retrieve.rerank import Reranker, RerankSettings  # noqa: E402
 from qa.retrieve.retriever import Retriever  # noqa: E402
 from qa.text.normalise import match_form  # noqa: E402
 
-LEVERS = {
-    "rocchio": Feedback(dense_weight=0.3, lexical_weight=0.0),
-    "rm3": Feedback(dense_weight=0.0, lexical_weight=0.3),
-    "prf": Feedback(),
+FIELDS = BENCH.parent / "eval" / "fields"
+Lever = Callable[[Retriever, argparse.Namespace], None]  # sets up a retriever without ranker or feedback
+
+
+_load = cache(load_ranker)
+
+
+def _ranker(option: str) -> Lever:
+    def use(retriever: Retriever, args: argparse.Namespace) -> None:
+        retriever.ranker = _load(getattr(args, option))
+
+    return use
+
+
+def _feedback(feedback: Feedback) -> Lever:
+    def use(retriever: Retriever, args: argparse.Namespace) -> None:
+        retriever.feedback = feedback
+
+    return use
+
+
+@cache
+def _cross_encoder(path: Path) -> Callable[..., np.ndarray]:
+    from qa.model.cross_encoder import OnnxCrossEncoder  # the rerank lever alone needs it
+
+    return OnnxCrossEncoder.load(path).scores
+
+
+def _rerank(retriever: Retriever, args: argparse.Namespace) -> None:
+    retriever.reranker = Reranker(_cross_encoder(args.reranker), RerankSettings.from_env())
+
+
+LEVERS: dict[str, Lever] = {
+    "fusion": lambda retriever, args: None,
+    "ranker": _ranker("ranker"),
+    "lambdarank": _ranker("lambdarank"),
+    "rocchio": _feedback(Feedback(dense_weight=0.3, lexical_weight=0.0)),
+    "rm3": _feedback(Feedback(dense_weight=0.0, lexical_weight=0.3)),
+    "prf": _feedback(Feedback()),
+    "rerank": _rerank,
 }
 
 
@@ -75,10 +119,11 @@ class Asked:
     kind: str
     split: str
     answers: tuple[str, ...]
+    source: str | None = ""  # eval/fields: the document the answer must come from (None: absent)
 
     @property
     def in_domain(self) -> bool:
-        return self.kind in ("literal", "paraphrase", "cmrc")
+        return self.kind in ("literal", "paraphrase", "cmrc", "fields")
 
 
 @dataclass
@@ -116,7 +161,45 @@ def cmrc_questions(corpora: Path, every: int) -> list[Asked]:
     return asked + speeches
 
 
+def fields_questions() -> list[Asked]:
+    with (FIELDS / "questions.jsonl").open(encoding="utf-8") as handle:
+        return [
+            Asked(r["question"], "fields", "", (r["span"],) if r["source"] else (), r["source"])
+            for r in map(json.loads, handle)
+        ]
+
+
+@cache
+def _fields_today() -> object:
+    spec = importlib.util.spec_from_file_location("fields_evaluate", FIELDS / "evaluate.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TODAY
+
+
+def ask_fields(retriever: Retriever, question: Asked) -> Outcome:
+    """As ``eval/fields/evaluate.py`` asks: ``answer`` with the constraints, "today" fixed."""
+    started = time.perf_counter()
+    found = retriever.answer(question.question, k=5, constraints=True, today=_fields_today())
+    seconds = time.perf_counter() - started
+    if question.source is None:
+        rank = 1 if not found.hits and found.message.startswith("档案中没有") else None
+        return Outcome(rank, True, seconds)  # saying the document is absent is no rejection here
+    rank = next(
+        (
+            place
+            for place, hit in enumerate(found.hits, 1)
+            if hit.source == question.source and question.answers[0] in hit.text
+        ),
+        None,
+    )
+    return Outcome(rank, bool(found.hits), seconds)
+
+
 def ask(retriever: Retriever, question: Asked) -> Outcome:
+    if question.kind == "fields":
+        return ask_fields(retriever, question)
     started = time.perf_counter()
     ranking = retriever.ranked(question.question)[0]
     seconds = time.perf_counter() - started
@@ -151,7 +234,7 @@ def row(name: str, lever: str, asked: Sequence[Asked], outcomes: Sequence[Outcom
         at1("paraphrase"),
         at1(split="tune"),
         at1(split="test"),
-        f"{sum(not o.relevant for o in outside) / max(len(outside), 1):.3f}",
+        f"{sum(not o.relevant for o in outside) / len(outside):.3f}" if outside else "—",
         f"{sum(not o.relevant for _, o in inside) / n:.3f}",
         f"{np.percentile(times, 50):.0f} / {np.percentile(times, 95):.0f}",
     ]
@@ -183,9 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-gate"))
     parser.add_argument("--cmrc-index", type=Path, default=Path("/tmp/cmrc_index"))
     parser.add_argument("--cmrc-every", type=int, default=4, help="ask every n-th CMRC question")
-    parser.add_argument("--collections", default="seeds,gov20,gov72,cmrc")
-    parser.add_argument("--levers", default="fusion,ranker,rocchio,rm3,prf")
+    parser.add_argument("--collections", default="seeds,gov20,gov72,cmrc,fields")
+    parser.add_argument("--levers", default=",".join(lever for lever in LEVERS if lever != "rerank"))
     parser.add_argument("--ranker", type=Path, default=shipped_ranker_path())
+    parser.add_argument("--lambdarank", type=Path, default=shipped_ranker_path().with_name("lambdarank.json"))
     parser.add_argument("--reranker", type=Path, help="the cross-encoder file of the rerank lever")
     parser.add_argument(
         "--adapter-index", type=Path, help="a collection indexed with the adapted e5 (lever 1)"
@@ -195,6 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gate_archive.CORPORA = args.corpora
     levers = args.levers.split(",")
+    unknown = [lever for lever in levers if lever not in LEVERS and lever != "adapter"]
+    if unknown:
+        parser.error(f"unknown levers {', '.join(unknown)}: choose among {', '.join(LEVERS)}, adapter")
+    if "rerank" in levers and args.reranker is None:
+        parser.error("the rerank lever needs --reranker FILE (train/reranker.py)")
     embedder = OnnxEmbedder.load_default()
     wanted = args.collections.split(",") if set(levers) - {"adapter"} else []
     ours = our_questions()
@@ -209,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
             lay = gate_archive.seeds_with_reports(count)
             folder = gate_archive.index_of(args.cache, f"seeds-{key}", lay, embedder, settings)
             sets.append((name, folder, ours))
+    if "fields" in wanted:
+        folder = args.cache / "fields" / "index"
+        if not (folder / "manifest.json").is_file():
+            build_index(FIELDS / "corpus", folder, embedder)
+        sets.append(("eval/fields (12 documents)", folder, fields_questions()))
     if "cmrc" in wanted:
         if not (args.cmrc_index / "manifest.json").is_file():
             build_index(args.corpora / "cmrc2018" / "docs", args.cmrc_index, embedder)
@@ -219,30 +313,15 @@ def main(argv: list[str] | None = None) -> int:
                 cmrc_questions(args.corpora, args.cmrc_every),
             )
         )
-    ranker = LinearRanker.load(args.ranker) if "ranker" in levers and args.ranker.is_file() else None
-    reranker = None
-    if "rerank" in levers:
-        from qa.model.cross_encoder import OnnxCrossEncoder
-
-        if args.reranker is None:
-            parser.error("the rerank lever needs --reranker FILE (train/reranker.py)")
-        reranker = Reranker(OnnxCrossEncoder.load(args.reranker).scores, RerankSettings.from_env())
     print(HEADER, flush=True)
     saved: dict[str, list[dict[str, object]]] = {}
     for name, folder, asked in sets:
         retriever = Retriever(folder, embedder=embedder)
         for lever in levers:
-            if lever == "ranker" and ranker is None:
-                print(
-                    f"| {name} | ranker | (no ranker file at {args.ranker}: run train/ranker.py) |",
-                    flush=True,
-                )
-                continue
             if lever == "adapter":
                 continue
-            retriever.ranker = ranker if lever == "ranker" else None
-            retriever.feedback = LEVERS.get(lever)
-            retriever.reranker = reranker if lever == "rerank" else None
+            retriever.ranker, retriever.feedback, retriever.reranker = None, None, None
+            LEVERS[lever](retriever, args)
             retriever.background = retriever.measure_background()  # as a build with this lever would
             embedder.queries = QueryCache()  # every lever's time includes encoding the question
             outcomes = [ask(retriever, q) for q in asked]

@@ -1,17 +1,22 @@
 """Train the learned ranking function (``qa.retrieve.ranker``) on public reading-comprehension data.
 
-    git -C <DRCD clone> show HEAD:DRCD_dev.json > /tmp/drcd_dev.json
-    PYTHONPATH=src HF_HUB_OFFLINE=1 .venv/bin/python train/ranker.py --drcd /tmp/drcd_dev.json \\
-        [--paragraphs 600] [--index /tmp/drcd_index] [--out src/qa/data/ranker.json] [--seed 0]
+    git -C <DRCD clone> show HEAD:DRCD_dev.json > /tmp/drcd_dev.json        # and DRCD_test.json
+    git -C <cmrc2018 clone> show HEAD:squad-style-data/cmrc2018_trial.json > /tmp/cmrc2018_trial.json
+    PYTHONPATH=src HF_HUB_OFFLINE=1 .venv/bin/python train/ranker.py --drcd /tmp/drcd_dev.json \
+        --drcd /tmp/drcd_test.json --cmrc /tmp/cmrc2018_trial.json [--paragraphs 150] \
+        [--index /tmp/qa-ranker/index] [--out src/qa/data/ranker.json] [--seed 0]
 
-Data: DRCD (Delta Reading Comprehension Dataset, github.com/DRCKnowledgeTeam/DRCD, CC BY-SA 3.0),
-its dev file: Wikipedia paragraphs in traditional characters with questions and answer spans.
-Never the evaluation sets or CMRC 2018 dev. The first ``--paragraphs`` paragraphs become one
-document each (the article's title as the first line) and are indexed with the product's
-build; every question of those paragraphs is asked of the product's retriever, and the
-features of its ``RERANKED`` best fused candidates are recorded. A candidate is relevant
-when it contains an answer (``match_form`` on both sides). Questions with no relevant
-candidate teach nothing and are left out.
+Data: DRCD (Delta Reading Comprehension Dataset, github.com/DRCKnowledgeTeam/DRCD, CC BY-SA 3.0;
+traditional characters, turned simplified with OpenCC ``t2s``) and CMRC 2018
+(github.com/ymcui/cmrc2018, CC BY-SA 4.0) train or trial files: Wikipedia paragraphs with
+questions and answer spans. Never the evaluation sets or CMRC 2018 dev (refused by name). From
+each file, whole articles drawn by a seeded shuffle until about ``--paragraphs`` paragraphs;
+each paragraph becomes one document (the article's title as the first line), all indexed
+together with the product's build; every question of those paragraphs is asked of the
+product's retriever, and the features of its ``RERANKED`` best fused candidates are recorded
+(``ranker_features.json`` beside the index, reused by later runs and by
+``train/lambdarank.py``). A candidate is relevant when it contains an answer (``match_form``
+on both sides). Questions with no relevant candidate teach nothing and are left out.
 
 Model: a linear score over standardised features trained with the listwise softmax loss
 (ListNet, Cao et al. 2007) by full-batch gradient descent, started from the hand-set fusion
@@ -31,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import opencc
 
 from qa.build.builder import build_index
 from qa.model.onnx_encoder import OnnxEmbedder
@@ -41,22 +47,38 @@ from qa.text.normalise import match_form
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def lay_documents(drcd: Path, folder: Path, paragraphs: int) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Write the first ``paragraphs`` DRCD paragraphs as files; their (article, question, answers)."""
-    data = json.loads(drcd.read_text(encoding="utf-8"))["data"]
+def _squad(path: Path, traditional: bool) -> list[dict]:
+    """The articles of a SQuAD-format file (DRCD, CMRC 2018), in simplified characters."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    if not traditional:
+        return data
+    convert = opencc.OpenCC("t2s").convert
+    return json.loads(convert(json.dumps(data, ensure_ascii=False)))
+
+
+def lay_documents(
+    sources: list[tuple[Path, bool]], folder: Path, paragraphs: int, seed: int
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Write about ``paragraphs`` paragraphs of each file (whole articles, drawn by a seeded
+    shuffle) as files, the article's title as the first line; their (article, question, answers)."""
     folder.mkdir(parents=True, exist_ok=True)
     questions = []
-    written = 0
-    for a, article in enumerate(data):
-        for p, paragraph in enumerate(article["paragraphs"]):
-            if written == paragraphs:
-                return questions
-            path = folder / f"drcd_{a:03d}_{p:02d}.txt"
-            path.write_text(f"{article['title']}\n{paragraph['context']}\n", encoding="utf-8")
-            written += 1
-            for qa in paragraph["qas"]:
-                answers = tuple(dict.fromkeys(x["text"] for x in qa["answers"] if x["text"].strip()))
-                questions.append((article["title"], qa["question"], answers))
+    for f, (path, traditional) in enumerate(sources):
+        articles = _squad(path, traditional)
+        random.Random(seed).shuffle(articles)
+        written = 0
+        for a, article in enumerate(articles):
+            if written >= paragraphs:
+                break
+            for p, paragraph in enumerate(article["paragraphs"]):
+                name = f"{path.stem}: {article['title']}"
+                (folder / f"{f}_{a:04d}_{p:02d}.txt").write_text(
+                    f"{article['title']}\n{paragraph['context']}\n", encoding="utf-8"
+                )
+                written += 1
+                for qa in paragraph["qas"]:
+                    answers = tuple(dict.fromkeys(x["text"] for x in qa["answers"] if x["text"].strip()))
+                    questions.append((name, qa["question"], answers))
     return questions
 
 
@@ -113,8 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--drcd", type=Path, required=True, help="DRCD_dev.json (or DRCD_test.json)")
-    parser.add_argument("--paragraphs", type=int, default=600)
+    parser.add_argument(
+        "--drcd", type=Path, action="append", default=[], help="a DRCD file (traditional; repeatable)"
+    )
+    parser.add_argument(
+        "--cmrc", type=Path, action="append", default=[], help="a CMRC 2018 train or trial file (SQuAD form)"
+    )
+    parser.add_argument("--paragraphs", type=int, default=150, help="about this many of each file")
+    parser.add_argument(
+        "--questions", type=int, help="ask only this many of their questions (a seeded sample), for time"
+    )
     parser.add_argument("--index", type=Path, default=Path("/tmp/qa-ranker/index"))
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "qa" / "data" / "ranker.json")
     parser.add_argument("--seed", type=int, default=0)
@@ -125,15 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         "--features", default=",".join(FEATURES), help="the features that may weigh (others: 0)"
     )
     args = parser.parse_args(argv)
-    if not args.drcd.is_file():
-        print(
-            f"No DRCD file at {args.drcd}; extract DRCD_dev.json from the DRCD repository.", file=sys.stderr
-        )
+    sources = [(path, True) for path in args.drcd] + [(path, False) for path in args.cmrc]
+    missing = [str(path) for path, _ in sources if not path.is_file()] or ([] if sources else ["(none)"])
+    if missing:
+        print(f"No training file at {', '.join(missing)}: see the module's docstring.", file=sys.stderr)
+        return 2
+    if any("dev" in path.name and "cmrc" in path.name.lower() for path, _ in sources):
+        print("CMRC 2018 dev is the external benchmark: never train on it.", file=sys.stderr)
         return 2
     started = time.perf_counter()
     documents = args.index.parent / "documents"
     shutil.rmtree(documents, ignore_errors=True)
-    questions = lay_documents(args.drcd, documents, args.paragraphs)
+    questions = lay_documents(sources, documents, args.paragraphs, args.seed)
     embedder = OnnxEmbedder.load_default()
     if not (args.index / "manifest.json").is_file():  # features recorded beside the index belong to it
         print(f"building {args.index} ...", flush=True)
@@ -147,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         retriever = Retriever(args.index, embedder=embedder)
         retriever.ranker = None
+        if args.questions is not None and args.questions < len(questions):
+            questions = random.Random(args.seed).sample(questions, args.questions)
         lists = [item for item in record(retriever, questions) if item["y"].any()]
         plain = [{**item, "x": item["x"].tolist(), "y": item["y"].tolist()} for item in lists]
         features.write_text(json.dumps(plain, ensure_ascii=False), encoding="utf-8")
@@ -171,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         learned = hit1(part, weights, mean, scale)
         print(f"{name} ({len(part)} questions): hit@1 fusion {fusion:.3f} -> learned {learned:.3f}")
     print("weights: " + ", ".join(f"{n} {w:+.3f}" for n, w in zip(FEATURES, weights, strict=True)))
-    source = f"DRCD dev, first {args.paragraphs} paragraphs, {len(fit)} questions, seed {args.seed}"
+    names = ", ".join(path.name for path, _ in sources)
+    source = f"{names}: about {args.paragraphs} paragraphs each, {len(fit)} questions, seed {args.seed}"
     LinearRanker(weights, mean, scale, trained_on=source).save(args.out)
     print(f"wrote {args.out}; wall time {time.perf_counter() - started:.0f} s")
     return 0

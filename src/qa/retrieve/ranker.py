@@ -16,9 +16,11 @@ of ``FEATURES`` (all per query, so that they transfer between collections):
 * ``length``: log of the passage's characters over 450; ``position``: where the passage is in
   its document (0 first, 1 last).
 
-A ``LinearRanker`` (weights over standardised features, ``train/ranker.py``) scores them; the
-candidates below the ``RERANKED`` keep the fusion's order after them. The file is JSON
-(``ranker.json``), named in the index manifest by its SHA-256 (``qa.build``).
+A ``LinearRanker`` (weights over standardised features, ``train/ranker.py``) or a ``TreeRanker``
+(LightGBM lambdarank trees scored in numpy, ``train/lambdarank.py``, ``qa.retrieve.trees``)
+scores them; the candidates below the ``RERANKED`` keep the fusion's order after them. Either
+file is JSON (``load_ranker`` tells them apart by ``kind``), named in the index manifest by its
+SHA-256 (``qa.build``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 
 from qa.index.load import LoadedIndex
 from qa.passages.cutting import Passage
+from qa.retrieve.trees import Trees
 from qa.text.normalise import match_form
 
 FEATURES: tuple[str, ...] = (
@@ -186,12 +189,7 @@ class LinearRanker:
 
     def rerank(self, fused: np.ndarray, top: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """``fused`` with the ``top`` positions scored by the model, above the rest in fused order."""
-        if not len(top):
-            return fused
-        learned = self.score(matrix)
-        out = fused - fused.max() + learned.min() - 1.0  # the rest keep their order, below
-        out[top] = learned
-        return out
+        return _rerank(self.score, fused, top, matrix)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -223,21 +221,88 @@ class LinearRanker:
         return cls(weights, mean, scale, names=FEATURES, trained_on=str(data.get("trained_on", "")))
 
 
+def _rerank(
+    score: Callable[[np.ndarray], np.ndarray], fused: np.ndarray, top: np.ndarray, matrix: np.ndarray
+) -> np.ndarray:
+    if not len(top):
+        return fused
+    learned = score(matrix)
+    out = fused - fused.max() + learned.min() - 1.0  # the rest keep their order, below
+    out[top] = learned
+    return out
+
+
+@dataclass(frozen=True)
+class TreeRanker:
+    """Boosted regression trees over the raw features (LightGBM lambdarank, scored by ``Trees``)."""
+
+    trees: Trees
+    names: tuple[str, ...] = FEATURES
+    trained_on: str = ""
+    version: int = RANKER_VERSION
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        """One score per row of ``matrix`` (columns as ``names``)."""
+        return self.trees.predict(matrix)
+
+    def rerank(self, fused: np.ndarray, top: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """``fused`` with the ``top`` positions scored by the trees, above the rest in fused order."""
+        return _rerank(self.score, fused, top, matrix)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": "trees",
+            "version": self.version,
+            "features": list(self.names),
+            "trees": self.trees.to_json(),
+            "trained_on": self.trained_on,
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+Ranker = LinearRanker | TreeRanker
+
+
+def load_ranker(path: Path) -> Ranker:
+    """A ranker file of either kind (``"kind": "trees"`` or linear); one for other features, another
+    version or unreadable is refused (``ValueError``)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"Cannot read the ranker {path}: {exc}; train it again.") from exc
+    if data.get("kind") != "trees":
+        return LinearRanker.load(path)
+    if data.get("version") != RANKER_VERSION or tuple(data.get("features", ())) != FEATURES:
+        raise ValueError(
+            f"The ranker {path} is for other features (version {data.get('version')}); "
+            "run train/lambdarank.py again."
+        )
+    try:
+        trees = Trees.from_json(data["trees"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"The ranker {path} has broken trees ({exc}); run train/lambdarank.py again."
+        ) from exc
+    return TreeRanker(trees, names=FEATURES, trained_on=str(data.get("trained_on", "")))
+
+
 def shipped_ranker_path() -> Path:
     """The ranker file shipped with the package (``train/ranker.py`` writes it)."""
     return Path(__file__).resolve().parents[1] / "data" / "ranker.json"
 
 
-def default_ranker() -> LinearRanker | None:
+def default_ranker() -> Ranker | None:
     """The ranker a ``Retriever`` uses unless given one: ``QA_RANKER`` (a file, or ``off``), else
     the shipped file when ``SHIPPED`` is on, else none (the hand-set fusion)."""
     chosen = os.environ.get("QA_RANKER", "")
     if chosen == "off" or (not chosen and not SHIPPED):
         return None
-    return LinearRanker.load(Path(chosen) if chosen else shipped_ranker_path())
+    return load_ranker(Path(chosen) if chosen else shipped_ranker_path())
 
 
-def ranker_identity(ranker: LinearRanker | None) -> str:
+def ranker_identity(ranker: Ranker | None) -> str:
     """What the manifest records of the ranker a build's gate background was measured with:
     the SHA-256 of its JSON, or "" for the hand-set fusion."""
     if ranker is None:

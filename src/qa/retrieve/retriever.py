@@ -30,7 +30,7 @@ from qa.retrieve.ranker import (
     Candidates,
     FusionSettings,
     IndexFeatures,
-    LinearRanker,
+    Ranker,
     default_ranker,
     fuse,
     ranker_identity,
@@ -60,7 +60,7 @@ class Retriever(Browsing):
         fusion: FusionSettings | None = None,
         seeds: Path | str | None = None,
         gate: relevance.GateSettings | None = None,
-        ranker: LinearRanker | None = None,
+        ranker: Ranker | None = None,
         feedback: Feedback | None = None,
         reranker: Reranker | None = None,
     ) -> None:
@@ -146,8 +146,7 @@ class Retriever(Browsing):
             if self.recorded is not None:
                 self.recorded.append((ids[top], matrix))
             fused = fused if self.ranker is None else self.ranker.rerank(fused, top, matrix)
-        # A question made only of question and function words ("那具体要怎么做?") names no
-        # topic; e5 still finds it close to many passages, which would be noise.
+        # Asking and function words alone ("那具体要怎么做?") name no topic, though e5 finds passages.
         best = ids[np.argsort(-fused, kind="stable")[: self.gate.passages]]
         covered = self.coverage(words, best, titled=rows is not None)
         everyday = relevance.everyday_closeness(question[0], self.probe_vectors)
