@@ -1,7 +1,7 @@
 """Every ranking lever of issue 22 beside today's fusion, on every set, in one table.
 
     HF_HUB_OFFLINE=1 nice -n 10 .venv/bin/python bench/levers.py [--corpora ../shared/corpora]
-        [--collections seeds,gov20,gov72,cmrc,fields] [--cmrc-every 4] [--cache /tmp/qa-gate]
+        [--collections seeds,variants,gov20,gov72,cmrc,fields] [--cmrc-every 4] [--cache /tmp/qa-gate]
         [--cmrc-index /tmp/cmrc_index] [--adapter-index DIR [--adapter-set NAME]]
         [--levers fusion,ranker,lambdarank,rocchio,rm3,prf] [--reranker FILE]
 
@@ -24,8 +24,10 @@ Levers (rows; each one entry of ``LEVERS``: how it sets up a plain retriever):
 
 Sets: the seeds (the committed index) with the 121 questions of ``eval/questions.jsonl``
 (literal and paraphrase columns, tune and test halves), out-of-domain its 35 and the 74 of
-``eval/everyday_questions.jsonl``; the same questions on the seeds with 20 and with 72
-government work reports (built by ``bench/gate_archive.py`` into ``--cache``); CMRC 2018 dev
+``eval/everyday_questions.jsonl``; the in-domain ones typed the four other ways of
+``qa.retrieve.evaluate.VARIANTS`` (``variants``, 484 questions); the same questions on the
+seeds with 20 and with 72 government work reports (built by ``bench/gate_archive.py`` into
+``--cache``); CMRC 2018 dev
 (``--cmrc-index``, built there once when absent; every ``--cmrc-every``-th question, the
 out-of-domain ones as above); ``eval/fields`` (the 76 questions naming their document, asked with
 ``Retriever.answer`` as ``eval/fields/evaluate.py`` does: a hit at k when one of the k first of
@@ -46,7 +48,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -61,7 +63,7 @@ from qa.build.builder import build_index  # noqa: E402
 from qa.model.embedder import QueryCache  # noqa: E402
 from qa.model.onnx_encoder import OnnxEmbedder  # noqa: E402
 from qa.retrieve.defaults import default_index_dir  # noqa: E402
-from qa.retrieve.evaluate import default_questions_path, load_questions  # noqa: E402
+from qa.retrieve.evaluate import VARIANTS, default_questions_path, load_questions, variant  # noqa: E402
 from qa.retrieve.feedback import Feedback  # noqa: E402
 from qa.retrieve.ranker import load_ranker, shipped_ranker_path  # noqa: E402
 from qa.retrieve.rerank import Reranker, RerankSettings  # noqa: E402
@@ -147,6 +149,15 @@ def our_questions() -> list[Asked]:
     with gate_archive.EVERYDAY.open(encoding="utf-8") as handle:
         asked += [Asked(r["question"], r["kind"], r["split"], ()) for r in map(json.loads, handle)]
     return asked
+
+
+def variant_questions(ours: Sequence[Asked]) -> list[Asked]:
+    """The in-domain questions of ``ours`` typed every other way of ``qa.retrieve.evaluate.VARIANTS``
+    (traditional characters, spaced, two characters swapped, full-width), the others as they are."""
+    typed = [
+        replace(q, question=variant(q.question, kind)) for kind in VARIANTS[1:] for q in ours if q.in_domain
+    ]
+    return typed + [q for q in ours if not q.in_domain]
 
 
 def cmrc_questions(corpora: Path, every: int) -> list[Asked]:
@@ -266,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-gate"))
     parser.add_argument("--cmrc-index", type=Path, default=Path("/tmp/cmrc_index"))
     parser.add_argument("--cmrc-every", type=int, default=4, help="ask every n-th CMRC question")
-    parser.add_argument("--collections", default="seeds,gov20,gov72,cmrc,fields")
+    parser.add_argument("--collections", default="seeds,variants,gov20,gov72,cmrc,fields")
     parser.add_argument("--levers", default=",".join(lever for lever in LEVERS if lever != "rerank"))
     parser.add_argument("--ranker", type=Path, default=shipped_ranker_path())
     parser.add_argument("--lambdarank", type=Path, default=shipped_ranker_path().with_name("lambdarank.json"))
@@ -290,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     sets: list[tuple[str, Path, list[Asked]]] = []
     if "seeds" in wanted:
         sets.append((SET_NAMES["seeds"], default_index_dir(), ours))
+    if "variants" in wanted:
+        sets.append(("seeds, questions typed 4 other ways", default_index_dir(), variant_questions(ours)))
     reports = {"gov20": (20, None), "gov72": (None, "vectors")}
     for key, (count, only) in reports.items():
         if key in wanted:

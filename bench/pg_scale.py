@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pg_scale.py                       # 10k and 100k (about 30 min)
     .venv/bin/python bench/pg_scale.py --sizes 10000
+    .venv/bin/python bench/pg_scale.py --sizes 1000000 --backends postgresql   # 1M (about 1 h)
     .venv/bin/python bench/pg_scale.py --serve FOLDER postgresql://...  # search() of built indexes
     .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
     .venv/bin/python bench/pg_scale.py --vectors-only 1000000 --engines pgvector \
@@ -117,17 +118,24 @@ def database_mb(url: str) -> float:
     return float(row[0]) / 1e6 if row else 0.0
 
 
-def bench_size(passages: int, work: Path) -> list[dict[str, Any]]:
+BACKENDS = ("folder", "postgresql")
+
+
+def bench_size(passages: int, work: Path, backends: tuple[str, ...] = BACKENDS) -> list[dict[str, Any]]:
     from qa.index.database.server import LocalServer
 
     seeds, index = work / "seeds", work / "index"
     shutil.rmtree(work, ignore_errors=True)
     write_corpus(seeds, max(passages // PARAGRAPHS_PER_DOCUMENT, 1))
     rows = []
-    built = in_fresh_process("build", seeds=str(seeds), location=str(index))
-    served = in_fresh_process("serve", location=str(index))
-    disk = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
-    rows.append({"backend": f"folder (FAISS {built['kind']})", **_row(built, served, disk), "server_mb": 0.0})
+    if "folder" in backends:
+        built = in_fresh_process("build", seeds=str(seeds), location=str(index))
+        served = in_fresh_process("serve", location=str(index))
+        disk = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+        folder = f"folder (FAISS {built['kind']})"
+        rows.append({"backend": folder, **_row(built, served, disk), "server_mb": 0.0})
+    if "postgresql" not in backends:
+        return rows
     server = LocalServer.create().start(shared_buffers="256MB")
     try:
         url = server.url()
@@ -338,6 +346,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-pg-scale"))
+    parser.add_argument(
+        "--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS), help="full runs: which to build"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument(
         "--serve",
@@ -387,7 +398,7 @@ def main() -> None:
         return
     rows = []
     for size in args.sizes:
-        rows += bench_size(size, args.work / str(size))
+        rows += bench_size(size, args.work / str(size), tuple(args.backends))
         print_table(rows)
         sys.stdout.flush()
     shutil.rmtree(args.work, ignore_errors=True)
