@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {name} | adapter | (give --adapter-index: the set indexed with the adapted e5) |")
         else:
             retriever = Retriever(args.adapter_index)
-            retriever.ranker = None
+            retriever.ranker, retriever.reranker = None, None
             outcomes = [ask(retriever, q) for q in ours]
             print(row(name, "adapter", ours, outcomes), flush=True)
             saved[f"{name}|adapter"] = _records(ours, outcomes)

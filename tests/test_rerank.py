@@ -78,6 +78,14 @@ def test_a_missing_or_foreign_reranker_file_is_refused(tmp_path: Path) -> None:
     save_file({"w": np.zeros(2, dtype=np.float32)}, str(other))
     with pytest.raises(ModelError, match="not a reranker file"):
         load_cross_encoder(other)
+    text = tmp_path / "text.safetensors"  # not safetensors at all: safetensors' own error, wrapped
+    text.write_text("这不是模型文件" * 50, encoding="utf-8")
+    with pytest.raises(ModelError, match="not a reranker file"):
+        load_cross_encoder(text)
+    incomplete = tmp_path / "incomplete.safetensors"  # the file's record lacks a field
+    save_file({"w": np.zeros(2, dtype=np.float32)}, str(incomplete), metadata={"qa-cross-encoder-1": "{}"})
+    with pytest.raises(ModelError, match="not a reranker file"):
+        load_cross_encoder(incomplete)
 
 
 def test_retriever_pass_reorders_the_shown_passages(fake_seeds_retriever) -> None:

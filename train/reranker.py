@@ -9,7 +9,7 @@ mirrors of their repositories (``--drcd``, ``--cmrc``): DRCD's dev and test sets
 (DRCKnowledgeTeam/DRCD, CC BY-SA 3.0, traditional characters converted with OpenCC ``t2s``)
 and the CMRC 2018 trial set (ymcui/cmrc2018, CC BY-SA 4.0). Their training files are not in
 the mirrors. CMRC 2018 dev (the external benchmark), the seeds' questions and ``eval/`` are
-never read. Each paragraph is cut at sentence ends into windows of at most 450 characters (the
+never read. Each paragraph is cut at sentence ends into windows of at most 200 characters (the
 pass's window); a question's positive is the window holding its answer.
 
 **Negatives** (hard, three per question): one other window of the same article when there is

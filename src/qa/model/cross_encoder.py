@@ -79,15 +79,16 @@ def load_cross_encoder(path: Path) -> CrossEncoderFile:
 
     if not path.is_file():
         raise ModelError(f"No reranker file at {path}: run train/reranker.py, or set QA_RERANKER=off.")
+    from safetensors import SafetensorError
+
     try:
         with safe_open(str(path), framework="numpy") as handle:
             meta = json.loads((handle.metadata() or {})[_FORMAT])
             weights = {k: handle.get_tensor(k) for k in handle.keys()}  # noqa: SIM118 (not a dict)
-    except (KeyError, ValueError, OSError) as exc:
+        layers, max_tokens, recipe = int(meta["layers"]), int(meta["max_tokens"]), meta["recipe"]
+    except (KeyError, ValueError, TypeError, OSError, SafetensorError) as exc:
         raise ModelError(f"{path} is not a reranker file written by train/reranker.py ({exc}).") from exc
-    return CrossEncoderFile(
-        path, file_sha256(path), int(meta["layers"]), int(meta["max_tokens"]), weights, meta["recipe"]
-    )
+    return CrossEncoderFile(path, file_sha256(path), layers, max_tokens, weights, recipe)
 
 
 def default_cross_encoder() -> Path | None:

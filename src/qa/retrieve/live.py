@@ -59,7 +59,15 @@ class LiveRetriever:
     def _swap(self, stamp: tuple[int, int]) -> bool:
         old = self._retriever
         try:
-            new = Retriever(self._root, embedder=old.embedder, fusion=old.fusion, gate=old.gate)
+            new = Retriever(
+                self._root,
+                embedder=old.embedder,
+                fusion=old.fusion,
+                gate=old.gate,
+                ranker=old.ranker,
+                feedback=old.feedback,
+                reranker=old.reranker,
+            )
         except (QAError, OSError) as exc:  # OSError: caught between a build's two renames
             log.error("Keeping the index already loaded; the rebuilt one cannot be used: %s", exc)
             self._stamp = stamp  # do not retry the same broken build on every request

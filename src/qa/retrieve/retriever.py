@@ -154,7 +154,7 @@ class Retriever(Browsing):
         answered = bool(words) and relevance.is_relevant(reading, self.background, self.gate, mode)
         relevant = answered or forced or required is not None
         if mode == "hybrid" and self.reranker is not None:  # after the gate, which reads the fusion's order
-            fused = self.reranker(fused, ids, index, q[0], text)
+            fused = self.reranker(fused, ids, index, question[0], text)
         return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
 
     def _candidates(

@@ -151,7 +151,7 @@ class DatabaseVectors:
             rows = np.array([row for row, _ in found], dtype=np.int64)
             stored = np.stack([_array(v) for _, v in found])
             for row, vector in zip(rows.tolist(), stored, strict=True):
-                self._cache.put(row, vector)
+                self._cache.put(row, vector.copy())  # a view would keep all of ``stored`` alive
             cosines = stored @ q
             order = np.argsort(-cosines, kind="stable")
             scores[i, : len(order)], ids[i, : len(order)] = cosines[order], rows[order]
