@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 
 from qa.errors import ModelError, StaleIndexError
 from qa.hashing import file_sha256
+from qa.model.folders import publishing
 
 log = logging.getLogger(__name__)
 
@@ -199,17 +199,12 @@ def ensure_adapted_model(base_dir: Path, adapter_path: Path) -> Path:
     if (target / MODEL_INFO).is_file() and has_onnx_export(target):
         return target
     log.info("Merging the adapter %s into %s", adapter_path, target)
-    scratch = Path(tempfile.mkdtemp(prefix=".adapt-", dir=base_dir.parent))
-    try:
-        folder = scratch / "model"
-        shutil.copytree(base_dir, folder, ignore=shutil.ignore_patterns("onnx", MODEL_INFO))
+    with publishing(target, ".adapt-") as folder:
+        shutil.copytree(
+            base_dir, folder, ignore=shutil.ignore_patterns("onnx", MODEL_INFO), dirs_exist_ok=True
+        )
         weights = folder / "model.safetensors"
         save_file(merge_adapter(load_file(str(weights)), adapter), str(weights), metadata={"format": "pt"})
         export_onnx(folder)
         (folder / MODEL_INFO).write_text(json.dumps(info, ensure_ascii=False) + "\n", encoding="utf-8")
-        folder.chmod(0o755)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(folder, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return target

@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 
 from qa.errors import ModelError
 from qa.hashing import file_sha256
+from qa.model.folders import publishing
 
 log = logging.getLogger(__name__)
 
@@ -185,17 +185,11 @@ def ensure_cross_encoder_onnx(base_dir: Path, path: Path) -> Path:
         return target
     log.info("Exporting the reranker %s to %s", path, target)
     model = load_pair_model(base_dir, found)
-    scratch = Path(tempfile.mkdtemp(prefix=".rerank-", dir=base_dir.parent))
-    try:
-        (scratch / "onnx").mkdir()
-        trace_onnx(model, scratch / ONNX_FILE, "score")
-        shutil.copy2(base_dir / "tokenizer.json", scratch / "tokenizer.json")
-        (scratch / "reranker.json").write_text(json.dumps(found.record()) + "\n", encoding="utf-8")
-        scratch.chmod(0o755)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with publishing(target, ".rerank-") as folder:
+        (folder / "onnx").mkdir()
+        trace_onnx(model, folder / ONNX_FILE, "score")
+        shutil.copy2(base_dir / "tokenizer.json", folder / "tokenizer.json")
+        (folder / "reranker.json").write_text(json.dumps(found.record()) + "\n", encoding="utf-8")
     return target
 
 
