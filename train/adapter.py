@@ -296,10 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.0)
-    warmup = max(1, args.steps // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (args.steps - s) / (args.steps - warmup)))
-    )
+    from schedule import warmup_then_decay  # train/, beside this script
+
+    schedule = warmup_then_decay(optimiser, args.steps)
     losses: list[float] = []
     train_started = time.perf_counter()
     for step in range(args.steps):

@@ -232,10 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         head = list(model.head.parameters())
         body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
         optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": head, "lr": args.head_lr}])
-        warmup = max(1, args.steps // 10)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda s: min((s + 1) / warmup, max(0.0, (args.steps - s) / (args.steps - warmup)))
-        )
+        from schedule import warmup_then_decay  # train/, beside this script
+
+        schedule = warmup_then_decay(optimiser, args.steps)
         model.train()
         losses: list[float] = []
         train_started = time.perf_counter()
