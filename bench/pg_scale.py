@@ -121,7 +121,9 @@ def database_mb(url: str) -> float:
 BACKENDS = ("folder", "postgresql")
 
 
-def bench_size(passages: int, work: Path, backends: tuple[str, ...] = BACKENDS) -> list[dict[str, Any]]:
+def bench_size(
+    passages: int, work: Path, backends: tuple[str, ...] = BACKENDS, keep: bool = False
+) -> list[dict[str, Any]]:
     from qa.index.database.server import LocalServer
 
     seeds, index = work / "seeds", work / "index"
@@ -137,6 +139,7 @@ def bench_size(passages: int, work: Path, backends: tuple[str, ...] = BACKENDS) 
     if "postgresql" not in backends:
         return rows
     server = LocalServer.create().start(shared_buffers="256MB")
+    print(f"PostgreSQL at {server.url()} (data in {server.data})", flush=True)
     try:
         url = server.url()
         built = in_fresh_process("build", seeds=str(seeds), location=url)
@@ -146,7 +149,8 @@ def bench_size(passages: int, work: Path, backends: tuple[str, ...] = BACKENDS) 
             {"backend": f"PostgreSQL (pgvector {built['kind']})", **row, "server_mb": server.rss_mb()}
         )
     finally:
-        server.remove()
+        if not keep:
+            server.remove()
     return rows
 
 
@@ -349,6 +353,11 @@ def main() -> None:
     parser.add_argument(
         "--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS), help="full runs: which to build"
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="full runs: keep the corpus, the folder and the database server running (for --serve)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument(
         "--serve",
@@ -398,10 +407,11 @@ def main() -> None:
         return
     rows = []
     for size in args.sizes:
-        rows += bench_size(size, args.work / str(size), tuple(args.backends))
+        rows += bench_size(size, args.work / str(size), tuple(args.backends), args.keep)
         print_table(rows)
         sys.stdout.flush()
-    shutil.rmtree(args.work, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(args.work, ignore_errors=True)
 
 
 if __name__ == "__main__":

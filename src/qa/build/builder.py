@@ -185,7 +185,8 @@ def _build_locked(
     passage_rows = {text: row for row, text in enumerate(texts)}
     stats.passages_reused = len(texts) - stats.passages_embedded
     kind = choose_kind(len(passages), settings.hnsw_threshold)
-    passage_store = FaissStore.build(vectors, embedder.dim, kind)
+    # A database builds its own graph (pgvector HNSW); the build only holds its vectors (flat).
+    passage_store = FaissStore.build(vectors, embedder.dim, "flat" if writer else kind)
     del vectors  # the store holds its own copy; at 100k passages each is 150 MB
     with_sentences = len(passages) <= settings.sentence_vectors_limit
     sentence_texts, owners = (
@@ -203,7 +204,7 @@ def _build_locked(
     )
     stats.sentences_reused = len(sentence_texts) - stats.sentences_embedded
     sentence_kind = choose_kind(len(sentence_texts), settings.hnsw_threshold)
-    sentence_store = FaissStore.build(sentence_vectors, embedder.dim, sentence_kind)
+    sentence_store = FaissStore.build(sentence_vectors, embedder.dim, "flat" if writer else sentence_kind)
     del sentence_vectors, old_sentences
 
     tell("tokenising", 0, 0)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from qa.build.settings import PROGRESS_SLICE, BuildSettings, BuildStats
+from qa.build.tokenising import tokenise
 from qa.errors import IndexNotFoundError, QAError
 from qa.index.bm25 import TokenTable
 from qa.index.layout import IndexLayout
@@ -141,18 +142,20 @@ def tokens_reusing(
     old_tokens = previous.tokens if previous else None
     if old_tokens is None or previous is None:
         stats.passages_tokenised = len(texts)
-        return TokenTable.of(tokenizer(t, cached=False) for t in texts)
+        return tokenise(texts, tokenizer)
     # Adding a word to jieba can only change how text containing that word is cut.
     changed_terms = set(terms) ^ set(previous.index.manifest.get("corpus_terms", []))
-    parts: list[tuple[TokenTable, int] | list[str]] = []
-    for text in texts:
-        row = old_texts.get(text)
-        if row is not None and not any(term in text for term in changed_terms):
-            parts.append((old_tokens, row))
-        else:
-            parts.append(tokenizer(text, cached=False))
-            stats.passages_tokenised += 1
-    return TokenTable.assemble(parts)
+    reused = [
+        row if row is not None and not any(term in text for term in changed_terms) else None
+        for text, row in ((text, old_texts.get(text)) for text in texts)
+    ]
+    fresh = [text for text, row in zip(texts, reused, strict=True) if row is None]
+    stats.passages_tokenised = len(fresh)
+    cut = tokenise(fresh, tokenizer)
+    fresh_rows = iter(range(len(fresh)))
+    return TokenTable.assemble(
+        (old_tokens, row) if row is not None else (cut, next(fresh_rows)) for row in reused
+    )
 
 
 def passage_sentences(passages: Any) -> tuple[list[str], np.ndarray]:

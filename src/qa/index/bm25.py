@@ -50,6 +50,23 @@ class TokenTable:
         """Intern the tokens of each passage (one small array per passage, never one big list)."""
         return cls.assemble(passages)
 
+    @classmethod
+    def concatenate(cls, tables: Iterable[TokenTable]) -> TokenTable:
+        """The passages of ``tables`` one table after another, under one vocabulary (first use order)."""
+        vocab: dict[str, int] = {}
+        buffer = array("I")
+        offsets = [np.zeros(1, dtype=np.int64)]
+        end = 0
+        for table in tables:
+            remap = np.fromiter(
+                (vocab.setdefault(t, len(vocab)) for t in table.vocab), np.uint32, len(table.vocab)
+            )
+            buffer.frombytes(remap[table.ids].astype(np.uint32, copy=False).tobytes())
+            offsets.append(table.offsets[1:] + end)
+            end += int(table.offsets[-1])
+        ids = np.frombuffer(buffer, dtype=np.uint32) if buffer else np.zeros(0, dtype=np.uint32)
+        return cls(list(vocab), ids, np.concatenate(offsets).astype(np.int64))
+
     def __len__(self) -> int:
         return len(self.offsets) - 1
 

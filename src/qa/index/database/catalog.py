@@ -7,8 +7,7 @@ A generation's rows live in their own schema ``qa_g<N>``::
     vectors    (row, embedding vector(dim))  HNSW (cosine) above the manifest's threshold
     sentences  (row, owner, embedding)       the passages' sentences, in passage order
     terms      (id, term, df)                BM25 vocabulary and document frequencies
-    postings   (term, row, tf)               term frequency of every term in every passage
-    columns    (term, rows, tfs)             a term's postings packed: int32 rows and tfs (BM25 reads these)
+    columns    (term, rows, tfs)             a term's postings packed: int32 passage rows and term frequencies
     arrays     (passage_docs, lengths, sentence_owner)  one row: those per-row numbers packed (int32)
 
 Switching ``qa.active`` is one transaction, so a reader sees a whole generation or the one
@@ -25,8 +24,8 @@ from qa.errors import BuildInProgressError, IndexCorruptError, IndexNotFoundErro
 from qa.index.database.connection import StoreUnavailableError, hint
 from qa.index.location import redacted
 
-SCHEMA_VERSION = 2  # 2: the packed ``columns`` and ``arrays``
-TABLES = ("passages", "vectors", "sentences", "terms", "postings", "columns", "arrays")
+SCHEMA_VERSION = 3  # 2: the packed ``columns`` and ``arrays``; 3: no ``postings`` table (``columns`` only)
+TABLES = ("passages", "vectors", "sentences", "terms", "columns", "arrays")
 # pg_advisory_lock key: "qa build" as a number, the same in every process.
 BUILD_LOCK = 0x71615F6275696C64
 

@@ -23,7 +23,7 @@ _NEAR = 3  # pairs of characters up to this far apart are looked up at once for 
 
 
 class DatabaseLexicalIndex(LexicalIndex):
-    """``LexicalIndex`` over ``terms`` (id, term, df) and ``postings`` (term, row, tf) tables."""
+    """``LexicalIndex`` over ``terms`` (id, term, df) and ``columns`` (term, packed rows and tfs) tables."""
 
     def __init__(
         self, database: Any, tables: dict[str, Any], lengths: np.ndarray, tokenizer: ChineseTokenizer
@@ -63,10 +63,20 @@ class DatabaseLexicalIndex(LexicalIndex):
                 sql.SQL("SELECT term FROM {} ORDER BY id").format(self.tables["terms"])
             )
         ]
-        query = sql.SQL("SELECT row, term, tf FROM {} ORDER BY row, term").format(self.tables["postings"])
-        found = np.array(self.database.rows(query, binary=True), dtype=np.int64).reshape(-1, 3)
-        ids = np.repeat(found[:, 1], found[:, 2]).astype(np.uint32)
-        per_row = np.bincount(found[:, 0], weights=found[:, 2], minlength=self.size).astype(np.int64)
+        query = sql.SQL("SELECT term, rows, tfs FROM {} ORDER BY term").format(self.tables["columns"])
+        terms, rows, tfs = [], [], []
+        for term, packed_rows, packed_tfs in self.database.rows(query, binary=True):
+            rows.append(np.frombuffer(packed_rows, dtype=">i4"))
+            tfs.append(np.frombuffer(packed_tfs, dtype=">i4"))
+            terms.append(term)
+        if not rows:
+            return TokenTable(vocab, np.zeros(0, dtype=np.uint32), np.zeros(self.size + 1, dtype=np.int64))
+        term_of = np.repeat(np.asarray(terms, dtype=np.int64), [len(r) for r in rows])
+        row_of = np.concatenate(rows).astype(np.int64)
+        tf_of = np.concatenate(tfs).astype(np.int64)
+        order = np.argsort(row_of, kind="stable")  # by passage; within one, by term id
+        ids = np.repeat(term_of[order], tf_of[order]).astype(np.uint32)
+        per_row = np.bincount(row_of, weights=tf_of, minlength=self.size).astype(np.int64)
         return TokenTable(vocab, ids, np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64))
 
     def rows_with(self, token: str) -> np.ndarray:

@@ -37,7 +37,6 @@ CREATE TABLE {passages} (row int NOT NULL, doc int NOT NULL, length int NOT NULL
 CREATE TABLE {vectors} (row int NOT NULL, embedding vector({dim}) NOT NULL);
 CREATE TABLE {sentences} (row int NOT NULL, owner int NOT NULL, embedding vector({dim}) NOT NULL);
 CREATE TABLE {terms} (id int NOT NULL, term text NOT NULL, df int NOT NULL);
-CREATE TABLE {postings} (term int NOT NULL, row int NOT NULL, tf int NOT NULL);
 CREATE TABLE {columns} (term int NOT NULL, rows bytea NOT NULL, tfs bytea NOT NULL);
 ALTER TABLE {columns} ALTER rows SET STORAGE EXTERNAL, ALTER tfs SET STORAGE EXTERNAL;
 CREATE TABLE {arrays} (passage_docs bytea NOT NULL, lengths bytea NOT NULL, sentence_owner bytea NOT NULL);
@@ -48,25 +47,15 @@ ALTER TABLE {arrays} ALTER passage_docs SET STORAGE EXTERNAL, ALTER lengths SET 
 # ``columns``, each term's postings (rows ascending, their term frequencies), so that BM25 reads a
 # question's terms in one query of a few rows instead of every posting as a row; ``arrays``, in one
 # row, what a reader holds for the whole generation, so that opening an index reads a few MB
-# instead of scanning the passages and the sentence vectors.
-_PACKED = """
-INSERT INTO {columns} (term, rows, tfs)
-SELECT term, string_agg(int4send(row), ''::bytea ORDER BY row),
-    string_agg(int4send(tf), ''::bytea ORDER BY row)
-FROM {postings} GROUP BY term;
-ALTER TABLE {columns} ADD PRIMARY KEY (term);
-INSERT INTO {arrays} (passage_docs, lengths, sentence_owner) SELECT
-    (SELECT coalesce(string_agg(int4send(doc), ''::bytea ORDER BY row), '') FROM {passages}),
-    (SELECT coalesce(string_agg(int4send(length), ''::bytea ORDER BY row), '') FROM {passages}),
-    (SELECT coalesce(string_agg(int4send(owner), ''::bytea ORDER BY row), '') FROM {sentences});
-"""
+# instead of scanning the passages and the sentence vectors. Both are packed here, in NumPy: at 1M
+# passages there are about 400M postings, which PostgreSQL would sort twice (a key, a GROUP BY).
 _KEYS = """
 ALTER TABLE {passages} ADD PRIMARY KEY (row);
 ALTER TABLE {vectors} ADD PRIMARY KEY (row);
 ALTER TABLE {sentences} ADD PRIMARY KEY (row);
 ALTER TABLE {terms} ADD PRIMARY KEY (id);
 CREATE UNIQUE INDEX ON {terms} (term);
-ALTER TABLE {postings} ADD PRIMARY KEY (term, row);
+ALTER TABLE {columns} ADD PRIMARY KEY (term);
 """
 
 
@@ -92,6 +81,52 @@ def binary_rows(columns: Sequence[np.ndarray]) -> bytes:
             rows[f"size{i}"], rows[f"dim{i}"] = 4 + 4 * column.shape[1], column.shape[1]
             rows[f"value{i}"] = column
     return rows.tobytes()
+
+
+def packed_postings(
+    tokens: TokenTable, passages_per_slice: int = 4096
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every term's postings, grouped by term id: (starts, rows, tfs).
+
+    Term ``t`` has the passages ``rows[starts[t]:starts[t + 1]]`` (ascending) with the term
+    frequencies ``tfs[...]`` at the same places; both big-endian int32, ``starts`` int64 with
+    one more entry than the vocabulary. Its document frequency is ``starts[t + 1] - starts[t]``.
+    Two passes over the passages, a slice at a time: the first counts, the second places.
+    """
+    slices = [
+        (lo, min(lo + passages_per_slice, len(tokens))) for lo in range(0, len(tokens), passages_per_slice)
+    ]
+    frequencies = np.zeros(len(tokens.vocab), dtype=np.int64)
+    for lo, hi in slices:
+        frequencies += np.bincount(tokens.counts(lo, hi)[0], minlength=len(frequencies))
+    starts = np.concatenate([[0], np.cumsum(frequencies)]).astype(np.int64)
+    rows = np.empty(int(starts[-1]), dtype=">i4")
+    tfs = np.empty(int(starts[-1]), dtype=">i4")
+    cursor = starts[:-1].copy()
+    for lo, hi in slices:
+        term, row, count = tokens.counts(lo, hi)  # sorted by term, then passage
+        within = np.arange(len(term)) - np.searchsorted(term, term, side="left")
+        places = cursor[term] + within
+        rows[places], tfs[places] = row, count
+        cursor += np.bincount(term, minlength=len(cursor))
+    return starts, rows, tfs
+
+
+def hnsw_build_memory(rows: int, dim: int) -> str:
+    """``maintenance_work_mem`` for pgvector's HNSW build of ``rows`` vectors: the graph in memory.
+
+    pgvector builds much slower once the graph outgrows it ("hnsw graph no longer fits into
+    maintenance_work_mem"); about the vector plus 1 KB of links and overhead per row (m 16),
+    measured on 1M vectors of 384 dimensions in bench/pg_scale.py (4 GB was enough). At least
+    1 GB, at most 16 GB.
+    """
+    wanted = rows * (4 * dim + 1024)
+    return f"{min(max(wanted >> 20, 1024), 16 * 1024)}MB"
+
+
+def _packed_row(term: int, rows: bytes, tfs: bytes) -> bytes:
+    """One ``columns`` row for binary COPY: 3 fields, the term id (int4), two bytea."""
+    return struct.pack("!hiii", 3, 4, term, len(rows)) + rows + struct.pack("!i", len(tfs)) + tfs
 
 
 class DatabaseWriter:
@@ -177,26 +212,33 @@ class DatabaseWriter:
             "row, owner, embedding",
             [np.arange(len(owners), dtype=np.int32), owners, sentence_vectors],
         )
-        df = np.zeros(len(tokens.vocab), dtype=np.int64)
-        chunks = [(lo, min(lo + 4096, len(tokens))) for lo in range(0, len(tokens), 4096)]
+        starts, posting_rows, posting_tfs = packed_postings(tokens)
         with self.connection.cursor() as cursor:
             with cursor.copy(
-                q.SQL("COPY {} (term, row, tf) FROM STDIN (FORMAT BINARY)").format(names["postings"])
+                q.SQL("COPY {} (term, rows, tfs) FROM STDIN (FORMAT BINARY)").format(names["columns"])
             ) as copy:
                 copy.write(_COPY_HEADER)
-                for lo, hi in chunks:
-                    token, owner, count = tokens.counts(lo, hi)
-                    df += np.bincount(token, minlength=len(df))
-                    copy.write(
-                        binary_rows([token.astype(np.int32), owner.astype(np.int32), count.astype(np.int32)])
-                    )
+                for term in range(len(tokens.vocab)):
+                    lo, hi = starts[term], starts[term + 1]
+                    copy.write(_packed_row(term, posting_rows[lo:hi].tobytes(), posting_tfs[lo:hi].tobytes()))
                 copy.write(_COPY_TRAILER)
             with cursor.copy(q.SQL("COPY {} (id, term, df) FROM STDIN").format(names["terms"])) as copy:
-                for number, (term, frequency) in enumerate(zip(tokens.vocab, df.tolist(), strict=True)):
+                for number, (term, frequency) in enumerate(
+                    zip(tokens.vocab, np.diff(starts).tolist(), strict=True)
+                ):
                     copy.write_row((number, term, frequency))
+        del posting_rows, posting_tfs
+        sql(
+            q.SQL("INSERT INTO {} (passage_docs, lengths, sentence_owner) VALUES (%s, %s, %s)").format(
+                names["arrays"]
+            ),
+            tuple(column.astype(">i4").tobytes() for column in (passage_docs, lengths, owners)),
+        )
         sql(q.SQL(_KEYS).format(**names))
-        sql(q.SQL(_PACKED).format(**names))
-        sql("SET maintenance_work_mem = '1GB'")
+        sql(
+            "SELECT set_config('maintenance_work_mem', %s, false)",
+            (hnsw_build_memory(len(vectors), vectors.shape[1]),),
+        )
         for wanted, name in zip(graph, ("vectors", "sentences"), strict=True):
             if wanted:
                 sql(
