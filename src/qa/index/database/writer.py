@@ -218,9 +218,11 @@ class DatabaseWriter:
                 q.SQL("COPY {} (term, rows, tfs) FROM STDIN (FORMAT BINARY)").format(names["columns"])
             ) as copy:
                 copy.write(_COPY_HEADER)
-                for term in range(len(tokens.vocab)):
-                    lo, hi = starts[term], starts[term + 1]
-                    copy.write(_packed_row(term, posting_rows[lo:hi].tobytes(), posting_tfs[lo:hi].tobytes()))
+                for number in range(len(tokens.vocab)):
+                    lo, hi = starts[number], starts[number + 1]
+                    copy.write(
+                        _packed_row(number, posting_rows[lo:hi].tobytes(), posting_tfs[lo:hi].tobytes())
+                    )
                 copy.write(_COPY_TRAILER)
             with cursor.copy(q.SQL("COPY {} (id, term, df) FROM STDIN").format(names["terms"])) as copy:
                 for number, (term, frequency) in enumerate(
