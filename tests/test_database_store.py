@@ -280,3 +280,19 @@ def test_a_generation_switch_leaves_the_caches_of_the_one_before_behind(pg_url, 
     assert np.array_equal(new.index.vectors.vectors(every), fresh.vectors.vectors(every))
     hits = new.search("海洋牧场", 5)
     assert hits and hits[0].source == "0.txt"
+
+
+def test_a_terms_weighted_postings_are_read_once_per_generation(pg_url, tiny_seeds):
+    import numpy as np
+
+    embedder = FakeEmbedder()
+    build_index(tiny_seeds, pg_url, embedder)
+    lexical = Retriever(pg_url, embedder=embedder).index.lexical
+    first = lexical.scores("提高履职能力")
+    assert first.max() > 0
+
+    def unread(tokens):
+        raise AssertionError(f"read again: {tokens}")
+
+    lexical.columns = unread  # every token of the question is cached now
+    assert np.array_equal(lexical.scores("提高履职能力"), first)

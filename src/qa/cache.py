@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -21,12 +21,17 @@ V = TypeVar("V")
 class LruCache(Generic[K, V]):
     """At most ``size`` entries; safe to share between the app's request threads.
 
-    A plain object, not ``functools.lru_cache`` on a bound method, so it never forms a
-    reference cycle with its owner (which would keep, say, a memory-mapped file alive).
+    With ``weigh``, ``size`` bounds the entries' total weight instead (bytes, say), and an
+    entry heavier than ``size`` alone is not kept. A plain object, not
+    ``functools.lru_cache`` on a bound method, so it never forms a reference cycle with its
+    owner (which would keep, say, a memory-mapped file alive).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weigh: Callable[[V], int] | None = None) -> None:
         self.size = size
+        self._weigh = weigh
+        self._weights: dict[K, int] = {}
+        self.weight = 0  # the entries' total weight (their count without ``weigh``)
         self._entries: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -39,12 +44,18 @@ class LruCache(Generic[K, V]):
             return value
 
     def put(self, key: K, value: V) -> None:
-        """Store ``value``, forgetting the least recently used entry when full."""
+        """Store ``value``, forgetting the least recently used entries when full."""
+        weight = self._weigh(value) if self._weigh else 1
+        if weight > self.size:
+            return
         with self._lock:
+            self.weight += weight - self._weights.get(key, 0)
+            self._weights[key] = weight
             self._entries[key] = value
             self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            while self.weight > self.size:
+                forgotten, _ = self._entries.popitem(last=False)
+                self.weight -= self._weights.pop(forgotten)
 
 
 def cache_dir() -> Path:

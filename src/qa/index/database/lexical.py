@@ -18,6 +18,8 @@ from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 
 _CACHED_TERMS = 200_000
+# 8 bytes a posting: 32M postings, the common words' of a 1M-passage collection.
+_CACHED_POSTINGS_BYTES = 256 << 20
 _ABSENT = (-1, 0)  # cached: no passage has the term
 _NEAR = 3  # pairs of characters up to this far apart are looked up at once for transposition_fix
 
@@ -34,6 +36,9 @@ class DatabaseLexicalIndex(LexicalIndex):
         self.lengths = lengths.astype(np.int64)
         self.average = self.lengths.mean() if len(lengths) else 1.0
         self._terms: LruCache[str, tuple[int, int]] = LruCache(_CACHED_TERMS)
+        self._weighted: LruCache[str, tuple[np.ndarray, np.ndarray]] = LruCache(
+            _CACHED_POSTINGS_BYTES, weigh=lambda value: value[0].nbytes + value[1].nbytes
+        )
 
     def terms(self, tokens: list[str]) -> dict[str, tuple[int, int] | None]:
         """(id, document frequency) of each token, None for a token no passage has; one query for all new."""
@@ -129,15 +134,29 @@ class DatabaseLexicalIndex(LexicalIndex):
         """
         out = np.zeros(self.size, dtype=np.float32)
         tokens = self.tokenizer(query)
-        columns = self.columns(tokens)
-        settings = self.tokenizer.settings
+        postings = self.weighted_postings(tokens)
         for token in tokens:
-            if token not in columns:
-                continue
-            frequency, rows, tf = columns[token]
-            idf = bm25_idf(np.array([frequency]), self.size)[0]
-            out[rows] += bm25_weights(tf, self.lengths[rows], self.average, idf, settings.k1, settings.b)
+            if token in postings:
+                rows, weights = postings[token]
+                out[rows] += weights
         return out
+
+    def weighted_postings(self, tokens: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each token's passages (int32) and their BM25 weights (float32), for tokens some passage has.
+
+        Kept per generation up to ``_CACHED_POSTINGS_BYTES``: the common words of a
+        collection recur in most questions, and their postings are the bulk of a question's
+        (at 1M passages, ``政协`` alone is in most passages); only the others are read.
+        """
+        found = {token: self._weighted.get(token) for token in dict.fromkeys(tokens)}
+        wanted = [token for token, value in found.items() if value is None]
+        settings = self.tokenizer.settings
+        for token, (frequency, rows, tf) in (self.columns(wanted) if wanted else {}).items():
+            idf = bm25_idf(np.array([frequency]), self.size)[0]
+            weights = bm25_weights(tf, self.lengths[rows], self.average, idf, settings.k1, settings.b)
+            found[token] = value = (rows.astype(np.int32), weights)
+            self._weighted.put(token, value)
+        return {token: value for token, value in found.items() if value is not None}
 
     def columns(self, tokens: list[str]) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
         """Document frequency, rows (ascending) and term frequencies of each token some passage has."""
