@@ -702,7 +702,7 @@ def test_the_newest_first_option_orders_the_cards_by_date(page) -> None:
     slider_box.fill("6")
     slider_box.press("Enter")
     by_relevance = dates(ask(page, "政协委员怎样提高履职能力?"))
-    page.locator("#qa-newest").get_by_text("最新在前").click()
+    page.locator("#qa-newest input[type='checkbox']").check()  # waits until it is checked
     newest = dates(ask(page, "政协委员怎样提高履职能力?"))
     assert sorted(newest) == sorted(by_relevance) and newest != by_relevance
     dated = [d for d in newest if d != (0,)]
