@@ -48,7 +48,7 @@ ALTER TABLE {arrays} ALTER passage_docs SET STORAGE EXTERNAL, ALTER lengths SET 
 # question's terms in one query of a few rows instead of every posting as a row; ``arrays``, in one
 # row, what a reader holds for the whole generation, so that opening an index reads a few MB
 # instead of scanning the passages and the sentence vectors. Both are packed here, in NumPy: at 1M
-# passages there are about 400M postings, which PostgreSQL would sort twice (a key, a GROUP BY).
+# passages there are hundreds of millions of postings, which PostgreSQL would sort twice.
 _KEYS = """
 ALTER TABLE {passages} ADD PRIMARY KEY (row);
 ALTER TABLE {vectors} ADD PRIMARY KEY (row);
