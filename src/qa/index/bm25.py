@@ -6,7 +6,7 @@ import json
 import logging
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,34 @@ class TokenTable:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def by_term(
+        self, passages_per_slice: int = 4096
+    ) -> tuple[np.ndarray, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
+        """The postings grouped by token id, in two passes over slices of passages.
+
+        Returns ``starts`` (int64, one more than the vocabulary: token ``t``'s postings go in
+        ``starts[t]:starts[t + 1]``, its document frequency is their count) and, lazily, for
+        each slice (places, token, passage, count) as ``counts`` gives them, ``places`` where
+        each goes: within a token the passages ascend. The first pass counts, the second
+        places, so only the caller's output arrays are large.
+        """
+        slices = [
+            (lo, min(lo + passages_per_slice, len(self))) for lo in range(0, len(self), passages_per_slice)
+        ]
+        frequencies = np.zeros(len(self.vocab), dtype=np.int64)
+        for lo, hi in slices:
+            frequencies += np.bincount(self.counts(lo, hi)[0], minlength=len(frequencies))
+        starts = np.concatenate([[0], np.cumsum(frequencies)]).astype(np.int64)
+
+        def placed() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+            cursor = starts[:-1].copy()  # next free place of every token
+            for lo, hi in slices:
+                token, row, count = self.counts(lo, hi)  # sorted by token, then passage
+                yield cursor[token] + np.arange(len(token)) - np.searchsorted(token, token), token, row, count
+                cursor += np.bincount(token, minlength=len(cursor))
+
+        return starts, placed()
 
     def tokens(self, row: int) -> list[str]:
         """The tokens of passage ``row``."""
@@ -169,25 +197,17 @@ def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> d
     passages at a time: bm25s holds the corpus as Python lists and the matrix as COO and
     CSC at once, about 1.5 GB at 100k passages; here the output is the only large array.
     """
-    n_docs, n_vocab = len(tokens), len(tokens.vocab)
+    n_docs = len(tokens)
     lengths = np.diff(tokens.offsets)
     average = lengths.mean() if n_docs else 1.0
 
-    chunks = [(lo, min(lo + chunk, n_docs)) for lo in range(0, n_docs, chunk)]
-    df = np.zeros(n_vocab, dtype=np.int64)
-    for lo, hi in chunks:
-        df += np.bincount(tokens.counts(lo, hi)[0], minlength=n_vocab)
-    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    idf = bm25_idf(df, n_docs)
+    indptr, placed = tokens.by_term(chunk)
+    idf = bm25_idf(np.diff(indptr), n_docs)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    cursor = indptr[:-1].copy()  # next free slot of every token's column
-    for lo, hi in chunks:
-        token, row, count = tokens.counts(lo, hi)
-        slot = cursor[token] + np.arange(len(token)) - np.searchsorted(token, token)
+    for slot, token, row, count in placed:
         data[slot] = bm25_weights(count, lengths[row], average, idf[token], k1, b)
         indices[slot] = row
-        cursor += np.bincount(token, minlength=n_vocab)
     return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
 
 

@@ -91,24 +91,12 @@ def packed_postings(
     Term ``t`` has the passages ``rows[starts[t]:starts[t + 1]]`` (ascending) with the term
     frequencies ``tfs[...]`` at the same places; both big-endian int32, ``starts`` int64 with
     one more entry than the vocabulary. Its document frequency is ``starts[t + 1] - starts[t]``.
-    Two passes over the passages, a slice at a time: the first counts, the second places.
     """
-    slices = [
-        (lo, min(lo + passages_per_slice, len(tokens))) for lo in range(0, len(tokens), passages_per_slice)
-    ]
-    frequencies = np.zeros(len(tokens.vocab), dtype=np.int64)
-    for lo, hi in slices:
-        frequencies += np.bincount(tokens.counts(lo, hi)[0], minlength=len(frequencies))
-    starts = np.concatenate([[0], np.cumsum(frequencies)]).astype(np.int64)
+    starts, placed = tokens.by_term(passages_per_slice)
     rows = np.empty(int(starts[-1]), dtype=">i4")
     tfs = np.empty(int(starts[-1]), dtype=">i4")
-    cursor = starts[:-1].copy()
-    for lo, hi in slices:
-        term, row, count = tokens.counts(lo, hi)  # sorted by term, then passage
-        within = np.arange(len(term)) - np.searchsorted(term, term, side="left")
-        places = cursor[term] + within
+    for places, _, row, count in placed:
         rows[places], tfs[places] = row, count
-        cursor += np.bincount(term, minlength=len(cursor))
     return starts, rows, tfs
 
 
