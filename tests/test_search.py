@@ -176,7 +176,7 @@ def test_question_without_any_content_word_gets_no_passages(retriever, question:
 
 
 def test_top_rows_is_a_stable_argsort_cut_to_k() -> None:
-    from qa.retrieve.retriever import top_rows
+    from qa.index.maxscore import top_rows
 
     rng = np.random.default_rng(5)
     for size, k in [(1000, 100), (50, 100), (300, 1), (200, 200)]:

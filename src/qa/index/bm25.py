@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.index.maxscore import Postings, PrunedScores
 from qa.text.normalise import fold, match_form, match_form_with_offsets
 from qa.text.tokens import CJK_RUN, QUOTED_PHRASE, ChineseTokenizer, pair_token
 
@@ -351,6 +352,17 @@ class LexicalIndex:
         indptr = self.matrix["indptr"]
         return int(indptr[column + 1] - indptr[column])
 
+    def postings(self, tokens: list[str]) -> Postings:
+        """Each of ``tokens`` some passage has: its passages (ascending) and their float32 BM25 weights."""
+        data, indices, indptr = self.matrix["data"], self.matrix["indices"], self.matrix["indptr"]
+        found = {}
+        for token in dict.fromkeys(tokens):
+            column = self.vocab.get(token)
+            if column is not None:
+                lo, hi = indptr[column], indptr[column + 1]
+                found[token] = (indices[lo:hi], data[lo:hi])
+        return found
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when nothing matches).
 
@@ -358,10 +370,16 @@ class LexicalIndex:
         float32: ``bm25s.BM25.get_scores`` to the bit.
         """
         out = np.zeros(self.size, dtype=np.float32)
-        data, indices, indptr = self.matrix["data"], self.matrix["indices"], self.matrix["indptr"]
-        for token in self.tokenizer(query):
-            column = self.vocab.get(token)
-            if column is not None:
-                lo, hi = indptr[column], indptr[column + 1]
-                out[indices[lo:hi]] += data[lo:hi]  # a column's rows are distinct
+        tokens = self.tokenizer(query)
+        postings = self.postings(tokens)
+        for token in tokens:
+            if token in postings:
+                rows, weights = postings[token]
+                out[rows] += weights  # a column's rows are distinct
         return out
+
+    def ranked(self, query: str, allowed: np.ndarray) -> PrunedScores:
+        """``query``'s BM25 as its top rows and any rows' scores (``qa.index.maxscore``), without
+        scoring every passage; passages outside ``allowed`` (bool, one per passage) score -1."""
+        tokens = self.tokenizer(query)
+        return PrunedScores(tokens, self.postings(tokens), allowed)

@@ -117,6 +117,20 @@ class Ranking:
     missing_phrases: tuple[str, ...] = ()
     corrected: str = ""
 
+    @classmethod
+    def empty(cls, missing_phrases: tuple[str, ...] = (), corrected: str = "") -> Ranking:
+        """No candidates (a quoted phrase no passage has; a filter that leaves no passage)."""
+        none = np.zeros(0)
+        return cls(
+            none.astype(np.int64),
+            none,
+            none,
+            none,
+            False,
+            missing_phrases=missing_phrases,
+            corrected=corrected,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:

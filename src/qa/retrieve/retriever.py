@@ -15,6 +15,7 @@ import numpy as np
 from qa.errors import StaleIndexError
 from qa.index.load import LoadedIndex, load_index, stale_reasons
 from qa.index.location import Location, as_location
+from qa.index.maxscore import LexicalScores, ScoreArray
 from qa.ingest.fields import DocumentFields, document_fields
 from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
@@ -23,7 +24,7 @@ from qa.retrieve.browse import Browsing
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
 from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
-from qa.retrieve.loading import load_embedder_for, top_rows
+from qa.retrieve.loading import load_embedder_for
 from qa.retrieve.quantity import figure_bonus
 from qa.retrieve.query import clean_query, question_text
 from qa.retrieve.ranker import (
@@ -120,25 +121,23 @@ class Retriever(Browsing):
         required = self._rows_with_phrases(phrases, in_filter) if phrases else None
         if required is not None and len(required) == 0:
             missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
-            empty = np.zeros(0)
-            none = np.zeros(0, dtype=np.int64)
-            return Ranking(none, empty, empty, empty, False, missing_phrases=missing, corrected=corrected)
-        lexical_all = np.where(in_filter, index.lexical.scores(text), -1.0)
+            return Ranking.empty(missing, corrected)
+        lexical_all: LexicalScores = index.lexical.ranked(text, in_filter)
         q = question = self.embedder.encode_queries([question_for_model(text)])
         scored = self._candidates(q, lexical_all, in_filter, allowed, required)
         if scored is None:  # a filter whose documents have no passages
-            empty = np.zeros(0)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, False, corrected=corrected)
+            return Ranking.empty(corrected=corrected)
         ids, passage_cos, sentence_cos = scored
-        fused, dense = fuse(self.fusion, mode, lexical_all[ids], passage_cos, sentence_cos)
+        fused, dense = fuse(self.fusion, mode, lexical_all.at(ids), passage_cos, sentence_cos)
         first_dense = dense
         if mode == "hybrid" and self.feedback is not None:
             top = ids[np.argsort(-fused, kind="stable")]
-            q, lexical_all = self.feedback.expand(index, q, lexical_all, top, in_filter)
+            q, expanded = self.feedback.expand(index, q, lexical_all.full(), top, in_filter)
+            lexical_all = ScoreArray(expanded)
             again = self._candidates(q, lexical_all, in_filter, allowed, required)
             ids, passage_cos, sentence_cos = again or scored
-            fused, dense = fuse(self.fusion, mode, lexical_all[ids], passage_cos, sentence_cos)
-        lexical = lexical_all[ids]
+            fused, dense = fuse(self.fusion, mode, lexical_all.at(ids), passage_cos, sentence_cos)
+        lexical = lexical_all.at(ids)
         words = index.lexical.tokenizer.words(text)
         if mode == "hybrid" and (self.ranker is not None or self.recorded is not None):
             candidates = Candidates(ids, lexical, passage_cos, sentence_cos, fused)
@@ -160,7 +159,7 @@ class Retriever(Browsing):
     def _candidates(
         self,
         q: np.ndarray,
-        lexical_all: np.ndarray,
+        lexical: LexicalScores,
         in_filter: np.ndarray,
         allowed: np.ndarray | None,
         required: np.ndarray | None,
@@ -175,8 +174,8 @@ class Retriever(Browsing):
         for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
             if sentence >= 0:
                 best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
-        found = [dense_ids[0], top_rows(lexical_all, top), list(best_sentence)]
-        ids = np.unique(np.concatenate(found if required is None else [required])).astype(np.int64)
+        found = [required] if required is not None else [dense_ids[0], lexical.top(top), list(best_sentence)]
+        ids = np.unique(np.concatenate(found)).astype(np.int64)
         ids = ids[ids >= 0]
         ids = ids[in_filter[ids]]
         if len(ids) == 0:

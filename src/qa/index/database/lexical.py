@@ -14,6 +14,7 @@ import numpy as np
 
 from qa.cache import LruCache
 from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_weights
+from qa.index.maxscore import Postings
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 
@@ -127,22 +128,9 @@ class DatabaseLexicalIndex(LexicalIndex):
         self.terms(pairs + self.tokenizer.words(question))
         return super().transposition_fix(question, rare_share)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query``: ``LexicalIndex.scores`` to the bit.
-
-        One query reads the question's terms with their packed postings (``columns``).
-        """
-        out = np.zeros(self.size, dtype=np.float32)
-        tokens = self.tokenizer(query)
-        postings = self.weighted_postings(tokens)
-        for token in tokens:
-            if token in postings:
-                rows, weights = postings[token]
-                out[rows] += weights
-        return out
-
-    def weighted_postings(self, tokens: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Each token's passages (int32) and their BM25 weights (float32), for tokens some passage has.
+    def postings(self, tokens: list[str]) -> Postings:
+        """Each of ``tokens`` some passage has: its passages (int32, ascending) and float32 BM25 weights;
+        one query (``columns``) for those not cached.
 
         Kept per generation up to ``_CACHED_POSTINGS_BYTES``: the common words of a
         collection recur in most questions, and their postings are the bulk of a question's

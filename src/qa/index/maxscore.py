@@ -1,0 +1,183 @@
+"""The BM25 top k without scoring every passage: MaxScore (Turtle & Flood 1995).
+
+A question's terms are ordered by the most any passage can get from them (their largest
+weight times how often the question asks them). The passages holding the first few are the
+candidates, each scored exactly: the float32 sum of its weights in the question's token
+order, the bits ``LexicalIndex.scores`` gives. When the k-th best candidate scores more
+than all the other terms together can give, no other passage reaches the top k; until then
+the next term's passages join the candidates. Common words have long postings and small
+weights, so most of a question's postings are only looked up for the candidates, never
+added into an array of every passage (at 1M passages the median question has 3.7M
+postings: docs/scale.md).
+
+Same answers by construction: ``top(k)`` is ``top_rows`` of the full array (ties in row
+order, padded with unscored passages in row order when fewer than ``k`` score), and
+``at(rows)`` is that array at ``rows``; tests compare both with the full array.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+# token -> (passages ascending, their float32 BM25 weights): a column of ``LexicalIndex``
+Postings = dict[str, tuple[np.ndarray, np.ndarray]]
+
+# Fewer passages: one array of every score is faster (bench/maxscore.py: 1.0 ms against 1.8 at
+# 26.7k passages; 92 against 30 ms at 1.34M, reading the postings included).
+_PRUNE_FROM = 100_000
+# Float32 sums of a question's weights round; a bound this much looser stays an upper bound.
+_ROUNDING = 1e-5
+# Candidates (or their terms' postings) above this share of the passages: adding every posting
+# into one array is faster (bench/maxscore.py).
+_DENSE_SHARE = 0.1
+# A row is looked up by binary search in postings this many times longer, else all are scanned.
+_SEARCH_COST = 16
+
+
+class LexicalScores(Protocol):
+    """A question's BM25 over the passages: the top rows and the scores of any rows."""
+
+    def top(self, k: int) -> np.ndarray:
+        """The rows of the ``k`` best scores, best first, ties in row order (``top_rows``)."""
+        ...
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The scores of ``rows`` (float32; -1 outside the filter)."""
+        ...
+
+    def full(self) -> np.ndarray:
+        """Every passage's score (float32; -1 outside the filter)."""
+        ...
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` best scores, best first, ties in row order.
+
+    The same as ``np.argsort(-scores, kind="stable")[:k]`` without sorting every passage
+    (7 ms per question at 100k): one partition finds the k-th best score.
+    """
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    rows = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return rows[np.argsort(-scores[rows], kind="stable")]
+
+
+class ScoreArray:
+    """``LexicalScores`` over an array of every passage's score."""
+
+    def __init__(self, scores: np.ndarray) -> None:
+        self.scores = scores
+
+    def top(self, k: int) -> np.ndarray:
+        return top_rows(self.scores, k)
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        return self.scores[rows]
+
+    def full(self) -> np.ndarray:
+        return self.scores
+
+
+class PrunedScores:
+    """``LexicalScores`` from a question's ``tokens`` (in order, repeats counting), their
+    ``postings`` and ``allowed`` (bool, one per passage: the filter)."""
+
+    def __init__(self, tokens: list[str], postings: Postings, allowed: np.ndarray) -> None:
+        self.tokens = [token for token in tokens if token in postings]
+        self.postings = postings
+        self.allowed = allowed
+        self.asked = asked = {token: self.tokens.count(token) for token in self.tokens}
+        bound = {token: n * float(postings[token][1].max(initial=0.0)) for token, n in asked.items()}
+        self.terms = sorted(asked, key=lambda token: (-bound[token], token))
+        self.bounds = np.array([bound[token] for token in self.terms], dtype=np.float64)
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        slot = None  # row -> its place in ``rows``, for long postings
+        for token in self.tokens:  # in the question's order: the same float32 sums as ``full``
+            found, weights = self.postings[token]
+            if len(found) == 0 or len(rows) == 0:
+                continue
+            if len(rows) * _SEARCH_COST < len(found):  # few rows: look each up
+                asked = rows.astype(found.dtype, copy=False)  # else searchsorted converts all of ``found``
+                place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
+                out += np.where(found[place] == asked, weights[place], np.float32(0))
+                continue
+            if slot is None:
+                slot = np.full(len(self.allowed), -1, dtype=np.int32)
+                slot[rows] = np.arange(len(rows), dtype=np.int32)
+            places = slot[found]
+            held = places >= 0
+            out[places[held]] += weights[held]  # rows are distinct: one add each
+        return np.where(self.allowed[rows], out, -1.0)
+
+    def full(self) -> np.ndarray:
+        out = np.zeros(len(self.allowed), dtype=np.float32)
+        for token in self.tokens:
+            found, weights = self.postings[token]
+            out[found] += weights  # a column's rows are distinct
+        return np.where(self.allowed, out, -1.0)
+
+    def top(self, k: int) -> np.ndarray:
+        n = len(self.allowed)
+        if n < _PRUNE_FROM:
+            return top_rows(self.full(), k)
+        # rest[j]: the most the terms from the j-th on can give a passage (rounding allowed for).
+        rest = np.concatenate([np.cumsum(self.bounds[::-1])[::-1], [0.0]]) * (1 + _ROUNDING)
+        taken, postings = 0, 0
+        while taken < len(self.terms) and postings < k:  # the rarest terms: the first candidates
+            postings += len(self.postings[self.terms[taken]][0])
+            taken += 1
+        held = np.zeros(n, dtype=bool)  # the candidates: passages holding a term taken
+        partial = np.zeros(n, dtype=np.float64)  # their sums over the terms taken
+        rows = self._take(held, partial, self.terms[:taken])
+        # The k-th best exact score of the best candidates so far: no passage below it is in the top k.
+        leading = rows[np.argsort(-partial[rows], kind="stable")[: 2 * k]]
+        kth = _kth(self.at(leading), k)
+        needed = next(j for j in range(taken, len(self.terms) + 1) if rest[j] < kth or j == len(self.terms))
+        if len(rows) + sum(len(self.postings[t][0]) for t in self.terms[taken:needed]) > _DENSE_SHARE * n:
+            return top_rows(self.full(), k)
+        more = self._take(held, partial, self.terms[taken:needed])
+        rows = np.concatenate([rows, more])
+        sums = partial[rows]
+        for j in range(needed, len(self.terms)):  # the other terms, looked up for the candidates left
+            hopeful = (sums + rest[j]) * (1 + _ROUNDING) >= kth
+            rows, sums = rows[hopeful], sums[hopeful]
+            found, weights = self.postings[self.terms[j]]
+            asked = rows.astype(found.dtype)
+            place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
+            sums += np.where(found[place] == asked, weights[place], 0.0) * self.asked[self.terms[j]]
+        rows = rows[sums * (1 + _ROUNDING) >= kth]
+        scores = self.at(rows)
+        scoring = scores > 0
+        rows, scores = rows[scoring], scores[scoring]
+        best = rows[np.lexsort((rows, -scores))][:k]
+        if len(best) < k:  # as the full array's order: the unscored passages, then those filtered out
+            best = np.concatenate(
+                [best, np.flatnonzero(self.allowed & ~held), np.flatnonzero(~self.allowed)]
+            )[:k]
+        return best
+
+    def _take(self, held: np.ndarray, partial: np.ndarray, terms: list[str]) -> np.ndarray:
+        """Add ``terms``' weights into ``partial`` and return the allowed passages holding them
+        that were not ``held`` (ascending, int64), marking them held."""
+        fresh = np.zeros(len(held), dtype=bool)
+        for term in terms:
+            found, weights = self.postings[term]
+            fresh[found] = True
+            partial[found] += weights * self.asked[term]
+        fresh &= self.allowed & ~held
+        held |= fresh
+        return np.flatnonzero(fresh)
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th best of ``scores`` (0 when fewer than ``k`` score above 0)."""
+    if len(scores) < k:
+        return 0.0
+    return max(float(np.partition(scores, len(scores) - k)[len(scores) - k]), 0.0)
