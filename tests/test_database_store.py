@@ -296,3 +296,26 @@ def test_a_terms_weighted_postings_are_read_once_per_generation(pg_url, tiny_see
 
     lexical.columns = unread  # every token of the question is cached now
     assert np.array_equal(lexical.scores("提高履职能力"), first)
+
+
+def test_the_databases_bm25_and_its_maxscore_top_are_the_folders_to_the_bit(
+    pg_url, seeds_copy, tmp_path, monkeypatch
+):
+    import numpy as np
+
+    from qa.index import maxscore
+
+    monkeypatch.setattr(maxscore, "_PRUNE_FROM", 0)  # MaxScore at this size too
+    embedder = FakeEmbedder()
+    build_index(seeds_copy, pg_url, embedder)
+    build_index(seeds_copy, tmp_path / "index", embedder)
+    stored = Retriever(pg_url, embedder=embedder).index.lexical
+    folder = Retriever(tmp_path / "index", embedder=embedder).index.lexical
+    allowed = np.ones(folder.size, dtype=bool)
+    allowed[::4] = False
+    for question in ("提高履职能力", "政协委员如何更好地履职尽责", "民主监督 协商议政", "什么"):
+        assert np.array_equal(stored.scores(question), folder.scores(question))
+        for mask in (np.ones(folder.size, dtype=bool), allowed):
+            ranked = stored.ranked(question, mask)
+            assert ranked.top(20).tolist() == folder.ranked(question, mask).top(20).tolist()
+            assert np.array_equal(ranked.full(), folder.ranked(question, mask).full())

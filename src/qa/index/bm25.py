@@ -186,9 +186,19 @@ def bm25_weights(
     bm25s' arithmetic, in its order and precision, so the scores match it to the bit; the
     database backend computes its postings' scores with it too.
     """
+    return bm25_weights_normed(tf, bm25_length_norms(lengths, average, k1, b), idf)
+
+
+def bm25_length_norms(lengths: np.ndarray, average: float, k1: float, b: float) -> np.ndarray:
+    """``k1 * (1 - b + b * length / average)`` of each passage, float64: the part of
+    ``bm25_weights`` that depends on the passage alone (a collection's are computed once)."""
+    return k1 * ((1 - b) + b * lengths / average)
+
+
+def bm25_weights_normed(tf: np.ndarray, norms: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """``bm25_weights`` from the passages' ``bm25_length_norms``: the same float32 bits."""
     tf = tf.astype(np.float32)
-    tfc = tf / (k1 * ((1 - b) + b * lengths / average) + tf)
-    return (idf * tfc).astype(np.float32)
+    return (idf * (tf / (norms + tf))).astype(np.float32)
 
 
 def bm25_matrix(tokens: TokenTable, k1: float, b: float, chunk: int = 4096) -> dict[str, Any]:

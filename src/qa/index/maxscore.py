@@ -29,11 +29,9 @@ Postings = dict[str, tuple[np.ndarray, np.ndarray]]
 _PRUNE_FROM = 100_000
 # Float32 sums of a question's weights round; a bound this much looser stays an upper bound.
 _ROUNDING = 1e-5
-# Candidates (or their terms' postings) above this share of the passages: adding every posting
-# into one array is faster (bench/maxscore.py).
-_DENSE_SHARE = 0.1
-# A row is looked up by binary search in postings this many times longer, else all are scanned.
-_SEARCH_COST = 16
+# Rows are looked up by binary search in postings this many times longer, else the postings are
+# scanned (one binary search into 1M postings costs about 9 postings added: bench/maxscore.py).
+_SEARCH_COST = 9
 
 
 class LexicalScores(Protocol):
@@ -134,34 +132,35 @@ class PrunedScores:
             postings += len(self.postings[self.terms[taken]][0])
             taken += 1
         held = np.zeros(n, dtype=bool)  # the candidates: passages holding a term taken
-        partial = np.zeros(n, dtype=np.float64)  # their sums over the terms taken
+        partial = np.zeros(n, dtype=np.float64)  # sums over the terms added so far
         rows = self._take(held, partial, self.terms[:taken])
-        # The k-th best exact score of the best candidates so far: no passage below it is in the top k.
-        leading = rows[np.argsort(-partial[rows], kind="stable")[: 2 * k]]
-        kth = _kth(self.at(leading), k)
-        needed = next(j for j in range(taken, len(self.terms) + 1) if rest[j] < kth or j == len(self.terms))
-        if len(rows) + sum(len(self.postings[t][0]) for t in self.terms[taken:needed]) > _DENSE_SHARE * n:
+        kth = self._kth(rows, partial, k)
+        while taken < len(self.terms) and rest[taken] >= kth:  # a passage without these could still win
+            rows = np.concatenate([rows, self._take(held, partial, [self.terms[taken]])])
+            taken += 1
+            kth = max(kth, self._kth(rows, partial, k))
+        if kth <= 0:  # fewer than k passages (of the filter's) score: every scoring one is in the top k
             return top_rows(self.full(), k)
-        more = self._take(held, partial, self.terms[taken:needed])
-        rows = np.concatenate([rows, more])
-        sums = partial[rows]
-        for j in range(needed, len(self.terms)):  # the other terms, looked up for the candidates left
-            hopeful = (sums + rest[j]) * (1 + _ROUNDING) >= kth
-            rows, sums = rows[hopeful], sums[hopeful]
+        for j in range(taken, len(self.terms)):  # the other terms, for the candidates that can still win
+            rows = rows[(partial[rows] + rest[j]) * (1 + _ROUNDING) >= kth]
             found, weights = self.postings[self.terms[j]]
-            asked = rows.astype(found.dtype)
-            place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
-            sums += np.where(found[place] == asked, weights[place], 0.0) * self.asked[self.terms[j]]
-        rows = rows[sums * (1 + _ROUNDING) >= kth]
-        scores = self.at(rows)
-        scoring = scores > 0
-        rows, scores = rows[scoring], scores[scoring]
-        best = rows[np.lexsort((rows, -scores))][:k]
-        if len(best) < k:  # as the full array's order: the unscored passages, then those filtered out
-            best = np.concatenate(
-                [best, np.flatnonzero(self.allowed & ~held), np.flatnonzero(~self.allowed)]
-            )[:k]
-        return best
+            times = self.asked[self.terms[j]]
+            if len(rows) * _SEARCH_COST < len(found):
+                asked = rows.astype(found.dtype)
+                place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
+                partial[rows] += np.where(found[place] == asked, weights[place], 0.0) * times
+            else:  # many candidates: adding the whole column is cheaper than looking each up
+                partial[found] += weights * times
+        rows = rows[partial[rows] * (1 + _ROUNDING) >= kth]
+        scores = self.at(rows)  # exact, as the full array has them
+        return rows[np.lexsort((rows, -scores))][:k]
+
+    def _kth(self, rows: np.ndarray, partial: np.ndarray, k: int) -> float:
+        """A lower bound of the k-th best score: the k-th best exact score of the 2k candidates
+        with the largest ``partial`` sums (0 when fewer than k of them score)."""
+        if len(rows) > 2 * k:
+            rows = rows[np.argpartition(-partial[rows], 2 * k)[: 2 * k]]
+        return _kth(self.at(rows), k)
 
     def _take(self, held: np.ndarray, partial: np.ndarray, terms: list[str]) -> np.ndarray:
         """Add ``terms``' weights into ``partial`` and return the allowed passages holding them

@@ -1,7 +1,8 @@
 """BM25 from the database's postings: the same tokens, k1, b, IDF and float32 sums as the folder's.
 
-Only the passages' lengths are held in the process (4 bytes a passage); terms, document
-frequencies and postings are read per question (one query: ``columns``), the terms cached.
+Only the passages' lengths and BM25 length norms are held in the process (16 bytes a passage);
+terms, document frequencies and postings are read per question (one query: ``columns``), the
+terms and the weighted postings of recurring terms cached.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from qa.cache import LruCache
-from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_weights
+from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_length_norms, bm25_weights_normed
 from qa.index.maxscore import Postings
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
@@ -36,6 +37,8 @@ class DatabaseLexicalIndex(LexicalIndex):
         self.tables = tables
         self.lengths = lengths.astype(np.int64)
         self.average = self.lengths.mean() if len(lengths) else 1.0
+        settings = tokenizer.settings
+        self.norms = bm25_length_norms(self.lengths, self.average, settings.k1, settings.b)
         self._terms: LruCache[str, tuple[int, int]] = LruCache(_CACHED_TERMS)
         self._weighted: LruCache[str, tuple[np.ndarray, np.ndarray]] = LruCache(
             _CACHED_POSTINGS_BYTES, weigh=lambda value: value[0].nbytes + value[1].nbytes
@@ -139,11 +142,9 @@ class DatabaseLexicalIndex(LexicalIndex):
         """
         found = {token: self._weighted.get(token) for token in dict.fromkeys(tokens)}
         wanted = [token for token, value in found.items() if value is None]
-        settings = self.tokenizer.settings
         for token, (frequency, rows, tf) in (self.columns(wanted) if wanted else {}).items():
             idf = bm25_idf(np.array([frequency]), self.size)[0]
-            weights = bm25_weights(tf, self.lengths[rows], self.average, idf, settings.k1, settings.b)
-            found[token] = value = (rows.astype(np.int32), weights)
+            found[token] = value = (rows, bm25_weights_normed(tf, self.norms[rows], idf))
             self._weighted.put(token, value)
         return {token: value for token, value in found.items() if value is not None}
 
@@ -159,7 +160,7 @@ class DatabaseLexicalIndex(LexicalIndex):
         wanted = list(dict.fromkeys(tokens))
         for term, number, frequency, rows, tfs in self.database.rows(query, (wanted,), binary=True):
             self._terms.put(term, (int(number), int(frequency)))
-            packed = (np.frombuffer(rows, dtype=">i4").astype(np.int64), np.frombuffer(tfs, dtype=">i4"))
+            packed = (np.frombuffer(rows, dtype=">i4").astype(np.int32), np.frombuffer(tfs, dtype=">i4"))
             found[term] = (int(frequency), *packed)
         for token in wanted:
             if token not in found:
