@@ -21,6 +21,7 @@ from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
 from qa.retrieve.browse import Browsing
+from qa.retrieve.candidates import find_candidates
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
 from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
@@ -44,7 +45,6 @@ from qa.text.tokens import near_duplicate, occurs_as_word, phrase_tokens, quoted
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
-_CANDIDATES = 100
 _DUPLICATE_WINDOW = 50
 # "最新"/"最近一次": how much the newest document's passages gain over the oldest's (fused units;
 # near-identical passages of annual documents differ by far less, unrelated ones by more).
@@ -124,7 +124,7 @@ class Retriever(Browsing):
             return Ranking.empty(missing, corrected)
         lexical_all: LexicalScores = index.lexical.ranked(text, in_filter)
         q = question = self.embedder.encode_queries([question_for_model(text)])
-        scored = self._candidates(q, lexical_all, in_filter, allowed, required)
+        scored = find_candidates(index, q, lexical_all, in_filter, allowed, required)
         if scored is None:  # a filter whose documents have no passages
             return Ranking.empty(corrected=corrected)
         ids, passage_cos, sentence_cos = scored
@@ -134,7 +134,7 @@ class Retriever(Browsing):
             top = ids[np.argsort(-fused, kind="stable")]
             q, expanded = self.feedback.expand(index, q, lexical_all.full(), top, in_filter)
             lexical_all = ScoreArray(expanded)
-            again = self._candidates(q, lexical_all, in_filter, allowed, required)
+            again = find_candidates(index, q, lexical_all, in_filter, allowed, required)
             ids, passage_cos, sentence_cos = again or scored
             fused, dense = fuse(self.fusion, mode, lexical_all.at(ids), passage_cos, sentence_cos)
         lexical = lexical_all.at(ids)
@@ -155,34 +155,6 @@ class Retriever(Browsing):
         if mode == "hybrid" and self.reranker is not None:  # after the gate, which reads the fusion's order
             fused = self.reranker(fused, ids, index, question[0], text)
         return Ranking(ids, fused, lexical, dense, relevant, covered, everyday, (), corrected)
-
-    def _candidates(
-        self,
-        q: np.ndarray,
-        lexical: LexicalScores,
-        in_filter: np.ndarray,
-        allowed: np.ndarray | None,
-        required: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The candidates' rows, passage cosines and best-sentence cosines (None when there are none)."""
-        index = self.index
-        top = min(len(index.passages), _CANDIDATES)
-        _, dense_ids = index.vectors.search(q, top, allowed)
-        allowed_sentences = None if allowed is None else np.flatnonzero(in_filter[index.sentence_owner])
-        sentence_scores, sentence_ids = index.sentences.search(q, 4 * _CANDIDATES, allowed_sentences)
-        best_sentence: dict[int, float] = {}
-        for score, sentence in zip(sentence_scores[0], sentence_ids[0], strict=True):
-            if sentence >= 0:
-                best_sentence.setdefault(int(index.sentence_owner[sentence]), float(score))
-        found = [required] if required is not None else [dense_ids[0], lexical.top(top), list(best_sentence)]
-        ids = np.unique(np.concatenate(found)).astype(np.int64)
-        ids = ids[ids >= 0]
-        ids = ids[in_filter[ids]]
-        if len(ids) == 0:
-            return None
-        passage_cos = index.vectors.vectors(ids) @ q[0]
-        sentence_cos = np.array([best_sentence.get(int(i), c) for i, c in zip(ids, passage_cos, strict=True)])
-        return ids, passage_cos, sentence_cos
 
     def measure_background(self) -> relevance.Background:
         """This collection's background for the gate: how close the probe questions come to it.
