@@ -25,7 +25,7 @@ import numpy as np
 Postings = dict[str, tuple[np.ndarray, np.ndarray]]
 
 # Fewer passages: one array of every score is faster (bench/maxscore.py, p50: 1.0 ms against
-# 1.8 at 26.7k passages; 93 against 27 ms at 1.34M on the database, the postings read included).
+# 1.8 at 26.7k passages; 89 against 27 ms at 1.34M on the database, the postings read included).
 _PRUNE_FROM = 100_000
 # Float32 sums of a question's weights round; a bound this much looser stays an upper bound.
 _ROUNDING = 1e-5
