@@ -184,7 +184,8 @@ def bm25_weights(
     ``average`` length and the tokens' float32 ``idf``, all aligned; float32.
 
     bm25s' arithmetic, in its order and precision, so the scores match it to the bit; the
-    database backend computes its postings' scores with it too.
+    database backend computes its two parts apart (``bm25_length_norms`` once per generation,
+    ``bm25_weights_normed`` per term read), to the same bits.
     """
     return bm25_weights_normed(tf, bm25_length_norms(lengths, average, k1, b), idf)
 
