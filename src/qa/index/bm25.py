@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.index.maxscore import Postings, PrunedScores
+from qa.index.maxscore import Postings, PrunedScores, summed
 from qa.text.normalise import fold, match_form, match_form_with_offsets
 from qa.text.tokens import CJK_RUN, QUOTED_PHRASE, ChineseTokenizer, pair_token
 
@@ -380,14 +380,8 @@ class LexicalIndex:
         A token asked twice counts twice, each column is added in the question's order, in
         float32: ``bm25s.BM25.get_scores`` to the bit.
         """
-        out = np.zeros(self.size, dtype=np.float32)
         tokens = self.tokenizer(query)
-        postings = self.postings(tokens)
-        for token in tokens:
-            if token in postings:
-                rows, weights = postings[token]
-                out[rows] += weights  # a column's rows are distinct
-        return out
+        return summed(tokens, self.postings(tokens), self.size)
 
     def ranked(self, query: str, allowed: np.ndarray) -> PrunedScores:
         """``query``'s BM25 as its top rows and any rows' scores (``qa.index.maxscore``), without

@@ -89,10 +89,7 @@ class PrunedScores:
         self.tokens = [token for token in tokens if token in postings]
         self.postings = postings
         self.allowed = allowed
-        self.asked = asked = {token: self.tokens.count(token) for token in self.tokens}
-        bound = {token: n * float(postings[token][1].max(initial=0.0)) for token, n in asked.items()}
-        self.terms = sorted(asked, key=lambda token: (-bound[token], token))
-        self.bounds = np.array([bound[token] for token in self.terms], dtype=np.float64)
+        self.asked = {token: self.tokens.count(token) for token in self.tokens}
 
     def at(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
@@ -103,9 +100,7 @@ class PrunedScores:
             if len(found) == 0 or len(rows) == 0:
                 continue
             if len(rows) * _SEARCH_COST < len(found):  # few rows: look each up
-                asked = rows.astype(found.dtype, copy=False)  # else searchsorted converts all of ``found``
-                place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
-                out += np.where(found[place] == asked, weights[place], np.float32(0))
+                out += _looked_up(found, weights, rows)
                 continue
             if slot is None:
                 slot = np.full(len(self.allowed), -1, dtype=np.int32)
@@ -116,40 +111,39 @@ class PrunedScores:
         return np.where(self.allowed[rows], out, -1.0)
 
     def full(self) -> np.ndarray:
-        out = np.zeros(len(self.allowed), dtype=np.float32)
-        for token in self.tokens:
-            found, weights = self.postings[token]
-            out[found] += weights  # a column's rows are distinct
-        return np.where(self.allowed, out, -1.0)
+        return np.where(self.allowed, summed(self.tokens, self.postings, len(self.allowed)), -1.0)
 
     def top(self, k: int) -> np.ndarray:
         n = len(self.allowed)
         if n < _PRUNE_FROM:
             return top_rows(self.full(), k)
+        bound = {
+            token: times * float(self.postings[token][1].max(initial=0.0))
+            for token, times in self.asked.items()
+        }
+        terms = sorted(self.asked, key=lambda token: (-bound[token], token))
         # rest[j]: the most the terms from the j-th on can give a passage (rounding allowed for).
-        rest = np.concatenate([np.cumsum(self.bounds[::-1])[::-1], [0.0]]) * (1 + _ROUNDING)
+        rest = np.concatenate([np.cumsum([bound[t] for t in terms][::-1])[::-1], [0.0]]) * (1 + _ROUNDING)
         taken, postings = 0, 0
-        while taken < len(self.terms) and postings < k:  # the rarest terms: the first candidates
-            postings += len(self.postings[self.terms[taken]][0])
+        while taken < len(terms) and postings < k:  # the rarest terms: the first candidates
+            postings += len(self.postings[terms[taken]][0])
             taken += 1
         held = np.zeros(n, dtype=bool)  # the candidates: passages holding a term taken
         partial = np.zeros(n, dtype=np.float64)  # sums over the terms added so far
-        rows = self._take(held, partial, self.terms[:taken])
+        rows = self._take(held, partial, terms[:taken])
         kth = self._kth(rows, partial, k)
-        while taken < len(self.terms) and rest[taken] >= kth:  # a passage without these could still win
-            rows = np.concatenate([rows, self._take(held, partial, [self.terms[taken]])])
+        while taken < len(terms) and rest[taken] >= kth:  # a passage without these could still win
+            rows = np.concatenate([rows, self._take(held, partial, [terms[taken]])])
             taken += 1
             kth = max(kth, self._kth(rows, partial, k))
         if kth <= 0:  # fewer than k passages (of the filter's) score: every scoring one is in the top k
             return top_rows(self.full(), k)
-        for j in range(taken, len(self.terms)):  # the other terms, for the candidates that can still win
+        for j in range(taken, len(terms)):  # the other terms, for the candidates that can still win
             rows = rows[(partial[rows] + rest[j]) * (1 + _ROUNDING) >= kth]
-            found, weights = self.postings[self.terms[j]]
-            times = self.asked[self.terms[j]]
+            found, weights = self.postings[terms[j]]
+            times = self.asked[terms[j]]
             if len(rows) * _SEARCH_COST < len(found):
-                asked = rows.astype(found.dtype)
-                place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
-                partial[rows] += np.where(found[place] == asked, weights[place], 0.0) * times
+                partial[rows] += _looked_up(found, weights, rows) * times
             else:  # many candidates: adding the whole column is cheaper than looking each up
                 partial[found] += weights * times
         rows = rows[partial[rows] * (1 + _ROUNDING) >= kth]
@@ -174,6 +168,24 @@ class PrunedScores:
         fresh &= self.allowed & ~held
         held |= fresh
         return np.flatnonzero(fresh)
+
+
+def summed(tokens: list[str], postings: Postings, size: int) -> np.ndarray:
+    """Every passage's BM25 (float32, shape (size,)): each token's weights added in the
+    question's order, repeats counting (``bm25s.BM25.get_scores`` to the bit)."""
+    out = np.zeros(size, dtype=np.float32)
+    for token in tokens:
+        if token in postings:
+            found, weights = postings[token]
+            out[found] += weights  # a column's rows are distinct
+    return out
+
+
+def _looked_up(found: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The float32 weights of ``rows`` in a column (``found`` ascending, not empty), 0 where absent."""
+    asked = rows.astype(found.dtype, copy=False)  # else searchsorted converts all of ``found``
+    place = np.minimum(np.searchsorted(found, asked), len(found) - 1)
+    return np.where(found[place] == asked, weights[place], np.float32(0))
 
 
 def _kth(scores: np.ndarray, k: int) -> float:

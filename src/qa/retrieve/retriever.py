@@ -128,7 +128,8 @@ class Retriever(Browsing):
         if scored is None:  # a filter whose documents have no passages
             return Ranking.empty(corrected=corrected)
         ids, passage_cos, sentence_cos = scored
-        fused, dense = fuse(self.fusion, mode, lexical_all.at(ids), passage_cos, sentence_cos)
+        lexical = lexical_all.at(ids)
+        fused, dense = fuse(self.fusion, mode, lexical, passage_cos, sentence_cos)
         first_dense = dense
         if mode == "hybrid" and self.feedback is not None:
             top = ids[np.argsort(-fused, kind="stable")]
@@ -136,8 +137,8 @@ class Retriever(Browsing):
             lexical_all = ScoreArray(expanded)
             again = find_candidates(index, q, lexical_all, in_filter, allowed, required)
             ids, passage_cos, sentence_cos = again or scored
-            fused, dense = fuse(self.fusion, mode, lexical_all.at(ids), passage_cos, sentence_cos)
-        lexical = lexical_all.at(ids)
+            lexical = lexical_all.at(ids)
+            fused, dense = fuse(self.fusion, mode, lexical, passage_cos, sentence_cos)
         words = index.lexical.tokenizer.words(text)
         if mode == "hybrid" and (self.ranker is not None or self.recorded is not None):
             candidates = Candidates(ids, lexical, passage_cos, sentence_cos, fused)
