@@ -68,6 +68,20 @@ def run_build(seeds: str, location: str) -> dict[str, Any]:
     }
 
 
+def _asked_one_by_one(retriever: Any, asked: list[str]) -> tuple[list[float], list[int]]:
+    """Each question's ``search()`` seconds and SQL statements."""
+    seconds, statements = [], []
+    # The folder, or code before the counter (PYTHONPATH=an older checkout's src), count 0.
+    database = getattr(retriever.index.lexical, "database", None)
+    for question in asked:
+        before = getattr(database, "statements", 0)
+        started = time.perf_counter()
+        retriever.search(question)
+        seconds.append(time.perf_counter() - started)
+        statements.append(getattr(database, "statements", 0) - before)
+    return seconds, statements
+
+
 def run_serve(location: str, spawned: float) -> dict[str, Any]:
     import numpy as np
 
@@ -78,24 +92,12 @@ def run_serve(location: str, spawned: float) -> dict[str, Any]:
     retriever = Retriever(location, embedder=OnnxEmbedder.load_default())
     retriever.search(asked[0])
     cold = time.time() - spawned
-    seconds, statements = [], []
-    # The folder, or code before the counter (PYTHONPATH=an older checkout's src), count 0.
-    database = getattr(retriever.index.lexical, "database", None)
-    for question in asked[1:]:
-        before = getattr(database, "statements", 0)
-        started = time.perf_counter()
-        retriever.search(question)
-        seconds.append(time.perf_counter() - started)
-        statements.append(getattr(database, "statements", 0) - before)
+    seconds, statements = _asked_one_by_one(retriever, asked[1:])
     # The same questions encoded by the stand-in, in the passages' own space as e5's questions
     # are among e5's passages: the dense search's walk as an archive embedded by e5 has it.
     own_space = Retriever(location, embedder=stand_in_embedder())
     own_space.search(asked[0])
-    own_seconds = []
-    for question in asked[1:]:
-        started = time.perf_counter()
-        own_space.search(question)
-        own_seconds.append(time.perf_counter() - started)
+    own_seconds, _ = _asked_one_by_one(own_space, asked[1:])
     # Recall@10 of the vector search against exact search over the same stored vectors, for the
     # questions encoded by e5 and by the stand-in (in the passages' own space). e5 questions
     # against stand-in passages put most exact top 10s on a few hundred hub passages, which the
