@@ -348,6 +348,20 @@ def test_the_tab_handlers_refuse_a_user_who_is_not_the_administrator(
     assert "已保存“文史" in result[0] and (manager.seeds / "文史.txt").exists()
 
 
+def test_a_tick_after_the_rebuild_keeps_the_document_the_administrator_picked(
+    manager: DocumentManager, tmp_path: Path
+) -> None:
+    """The timer's last tick re-lists the folder; it must not undo a pick made meanwhile."""
+    with gr.Blocks() as demo, gr.Tabs(), gr.Tab("文档管理") as tab:
+        tab_admin.build(demo, tab, manager, AdminAccess(admin="admin"))
+    admin = gr.Request(username="admin")
+    _handler(demo, "on_upload")([str(write(tmp_path / "文史.txt"))], False, admin)
+    chosen = _handler(demo, "on_tick")("", "文史.txt", admin)[3]
+    assert chosen.value == "文史.txt" and ("文史.txt" in [source for _, source in chosen.choices])
+    gone = _handler(demo, "on_tick")("", "不在目录里.txt", admin)[3]
+    assert gone.value is None, "a pick no longer listed is dropped, not kept as a dangling value"
+
+
 # -- the command line ---------------------------------------------------------------------
 
 

@@ -106,9 +106,10 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
         entries = manager.trash()
         choices = [(choice_label(d), d.source) for d in listed if d.state != "removed"]
         pending = [d for d in listed if d.state in ("new", "changed", "edited", "removed")]
+        kept = keep if any(source == keep for _, source in choices) else None
         return (
             documents_html(listed),
-            gr.Dropdown(choices=choices, value=keep),
+            gr.Dropdown(choices=choices, value=kept),
             status_html(manager.status(), pending),
             trash_html(entries),
             gr.Dropdown(choices=[(trash_label(e), e.name) for e in entries], value=None),
@@ -211,13 +212,14 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             return status_html(manager.status(), manager.pending()), gr.skip()
         return status_html(started, manager.pending()), gr.Timer(active=True)
 
-    def on_tick(current: str, request: gr.Request) -> tuple[Any, ...]:
+    def on_tick(current: str, name: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not allowed(request):
             return gr.skip(), gr.Timer(active=False), *(gr.skip(),) * 5
         now = manager.status()
         if now.running:
             return status_html(now, []), *(gr.skip(),) * 6
-        html, choices, state, bin_html, bin_choices = listing()
+        # A tick can land after the administrator picked a document: the pick stays.
+        html, choices, state, bin_html, bin_choices = listing(keep=name)
         build_id = manager.live.current().index.build_id if manager.live else current
         return state, gr.Timer(active=False), html, choices, bin_html, bin_choices, build_id
 
@@ -232,7 +234,7 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     rebuild.click(on_rebuild, None, [status, timer], show_progress="hidden", **private)
     timer.tick(
         on_tick,
-        [served],
+        [served, chosen],
         [status, timer, table, chosen, trash, picked, served],
         show_progress="hidden",
         **private,
