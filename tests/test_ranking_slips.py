@@ -44,6 +44,35 @@ def test_word_bounds_split_compounds_of_three_or_more_characters_only() -> None:
     assert {0, 2, 4, 5} <= tokenizer.word_bounds("政协委员会")
 
 
+def _bounds_of_the_whole_cut(tokenizer, form: str) -> frozenset[int]:  # type: ignore[no-untyped-def]
+    """``word_bounds`` as first written: jieba cuts the whole text at once."""
+    bounds, at = {0, len(form)}, 0
+    for word in tokenizer._jieba.cut(form, HMM=False):
+        bounds.update(at + cut for cut in tokenizer._inner_cuts(word))
+        at += len(word)
+        bounds.add(at)
+    return frozenset(bounds)
+
+
+def test_word_bounds_cut_run_by_run_are_those_of_the_whole_text_and_near_words_read_the_same(
+    retriever,
+) -> None:
+    tokenizer = retriever.index.lexical.tokenizer
+    passages = [p.text for p in retriever.index.passages]
+    odd = ["政协委员\r\n提案 2024年GDP增长5.2%，“两个确立”·市政府", "  市政府\t市政建设 abc-12_x#y "]
+    for number, text in enumerate([*passages, *odd]):
+        form = match_form(text) if number < len(passages) else text
+        whole = _bounds_of_the_whole_cut(tokenizer, form)
+        assert tokenizer.word_bounds(form) == whole, form
+        # A question's words, some in the text, some not, some inside its compounds.
+        near = [*tokenizer.words(passages[(number * 7 + 3) % len(passages)][:40]), "市政", "委员", form[5:7]]
+        bounds = tokenizer.word_bounds(form, near=near)
+        assert [occurs_as_word(w, form, bounds) for w in near] == [
+            occurs_as_word(w, form, whole) for w in near
+        ]
+    assert len(tokenizer.word_bounds(form, near=["市政"])) < len(whole), "runs without the word are not cut"
+
+
 def test_matched_terms_are_words_of_the_passage(retriever) -> None:
     tokenizer = retriever.index.lexical.tokenizer
     for question in ("市政协怎样推进市政建设？", "政协委员怎样提高履职能力？", "怎样加强委员会建设？"):

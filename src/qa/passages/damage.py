@@ -140,9 +140,9 @@ class _Pattern:
 
 
 @cache
-def _patterns() -> tuple[tuple[_Pattern, ...], re.Pattern[str]]:
-    """Every gapped form of every formula (longest first), and what is no gap: the formulas
-    written out in full and the ``ORDINARY`` uses of gapped forms."""
+def _patterns() -> tuple[tuple[_Pattern, ...], re.Pattern[str], re.Pattern[str]]:
+    """Every gapped form of every formula (longest first); what is no gap: the formulas
+    written out in full and the ``ORDINARY`` uses of gapped forms; any gapped form."""
     patterns: list[_Pattern] = []
     intact: set[str] = set()
     for formula in FORMULAS:
@@ -156,7 +156,8 @@ def _patterns() -> tuple[tuple[_Pattern, ...], re.Pattern[str]]:
                 patterns.append(_Pattern(gapped, full, tuple(parts[i] for i in removed)))
     patterns.sort(key=lambda p: len(p.gapped), reverse=True)
     no_gap = [*map(re.escape, sorted(intact, key=len, reverse=True)), *ORDINARY.values()]
-    return tuple(patterns), re.compile("|".join(no_gap))
+    any_gapped = re.compile("|".join(re.escape(p.gapped) for p in patterns))
+    return tuple(patterns), re.compile("|".join(no_gap)), any_gapped
 
 
 def gapped_forms() -> tuple[tuple[str, str], ...]:
@@ -171,8 +172,10 @@ def find_gaps(text: str) -> list[Gap]:
     plain simplified forms, same length); a place where a full formula or an ``ORDINARY``
     use stands is no gap.
     """
-    patterns, no_gap = _patterns()
+    patterns, no_gap, any_gapped = _patterns()
     folded = fold(text)
+    if not any_gapped.search(folded):  # most text: no gapped form, nothing to rule out
+        return []
     taken = [False] * len(folded)
     for match in no_gap.finditer(folded):
         taken[match.start() : match.end()] = [True] * (match.end() - match.start())

@@ -339,7 +339,7 @@ class Retriever(Browsing):
             key = match_form(passage.text)
             # Never a lone character or digit; only where the passage has it as a word (not 市政 in 市政府).
             found = [w for w in words if len(w) > 1 and w in key]
-            bounds = self.index.lexical.tokenizer.word_bounds(key) if found else frozenset()
+            bounds = self.index.lexical.tokenizer.word_bounds(key, near=found) if found else frozenset()
             matched = tuple(w for w in found if occurs_as_word(w, key, bounds))
             by_meaning = row in dense_top
             found_by: Literal["words", "meaning", "both"] = (

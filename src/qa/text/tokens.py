@@ -31,6 +31,7 @@ _WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
 QUOTED_PHRASE = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{2,20})[”\"」』’']")
 _BIGRAM_MARK = "~"
 _LATIN = re.compile(r"[0-9a-z][0-9a-z.+#_-]*")
+_CRLF = re.compile("\r\n")
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class ChineseTokenizer:
                 words.append((parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None))
         words.extend((term, 20) for term in self.extra_terms)
         self._jieba = jieba_with_words(words, cached_dictionary)
-        self._bounds: LruCache[str, frozenset[int]] = LruCache(2048)
+        self._bounds: LruCache[str, frozenset[int]] = LruCache(32768)  # run -> its word bounds
         # A question is cut several times per search (ranking, gate, matched terms).
         self._cut_cached = functools.lru_cache(maxsize=4096)(self._cut)
 
@@ -174,7 +175,7 @@ class ChineseTokenizer:
         """How often jieba's dictionary (a general Chinese corpus) counts ``word`` (0: not a word of it)."""
         return int(self._jieba.FREQ.get(match_form(word)) or 0)
 
-    def word_bounds(self, form: str) -> frozenset[int]:
+    def word_bounds(self, form: str, near: Iterable[str] | None = None) -> frozenset[int]:
         """Where words start and end in ``form`` (text in ``match_form``), as jieba cuts it.
 
         jieba's precise cut, and inside each word of three or more characters its best cut
@@ -182,17 +183,42 @@ class ChineseTokenizer:
         政协委员会 has 政协|委员|会, 市政府 has 市|政府. A question's word is in the text as a
         word only where it starts and ends on these bounds (``occurs_as_word``): 市政 is in
         市政建设, not in 市政府.
+
+        jieba cuts each run of Chinese characters, letters and digits on its own (``jieba.re_han_default``)
+        and every other character is a word, so ``near`` (words) cuts only the runs that share
+        a character with an occurrence of one of them: the bounds ``occurs_as_word`` reads for
+        those words are the same, and a long passage is not cut whole for two words.
         """
-        cached = self._bounds.get(form)
+        import jieba
+
+        wanted = [w for w in near if w] if near is not None else None
+        touched = [False] * (len(form) + 1)
+        for word in wanted or ():
+            at = form.find(word)
+            while at >= 0:
+                touched[at : at + len(word)] = [True] * len(word)
+                at = form.find(word, at + 1)
+        bounds = set(range(len(form) + 1))
+        for run in jieba.re_han_default.finditer(form):
+            start, end = run.span()
+            bounds.difference_update(range(start + 1, end))
+            if wanted is None or any(touched[start:end]):
+                bounds.update(start + cut for cut in self._run_bounds(run.group()))
+        bounds.difference_update(m.start() + 1 for m in _CRLF.finditer(form))  # jieba keeps "\r\n" whole
+        return frozenset(bounds)
+
+    def _run_bounds(self, run: str) -> frozenset[int]:
+        """The word bounds inside one run jieba cuts on its own (see ``word_bounds``)."""
+        cached = self._bounds.get(run)
         if cached is None:
-            bounds = {0, len(form)}
+            bounds: set[int] = set()
             at = 0
-            for word in self._jieba.cut(form, HMM=False):
+            for word in self._jieba.cut(run, HMM=False):
                 bounds.update(at + cut for cut in self._inner_cuts(word))
                 at += len(word)
                 bounds.add(at)
             cached = frozenset(bounds)
-            self._bounds.put(form, cached)
+            self._bounds.put(run, cached)
         return cached
 
     def _inner_cuts(self, word: str) -> list[int]:

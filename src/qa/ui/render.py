@@ -61,7 +61,7 @@ def term_spans(text: str, terms: Iterable[str]) -> list[_Span]:
     """
     normalised, origin = match_form_with_offsets(text)
     wanted = sorted({match_form(t) for t in terms if len(t) > 1}, key=len, reverse=True)
-    bounds = default_tokenizer().word_bounds(normalised) if wanted else frozenset()
+    bounds = default_tokenizer().word_bounds(normalised, near=wanted) if wanted else frozenset()
     taken = [False] * len(text)
     spans: list[_Span] = []
     for term in wanted:
