@@ -20,8 +20,11 @@ from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 
 _CACHED_TERMS = 200_000
-# 8 bytes a posting: 32M postings, about 9 median questions' worth at 1M passages.
-_CACHED_POSTINGS_BYTES = 256 << 20
+# 8 bytes a posting: 128M postings, about 35 median questions' worth at 1M passages. At 1.34M
+# passages 256 MB held too few of the common words: bench/search_stages.py --stand-in, postings
+# read p50 31 -> 16 ms, search() 136 -> 119 ms with 1 GB (docs/scale.md). Filled only as
+# questions read postings: a small collection holds less.
+_CACHED_POSTINGS_BYTES = 1 << 30
 _ABSENT = (-1, 0)  # cached: no passage has the term
 _NEAR = 3  # pairs of characters up to this far apart are looked up at once for transposition_fix
 
