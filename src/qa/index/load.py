@@ -63,6 +63,14 @@ class LoadedIndex:
         spans = [np.arange(s.start, s.stop) for s in map(self.sentence_rows, rows.tolist())]
         self.sentences.vectors(np.concatenate([np.zeros(0, dtype=np.int64), *spans]))
 
+    def read_documents_ahead(self, rows: np.ndarray) -> None:
+        """Read at once every passage of the documents of ``rows`` not yet checked for missing words
+        (``missing_words`` reads whole documents: one query on a database instead of one each)."""
+        sources = dict.fromkeys(self.passages[row].source for row in rows.tolist())
+        spans = [self.rows_of_document(source) for source in sources if source not in self._missing_words]
+        if spans:
+            self.passages.fetch(row for span in spans for row in span)
+
     @property
     def build_id(self) -> str:
         """Identifies this build (fingerprint and creation time)."""
@@ -95,7 +103,7 @@ class LoadedIndex:
         found = self._missing_words.get(source)
         if found is None:
             rows = self.rows_of_document(source)
-            passages = self.passages[rows.start : rows.stop]
+            passages = self.passages.fetch(rows)
             headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
             found = self._missing_words.setdefault(
                 source, damage.missing_words((p.text for p in passages), headings)

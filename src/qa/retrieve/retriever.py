@@ -324,6 +324,7 @@ class Retriever(Browsing):
         # Repeats of a chosen passage score like it, so they are among the next few candidates.
         window = np.argsort(-ranking.fused, kind="stable")[: max(_DUPLICATE_WINDOW, 3 * k)]
         self.index.read_ahead(ranking.ids[window])
+        self.index.read_documents_ahead(ranking.ids[window[:k]])  # the hits' missing-words check
         for position in window:
             row = int(ranking.ids[position])
             passage = self.index.passages[row]
