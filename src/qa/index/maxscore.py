@@ -130,12 +130,13 @@ class PrunedScores:
             taken += 1
         held = np.zeros(n, dtype=bool)  # the candidates: passages holding a term taken
         partial = np.zeros(n, dtype=np.float64)  # sums over the terms added so far
+        exact = np.full(n, np.nan, dtype=np.float32)  # the scores ``at`` gave, kept for the next bound
         rows = self._take(held, partial, terms[:taken])
-        kth = self._kth(rows, partial, k)
+        kth = self._kth(rows, partial, exact, k)
         while taken < len(terms) and rest[taken] >= kth:  # a passage without these could still win
             rows = np.concatenate([rows, self._take(held, partial, [terms[taken]])])
             taken += 1
-            kth = max(kth, self._kth(rows, partial, k))
+            kth = max(kth, self._kth(rows, partial, exact, k))
         if kth <= 0:  # fewer than k passages (of the filter's) score: every scoring one is in the top k
             return top_rows(self.full(), k)
         for j in range(taken, len(terms)):  # the other terms, for the candidates that can still win
@@ -147,27 +148,38 @@ class PrunedScores:
             else:  # many candidates: adding the whole column is cheaper than looking each up
                 partial[found] += weights * times
         rows = rows[partial[rows] * (1 + _ROUNDING) >= kth]
-        scores = self.at(rows)  # exact, as the full array has them
+        scores = self._exact(rows, exact)  # as the full array has them
         return rows[np.lexsort((rows, -scores))][:k]
 
-    def _kth(self, rows: np.ndarray, partial: np.ndarray, k: int) -> float:
+    def _kth(self, rows: np.ndarray, partial: np.ndarray, exact: np.ndarray, k: int) -> float:
         """A lower bound of the k-th best score: the k-th best exact score of the 2k candidates
         with the largest ``partial`` sums (0 when fewer than k of them score)."""
         if len(rows) > 2 * k:
             rows = rows[np.argpartition(-partial[rows], 2 * k)[: 2 * k]]
-        return _kth(self.at(rows), k)
+        return _kth(self._exact(rows, exact), k)
+
+    def _exact(self, rows: np.ndarray, exact: np.ndarray) -> np.ndarray:
+        """``at(rows)``, looking up only the rows not in ``exact`` yet (NaN there) and keeping them."""
+        new = rows[np.isnan(exact[rows])]
+        if len(new):
+            exact[new] = self.at(new)
+        return exact[rows]
 
     def _take(self, held: np.ndarray, partial: np.ndarray, terms: list[str]) -> np.ndarray:
         """Add ``terms``' weights into ``partial`` and return the allowed passages holding them
         that were not ``held`` (ascending, int64), marking them held."""
-        fresh = np.zeros(len(held), dtype=bool)
+        columns = []
         for term in terms:
             found, weights = self.postings[term]
-            fresh[found] = True
             partial[found] += weights * self.asked[term]
-        fresh &= self.allowed & ~held
-        held |= fresh
-        return np.flatnonzero(fresh)
+            columns.append(found)
+        # Only the postings' rows are touched, not arrays of every passage (a column is ascending).
+        rows = (
+            columns[0] if len(columns) == 1 else np.unique(np.concatenate([np.zeros(0, np.int64), *columns]))
+        )
+        rows = rows[self.allowed[rows] & ~held[rows]].astype(np.int64)
+        held[rows] = True
+        return rows
 
 
 def summed(tokens: list[str], postings: Postings, size: int) -> np.ndarray:
