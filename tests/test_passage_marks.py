@@ -12,6 +12,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from docx import Document
 
@@ -69,6 +70,19 @@ def test_the_index_marks_every_passage_of_the_damaged_seed_and_none_of_a_clean_o
     assert all(index.reliability(r).damaged for r in index.rows_of_document(DAMAGED))
     clean = index.documents[4].source
     assert not any(index.reliability(r) for r in index.rows_of_document(clean))
+
+
+def test_documents_read_ahead_get_the_missing_words_each_would_get_alone(fake_seeds_retriever) -> None:
+    from qa.index.load import load_index
+
+    alone = fake_seeds_retriever.index
+    ahead = load_index(alone.root)
+    firsts = np.array([ahead.rows_of_document(doc.source).start for doc in ahead.documents])
+    ahead.read_documents_ahead(firsts[::-1])
+    assert {doc.source: ahead._missing_words.get(doc.source) for doc in ahead.documents} == {
+        doc.source: alone.missing_words(doc.source) for doc in alone.documents
+    }
+    assert ahead.missing_words(DAMAGED), "the damaged seed's deleted words are found"
 
 
 # -- each view --------------------------------------------------------------------------------

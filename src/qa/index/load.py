@@ -29,7 +29,7 @@ from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
 from qa.ingest.sidecar import read_overrides
 from qa.passages import damage, reliability
-from qa.passages.cutting import PIPELINE_VERSION
+from qa.passages.cutting import PIPELINE_VERSION, Passage
 from qa.passages.reliability import Reliability
 from qa.text.normalise import NORMALISATION
 from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary, dictionary_hash
@@ -64,12 +64,19 @@ class LoadedIndex:
         self.sentences.vectors(np.concatenate([np.zeros(0, dtype=np.int64), *spans]))
 
     def read_documents_ahead(self, rows: np.ndarray) -> None:
-        """Read at once every passage of the documents of ``rows`` not yet checked for missing words
-        (``missing_words`` reads whole documents: one query on a database instead of one each)."""
-        sources = dict.fromkeys(self.passages[row].source for row in rows.tolist())
-        spans = [self.rows_of_document(source) for source in sources if source not in self._missing_words]
-        if spans:
-            self.passages.fetch(row for span in spans for row in span)
+        """Find the missing words (``missing_words``) of the documents of ``rows`` not checked yet,
+        their passages read at once (one query on a database instead of one a document)."""
+        sources = [
+            source
+            for source in dict.fromkeys(self.passages[row].source for row in rows.tolist())
+            if source not in self._missing_words
+        ]
+        spans = [self.rows_of_document(source) for source in sources]
+        passages = self.passages.fetch(row for span in spans for row in span)
+        at = 0
+        for source, span in zip(sources, spans, strict=True):
+            self._remember_missing_words(source, passages[at : at + len(span)])
+            at += len(span)
 
     @property
     def build_id(self) -> str:
@@ -102,13 +109,14 @@ class LoadedIndex:
         """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
         found = self._missing_words.get(source)
         if found is None:
-            rows = self.rows_of_document(source)
-            passages = self.passages.fetch(rows)
-            headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
-            found = self._missing_words.setdefault(
-                source, damage.missing_words((p.text for p in passages), headings)
-            )
+            found = self._remember_missing_words(source, self.passages.fetch(self.rows_of_document(source)))
         return found
+
+    def _remember_missing_words(self, source: str, passages: list[Passage]) -> tuple[str, ...]:
+        headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
+        return self._missing_words.setdefault(
+            source, damage.missing_words((p.text for p in passages), headings)
+        )
 
     @cached_property
     def _reliability(self) -> dict[int, Reliability]:
