@@ -65,6 +65,12 @@ def test_the_export_keeps_its_weights_beside_the_graph_to_be_memory_mapped() -> 
     assert graph.stat().st_size < 5_000_000 < graph.with_name(ONNX_WEIGHTS).stat().st_size
 
 
+def test_the_session_does_not_spin_after_a_run(onnx_embedder: OnnxEmbedder) -> None:
+    """ORT's default keeps its threads busy after each encoding, on the cores the search needs next."""
+    options = onnx_embedder.session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_a_repeated_question_is_not_encoded_again() -> None:
     calls: list[list[str]] = []
 

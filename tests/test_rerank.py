@@ -120,6 +120,10 @@ def test_onnx_reranker_scores_as_the_torch_model(tmp_path: Path) -> None:
     path = tmp_path / "one-layer.safetensors"
     save_cross_encoder(path, trained_weights(pair_model(base, 1)), layers=1, max_tokens=48, recipe={})
     served = OnnxCrossEncoder.load(path, threads=1)
+    assert (
+        served.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+        == "0"
+    )
     passages = ["人民政协是统一战线的组织。", "今天的天气很好，适合出门。" * 10]
     ids, mask = pair_arrays(served.tokenizer, "政协是什么", passages)
     assert ids.shape == (2, 48)  # the long passage cut to max_tokens, the short one padded

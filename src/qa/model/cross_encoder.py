@@ -209,7 +209,7 @@ class OnnxCrossEncoder:
         import onnxruntime
 
         from qa.model.default import ensure_default_model
-        from qa.model.onnx_encoder import usable_cores
+        from qa.model.onnx_encoder import session_options
         from qa.model.onnx_export import ONNX_FILE, ONNX_INT8_FILE, quantise_onnx
 
         precision = precision or os.environ.get("QA_RERANK_PRECISION") or "fp32"
@@ -220,10 +220,7 @@ class OnnxCrossEncoder:
         folder = ensure_cross_encoder_onnx(base_dir, path)
         if precision == "int8" and not (folder / ONNX_INT8_FILE).is_file():
             quantise_onnx(folder)
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = threads or usable_cores()
-        options.log_severity_level = 3
+        options = session_options(threads)
         try:
             graph = folder / (ONNX_INT8_FILE if precision == "int8" else ONNX_FILE)
             session = onnxruntime.InferenceSession(str(graph), options)

@@ -55,6 +55,25 @@ def usable_cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
+def session_options(threads: int | None = None) -> Any:
+    """ONNX Runtime options for one session: ``threads`` (default: the usable cores) inside each
+    operator, one between them, and no spinning.
+
+    By default ORT's worker threads spin on the CPU after each run, waiting for the next one:
+    after one question's encoding, 26 ms of CPU in the next 50 ms (2 cores), taken from the
+    BM25 and HNSW search that follow it on the same cores (onnxruntime's thread-management
+    page, ``session.intra_op.allow_spinning``; measured in docs/scale.md).
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = threads or usable_cores()
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 def default_precision() -> Precision:
     """``QA_PRECISION`` when set (``fp32`` or ``int8``), else ``DEFAULT_PRECISION``.
 
@@ -150,10 +169,7 @@ class OnnxEmbedder:
         if precision == "int8" and not path.is_file() and has_onnx_export(model_dir):
             log.info("Quantising %s to int8 (once)", model_dir)
             quantise_onnx(model_dir)
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = threads or usable_cores()
-        options.log_severity_level = 3
+        options = session_options(threads)
         providers = ["CPUExecutionProvider"]
         if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
