@@ -5,9 +5,11 @@
 Times the retriever's calls into the index (the HNSW searches of passages and of sentences,
 reading vectors, reading postings, BM25's top k by MaxScore), the question's encoding and
 the transposition check; "the rest" is the search's time outside them (constraints, fusion,
-the gate, building the hits). ``--stand-in`` encodes the questions with the stand-in
-embedder, in the passages' own space for an index bench/pg_scale.py built. The first 20
-questions warm the caches and are not counted.
+the gate, building the hits). The encoding and the HNSW searches run on a worker thread
+beside the postings read and BM25's top k, so "the rest" is understated by their overlap.
+``--stand-in`` encodes the questions with the stand-in embedder, in the passages' own space
+for an index bench/pg_scale.py built. The first 20 questions warm the caches and are not
+counted.
 """
 
 from __future__ import annotations

@@ -1,17 +1,18 @@
 """A question's candidates: the dense search's passages and sentences beside BM25's top.
 
-The dense search (passages and sentences) runs on a worker thread while the caller's thread
-takes BM25's top k. On a database the HNSW walk then runs in the server's process while
-NumPy weighs postings in this one, so on two cores they overlap; FAISS and ONNX Runtime
-release the GIL as well. The pool is the process's, of ``_DENSE_THREADS`` threads: each
-thread keeps its own database connection, so their number stays bounded however many
-retrievers a process makes.
+The question's encoding and the dense search (passages and sentences) run on a worker
+thread while the caller's thread reads BM25's postings and takes its top k. On a database
+the HNSW walk then runs in the server's process while NumPy weighs postings in this one,
+so on two cores they overlap; FAISS and ONNX Runtime release the GIL as well. The pool is
+the process's, of ``_DENSE_THREADS`` threads: each thread keeps its own database
+connection, so their number stays bounded however many retrievers a process makes.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -48,23 +49,39 @@ def dense_candidates(
     return dense_ids[0], best_sentence
 
 
+# The question's vector (1, dim), the dense search's best passages, best sentences' cosines.
+Dense = tuple[np.ndarray, np.ndarray, dict[int, float]]
+
+
+def start_dense(
+    index: LoadedIndex, encode: Callable[[], np.ndarray], allowed: np.ndarray | None, in_filter: np.ndarray
+) -> Future[Dense]:
+    """On a worker thread: ``encode()`` the question (shape (1, dim)), then its dense candidates
+    (``dense_candidates``); ``in_filter`` (bool, one per passage) and ``allowed`` (its rows, or
+    None for all) are the filter. The caller reads BM25's postings meanwhile."""
+
+    def encoded_and_searched() -> Dense:
+        q = encode()
+        return (q, *dense_candidates(index, q, allowed, in_filter))
+
+    return _dense_pool().submit(encoded_and_searched)
+
+
 def find_candidates(
     index: LoadedIndex,
-    q: np.ndarray,
+    dense: Future[Dense],
     lexical: LexicalScores,
     in_filter: np.ndarray,
-    allowed: np.ndarray | None,
     required: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The candidates' rows, passage cosines and best-sentence cosines (None when there are none).
 
-    ``q``: the question's vector, shape (1, dim); ``lexical``: its BM25; ``in_filter`` (bool,
-    one per passage) and ``allowed`` (its rows, or None for all): the filter; ``required``:
-    the only rows that may be candidates (a quoted phrase's), or None.
+    ``dense``: ``start_dense``'s search; ``lexical``: the question's BM25; ``in_filter`` (bool,
+    one per passage): the filter; ``required``: the only rows that may be candidates (a quoted
+    phrase's), or None.
     """
-    dense = _dense_pool().submit(dense_candidates, index, q, allowed, in_filter)
     lexical_top = lexical.top(min(len(index.passages), CANDIDATES)) if required is None else required
-    dense_ids, best_sentence = dense.result()
+    q, dense_ids, best_sentence = dense.result()
     sentences = np.array(list(best_sentence), dtype=np.int64)
     found = [required] if required is not None else [dense_ids, lexical_top, sentences]
     ids = np.unique(np.concatenate(found)).astype(np.int64)

@@ -21,7 +21,7 @@ from qa.model.embedder import Embedder
 from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
 from qa.retrieve.browse import Browsing
-from qa.retrieve.candidates import find_candidates
+from qa.retrieve.candidates import find_candidates, start_dense
 from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
 from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
@@ -122,9 +122,11 @@ class Retriever(Browsing):
         if required is not None and len(required) == 0:
             missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
             return Ranking.empty(missing, corrected)
+        asked = question_for_model(text)
+        searching = start_dense(index, lambda: self.embedder.encode_queries([asked]), allowed, in_filter)
         lexical_all: LexicalScores = index.lexical.ranked(text, in_filter)
-        q = question = self.embedder.encode_queries([question_for_model(text)])
-        scored = find_candidates(index, q, lexical_all, in_filter, allowed, required)
+        scored = find_candidates(index, searching, lexical_all, in_filter, required)
+        q = question = searching.result()[0]
         if scored is None:  # a filter whose documents have no passages
             return Ranking.empty(corrected=corrected)
         ids, passage_cos, sentence_cos = scored
@@ -135,7 +137,9 @@ class Retriever(Browsing):
             top = ids[np.argsort(-fused, kind="stable")]
             q, expanded = self.feedback.expand(index, q, lexical_all.full(), top, in_filter)
             lexical_all = ScoreArray(expanded)
-            again = find_candidates(index, q, lexical_all, in_filter, allowed, required)
+            expanded_q = q
+            searching = start_dense(index, lambda: expanded_q, allowed, in_filter)
+            again = find_candidates(index, searching, lexical_all, in_filter, required)
             ids, passage_cos, sentence_cos = again or scored
             lexical = lexical_all.at(ids)
             fused, dense = fuse(self.fusion, mode, lexical, passage_cos, sentence_cos)
