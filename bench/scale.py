@@ -208,6 +208,33 @@ def run_e5_rate(seeds: str) -> dict[str, Any]:
     return rates
 
 
+# ann-benchmarks' k-nn recall: a returned neighbour counts when its distance is within this of
+# the exact k-th's (erikbern/ann-benchmarks, ann_benchmarks/plotting/metrics.py, knn_threshold).
+ANN_BENCHMARKS_EPSILON = 1e-3
+
+
+def recall_at_10(queries: Any, vectors: Any, found: Any) -> tuple[float, float]:
+    """Recall@10 of a vector search against exact search: (by rows, by distance).
+
+    ``queries`` (n, dim) and ``vectors`` (rows, dim) unit-length float32; ``found``: per query
+    the rows the search returned, best first (negative rows are padding), of which the first
+    10 count. By rows: the share of the exact top 10's rows found (exact ties broken at
+    random count as misses). By distance: ann-benchmarks' k-nn recall, the share of the 10
+    found whose cosine distance is at most the exact 10th's plus ``ANN_BENCHMARKS_EPSILON``.
+    """
+    import numpy as np
+
+    by_rows, by_distance = [], []
+    for q, rows in zip(queries, found, strict=True):
+        scores = vectors @ q
+        exact = np.argpartition(-scores, 10)[:10]
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = rows[rows >= 0][:10]
+        by_rows.append(len(set(exact.tolist()) & set(rows.tolist())) / 10)
+        by_distance.append(int(np.sum(scores[rows] >= scores[exact].min() - ANN_BENCHMARKS_EPSILON)) / 10)
+    return float(np.mean(by_rows)), float(np.mean(by_distance))
+
+
 def latency(seconds: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in seconds)
     return {"p50_ms": statistics.median(ms), "p95_ms": ms[round(0.95 * (len(ms) - 1))]}
