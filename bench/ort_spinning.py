@@ -18,7 +18,6 @@ import argparse
 import statistics
 import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 AFTER = 0.05  # seconds
@@ -27,18 +26,7 @@ AFTER = 0.05  # seconds
 def measure(spinning: bool, questions: list[str], passages: list[str]) -> tuple[float, float, float]:
     import qa.model.onnx_encoder as onnx_encoder
 
-    made = onnx_encoder.session_options
-
-    def options(threads: int | None = None) -> Any:
-        chosen = made(threads)
-        chosen.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
-        return chosen
-
-    onnx_encoder.session_options = options
-    try:
-        embedder = onnx_encoder.OnnxEmbedder.load_default()
-    finally:
-        onnx_encoder.session_options = made
+    embedder = onnx_encoder.OnnxEmbedder.load_default(spinning=spinning)
     encode = embedder.encode_queries
     encode(questions[:1])
     took, after = [], []
@@ -56,8 +44,6 @@ def measure(spinning: bool, questions: list[str], passages: list[str]) -> tuple[
 
 
 def main() -> None:
-    import onnxruntime
-
     from qa.index.load import load_index
     from qa.retrieve.evaluate import default_questions_path, load_questions
 
@@ -66,7 +52,6 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    onnxruntime.set_default_logger_severity(3)  # not the warning that the entry is overwritten
     questions = [q.question for q in load_questions(default_questions_path())][:60]
     passages = [p.text for p in load_index(REPO / "index").passages]
     print(f"{'spinning':<9} {'encode ms':>9} {'CPU ms in the 50 ms after':>26} {'passages/s':>11}")

@@ -113,7 +113,7 @@ def test_build_summary_names_skipped_files_and_documents_cleaning_cut_by_more_th
         "\n".join(["在市政协常委会议上的讲话", "要围绕中心、服务大局，积极建言献策。", *furniture]),
         encoding="utf-8",
     )
-    monkeypatch.setattr(cli, "_embedder", lambda model, precision=None: fake_embedder)
+    monkeypatch.setattr(cli, "_embedder", lambda model, precision=None, building=False: fake_embedder)
     assert main(["build", "--seeds", str(tiny_seeds), "--index", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out
     assert "documents indexed: 3, skipped: 1" in out

@@ -19,12 +19,17 @@ if TYPE_CHECKING:
     from qa.model.onnx_encoder import Precision
 
 
-def _embedder(model: Path | None, precision: Precision | None = None) -> Embedder:
-    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime at ``precision``."""
+def _embedder(model: Path | None, precision: Precision | None = None, building: bool = False) -> Embedder:
+    """``model`` through sentence-transformers, or the default e5 through ONNX Runtime at ``precision``
+    (its threads spinning between a build's batches when ``building``)."""
     from qa.model.onnx_encoder import OnnxEmbedder
     from qa.model.sentence_transformer import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder.load(model) if model else OnnxEmbedder.load_default(precision)
+    return (
+        SentenceTransformerEmbedder.load(model)
+        if model
+        else OnnxEmbedder.load_default(precision, spinning=building)
+    )
 
 
 def _has_index(location: Path | str) -> bool:
@@ -71,7 +76,7 @@ def _build(args: argparse.Namespace) -> int:
     manifest = build_index(
         args.seeds,
         args.index,
-        _embedder(args.model, args.precision),
+        _embedder(args.model, args.precision, building=True),
         progress=bars,
         full=args.full,
         on_progress=lines,

@@ -55,14 +55,16 @@ def usable_cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def session_options(threads: int | None = None) -> Any:
+def session_options(threads: int | None = None, spinning: bool = False) -> Any:
     """ONNX Runtime options for one session: ``threads`` (default: the usable cores) inside each
-    operator, one between them, and no spinning.
+    operator, one between them; worker threads that wait spinning only when ``spinning``.
 
-    By default ORT's worker threads spin on the CPU after each run, waiting for the next one:
-    after one question's encoding, 26 ms of CPU in the next 50 ms (2 cores), taken from the
-    BM25 and HNSW search that follow it on the same cores (onnxruntime's thread-management
-    page, ``session.intra_op.allow_spinning``; measured in docs/scale.md).
+    By default ORT's worker threads spin on the CPU after each run, waiting for the next one
+    (onnxruntime's thread-management page, ``session.intra_op.allow_spinning``).
+    ``bench/ort_spinning.py`` on 2 cores: after one question's encoding they burn 45 ms of CPU
+    in the next 50, taken from the BM25 and HNSW search that follow on the same cores; without
+    spinning a question takes 5 ms longer to encode and a build's back-to-back batches embed
+    about 5% slower, so only a build spins (docs/scale.md).
     """
     import onnxruntime
 
@@ -70,7 +72,7 @@ def session_options(threads: int | None = None) -> Any:
     options.inter_op_num_threads = 1
     options.intra_op_num_threads = threads or usable_cores()
     options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return options
 
 
@@ -123,24 +125,32 @@ class OnnxEmbedder:
 
     @classmethod
     def load_default(
-        cls, precision: Precision | None = None, adapter: Path | Literal["off"] | None = None
+        cls,
+        precision: Precision | None = None,
+        adapter: Path | Literal["off"] | None = None,
+        spinning: bool = False,
     ) -> OnnxEmbedder:
         """The default e5 model at ``precision`` (default: ``default_precision()``), with ``adapter``.
 
         ``adapter``: a LoRA adapter file merged into the weights, ``"off"`` for none, None for
         the one ``QA_ADAPTER`` names (none by default; ``qa.model.adapter``). Converted, merged,
-        exported and quantised on first use.
+        exported and quantised on first use. ``spinning``: ORT's threads wait spinning between
+        runs (faster back-to-back batches, a build's; ``session_options``).
         """
         precision = precision or default_precision()
         model_dir = ensure_default_model()
         chosen = default_adapter() if adapter is None else None if adapter == "off" else Path(adapter)
         if chosen is None:
             fingerprint = model_fingerprint(model_dir)
-            return cls.load(model_dir, DEFAULT_MODEL_NAME, fingerprint, E5_PROMPTS, precision)
+            return cls.load(
+                model_dir, DEFAULT_MODEL_NAME, fingerprint, E5_PROMPTS, precision, spinning=spinning
+            )
         record = load_adapter(chosen).record()
         adapted = ensure_adapted_model(model_dir, chosen)
         name = f"{DEFAULT_MODEL_NAME} + LoRA {record['name']}"
-        embedder = cls.load(adapted, name, model_fingerprint(adapted), E5_PROMPTS, precision)
+        embedder = cls.load(
+            adapted, name, model_fingerprint(adapted), E5_PROMPTS, precision, spinning=spinning
+        )
         embedder.adapter = record
         return embedder
 
@@ -153,10 +163,12 @@ class OnnxEmbedder:
         prompts: dict[str, str],
         precision: Precision = "fp32",
         threads: int | None = None,
+        spinning: bool = False,
     ) -> OnnxEmbedder:
         """Open ``model_dir``'s ONNX export at ``precision`` and its tokenizer.
 
-        ``threads`` (default: the cores this process may use) run each forward pass. The int8
+        ``threads`` (default: the cores this process may use) run each forward pass, waiting
+        spinning between runs when ``spinning`` (``session_options``). The int8
         copy is made from the fp32 export the first time it is asked for (a few seconds).
         Raises ``ModelError`` when the files are missing or broken, ``ValueError`` for an
         unknown precision.
@@ -169,7 +181,7 @@ class OnnxEmbedder:
         if precision == "int8" and not path.is_file() and has_onnx_export(model_dir):
             log.info("Quantising %s to int8 (once)", model_dir)
             quantise_onnx(model_dir)
-        options = session_options(threads)
+        options = session_options(threads, spinning)
         providers = ["CPUExecutionProvider"]
         if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
