@@ -81,7 +81,9 @@ def test_build_command_ends_with_a_summary_of_skipped_files(
 ) -> None:
     from conftest import FakeEmbedder
 
-    monkeypatch.setattr("qa.cli.commands._embedder", lambda model, precision=None: FakeEmbedder())
+    monkeypatch.setattr(
+        "qa.cli.commands._embedder", lambda model, precision=None, building=False: FakeEmbedder()
+    )
     assert main(["build", "--seeds", str(troubled_seeds), "--index", str(tmp_path / "index")]) == 0
     out = capsys.readouterr().out
     for name in ("good_copy.txt", "empty.txt", "binary.txt", "boilerplate.txt"):
