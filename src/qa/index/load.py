@@ -66,9 +66,10 @@ class LoadedIndex:
     def read_documents_ahead(self, rows: np.ndarray) -> None:
         """Find the missing words (``missing_words``) of the documents of ``rows`` not checked yet,
         their passages read at once (one query on a database instead of one a document)."""
+        numbers = dict.fromkeys(self.passage_docs[np.asarray(rows, dtype=np.int64)].tolist())
         sources = [
             source
-            for source in dict.fromkeys(self.passages[row].source for row in rows.tolist())
+            for source in (self.documents[n].source for n in numbers)
             if source not in self._missing_words
         ]
         spans = [self.rows_of_document(source) for source in sources]
