@@ -24,15 +24,14 @@ AFTER = 0.05  # seconds
 
 
 def measure(spinning: bool, questions: list[str], passages: list[str]) -> tuple[float, float, float]:
-    import qa.model.onnx_encoder as onnx_encoder
+    from qa.model.onnx_encoder import OnnxEmbedder
 
-    embedder = onnx_encoder.OnnxEmbedder.load_default(spinning=spinning)
-    encode = embedder.encode_queries
-    encode(questions[:1])
+    embedder = OnnxEmbedder.load_default(spinning=spinning)
+    embedder.encode_queries(questions[:1])
     took, after = [], []
     for number, question in enumerate(questions):
         started = time.perf_counter()
-        encode([f"{question}{number}"])  # never the query cache's
+        embedder.encode_queries([f"{question}{number}"])  # never the query cache's
         took.append(time.perf_counter() - started)
         cpu = time.process_time()
         time.sleep(AFTER)
