@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FakeEmbedder
 from docx import Document
 
 from qa.cli.main import main
 from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE
-from qa.passages.reliability import CLEAN, OCR_NOTICE, Mark, assess, of
+from qa.passages.reliability import CLEAN, OCR_NOTICE, Mark, assess, document_missing_words, of
 from qa.retrieve.retriever import Retriever
 from qa.tools.draft import check_draft
 from qa.tools.trace import trace_index
@@ -72,11 +74,56 @@ def test_the_index_marks_every_passage_of_the_damaged_seed_and_none_of_a_clean_o
     assert not any(index.reliability(r) for r in index.rows_of_document(clean))
 
 
+def test_the_build_records_each_documents_missing_words_and_a_search_reads_no_document(
+    fake_seeds_retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = fake_seeds_retriever.index
+    recorded = {source: info["missing_words"] for source, info in index.manifest["documents"].items()}
+    assert recorded == {
+        doc.source: list(document_missing_words(index.passages[r.start : r.stop]))
+        for doc in index.documents
+        for r in [index.rows_of_document(doc.source)]
+    }
+    assert recorded[DAMAGED][:1] == ["党"] and sum(map(bool, recorded.values())) == 1
+
+    fresh = Retriever(index.root, embedder=fake_seeds_retriever.embedder)
+    read: list[int] = []
+    fetch = fresh.index.passages.fetch
+
+    def counted(rows: Iterable[int]) -> list[Passage]:
+        read.extend(rows := list(rows))
+        return fetch(rows)
+
+    monkeypatch.setattr(fresh.index.passages, "fetch", counted)
+    fresh.index.read_documents_ahead(np.arange(len(fresh.index.passages)))
+    assert read == []
+    hit = fresh.search("“效能是的建设的重要内容”", k=1)[0]  # damaged by its document's deletions alone
+    assert hit.damaged and hit.suspected_gaps == ()
+
+
+def test_a_retitled_document_has_its_missing_words_found_again(tmp_path: Path) -> None:
+    from qa.build.builder import build_index
+    from qa.ingest.sidecar import make_override, set_override
+
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    body = "要切实加强的建设，提高履职能力。\n委员要深入基层调查研究，多提管用的意见建议。\n"
+    (seeds / "a.txt").write_text("在全市政协党的建设工作会议上的讲话\n" + body, encoding="utf-8")
+    first = build_index(seeds, index_dir, FakeEmbedder())
+    assert first["documents"]["a.txt"]["missing_words"] == ["党"]  # one gap, 党 in the title only
+    set_override(seeds, "a.txt", make_override(title="在全市政协工作会议上的讲话"))
+    again = build_index(seeds, index_dir, FakeEmbedder())
+    assert again["build"]["documents_reused"] == 1
+    assert again["documents"]["a.txt"]["missing_words"] == []
+
+
 def test_documents_read_ahead_get_the_missing_words_each_would_get_alone(fake_seeds_retriever) -> None:
     from qa.index.load import load_index
 
     alone = fake_seeds_retriever.index
     ahead = load_index(alone.root)
+    for info in ahead.manifest["documents"].values():  # as an index built before builds recorded them
+        del info["missing_words"]
     firsts = np.array([ahead.rows_of_document(doc.source).start for doc in ahead.documents])
     ahead.read_documents_ahead(firsts[::-1])
     assert {doc.source: ahead._missing_words.get(doc.source) for doc in ahead.documents} == {

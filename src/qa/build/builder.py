@@ -40,6 +40,7 @@ from qa.ingest import KnownDocument, read_folder
 from qa.ingest.sidecar import apply_override, read_overrides
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, Passage, make_passages
+from qa.passages.reliability import document_missing_words
 from qa.retrieve.ranker import ranker_identity
 from qa.retrieve.retriever import Retriever
 from qa.text.tokens import default_user_dictionary, dictionary_hash, quoted_terms
@@ -151,6 +152,7 @@ def _build_locked(
                     "reading",
                     "found",
                     "fields",
+                    "missing_words",
                 )
                 if k in known[source]
             }
@@ -162,6 +164,10 @@ def _build_locked(
             report.skipped[source] = f"{source}: no passage left after cleaning."
             continue
         documents[source]["passages"] = len(cut)
+        # Recorded once here, so a search does not read a hit's whole document to mark it; the
+        # title is among the headings it reads, so a retitled document is checked again.
+        if "missing_words" not in record or record["title"] != known[source]["title"]:
+            record["missing_words"] = list(document_missing_words(cut))
         passages.extend(cut)
     if not passages:
         raise QAError(f"Nothing to index in {seeds}: {'; '.join(report.skipped.values())}")

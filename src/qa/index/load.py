@@ -28,7 +28,7 @@ from qa.index.location import Location, is_database, redacted
 from qa.index.store import FaissStore, VectorStore
 from qa.index.table import PassageTable
 from qa.ingest.sidecar import read_overrides
-from qa.passages import damage, reliability
+from qa.passages import reliability
 from qa.passages.cutting import PIPELINE_VERSION, Passage
 from qa.passages.reliability import Reliability
 from qa.text.normalise import NORMALISATION
@@ -64,8 +64,8 @@ class LoadedIndex:
         self.sentences.vectors(np.concatenate([np.zeros(0, dtype=np.int64), *spans]))
 
     def read_documents_ahead(self, rows: np.ndarray) -> None:
-        """Find the missing words (``missing_words``) of the documents of ``rows`` not checked yet,
-        their passages read at once (one query on a database instead of one a document)."""
+        """Find the missing words (``missing_words``) of the documents of ``rows`` the manifest does
+        not record, their passages read at once (one query on a database instead of one a document)."""
         numbers = dict.fromkeys(self.passage_docs[np.asarray(rows, dtype=np.int64)].tolist())
         sources = [
             source
@@ -104,20 +104,23 @@ class LoadedIndex:
 
     @cached_property
     def _missing_words(self) -> dict[str, tuple[str, ...]]:
-        return {}  # source -> the words deleted from it, found on demand
+        """source -> the words deleted from it: as the build recorded them; for an index built
+        before builds recorded them, found on demand."""
+        return {
+            source: tuple(info["missing_words"])
+            for source, info in self.manifest["documents"].items()
+            if "missing_words" in info
+        }
 
     def missing_words(self, source: str) -> tuple[str, ...]:
-        """The words systematically deleted from ``source`` (``qa.passages.damage``), found once per load."""
+        """The words systematically deleted from ``source`` (``qa.passages.damage``)."""
         found = self._missing_words.get(source)
         if found is None:
             found = self._remember_missing_words(source, self.passages.fetch(self.rows_of_document(source)))
         return found
 
     def _remember_missing_words(self, source: str, passages: list[Passage]) -> tuple[str, ...]:
-        headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
-        return self._missing_words.setdefault(
-            source, damage.missing_words((p.text for p in passages), headings)
-        )
+        return self._missing_words.setdefault(source, reliability.document_missing_words(passages))
 
     @cached_property
     def _reliability(self) -> dict[int, Reliability]:

@@ -14,10 +14,15 @@ beside the passage, so the warning reads the same everywhere. A passage without 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from qa.passages import damage
+
+if TYPE_CHECKING:
+    from qa.passages.cutting import Passage
 
 OCR_NOTICE = "由扫描件识别，引用前请核对原件"
 _GAPS_SHOWN = 3
@@ -95,6 +100,17 @@ def assess(text: str, ocr: bool = False, document_missing: tuple[str, ...] = ())
     """The marks of a passage with ``text``: recognised by OCR or not, in a document from which
     ``document_missing`` (``damage.missing_words`` over the whole document) were deleted."""
     return of(damage.suspected_gaps(text), bool(document_missing), ocr)
+
+
+def document_missing_words(passages: Sequence[Passage]) -> tuple[str, ...]:
+    """The words deleted from one document (``damage.missing_words``): its ``passages``, in order,
+    with their document's title and section headings.
+
+    ``qa build`` records them in the manifest (``missing_words`` of each document), so a search
+    does not read a hit's whole document to mark it.
+    """
+    headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
+    return damage.missing_words((p.text for p in passages), headings)
 
 
 def of(suspected_gaps: tuple[str, ...], damaged: bool, ocr: bool) -> Reliability:
