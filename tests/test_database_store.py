@@ -250,6 +250,29 @@ def test_an_incremental_build_reuses_the_databases_tokens_and_scores_as_a_full_b
         assert np.array_equal(incremental.scores(question), full.scores(question))
 
 
+def test_the_databases_token_table_is_the_folders_and_a_missing_postings_row_is_reported(
+    pg_url, tiny_seeds, tmp_path
+):
+    from collections import Counter
+
+    from qa.errors import IndexCorruptError
+    from qa.index.bm25 import TokenTable
+    from qa.index.layout import IndexLayout
+
+    build_index(tiny_seeds, pg_url, FakeEmbedder())
+    build_index(tiny_seeds, tmp_path / "index", FakeEmbedder())
+    folder = TokenTable.load(IndexLayout(tmp_path / "index").tokens)
+    lexical = Retriever(pg_url, embedder=FakeEmbedder()).index.lexical
+    database = lexical.token_table()
+    assert len(database) == len(folder) > 1
+    for row in range(len(folder)):
+        assert Counter(database.tokens(row)) == Counter(folder.tokens(row))
+    with psycopg.connect(pg_url) as connection:
+        connection.execute(f"DELETE FROM {lexical.tables['columns'].as_string(connection)} WHERE term = 0")
+    with pytest.raises(IndexCorruptError, match=r"no postings row; run `qa build --store postgresql://"):
+        lexical.token_table()
+
+
 def test_a_generation_switch_leaves_the_caches_of_the_one_before_behind(pg_url, tiny_seeds):
     """Terms, document frequencies, passages and vectors are cached per generation: after a
     switch nothing cached from the old one (a term it lacked, rows that moved) is used."""

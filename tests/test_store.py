@@ -119,6 +119,23 @@ def test_token_table_assembles_reused_and_fresh_rows_with_a_compact_vocabulary(t
     assert sorted(table.vocab) == ["提案", "政协", "新词", "监督"], "委员 is used by no passage any more"
 
 
+@pytest.mark.parametrize("per_slice", [1, 7, 1 << 25])
+def test_a_token_table_from_its_postings_has_each_passages_tokens_in_id_order(per_slice: int) -> None:
+    rng = np.random.default_rng(3)
+    words = [f"词{i}" for i in range(40)]
+    passages = [[words[i] for i in rng.integers(0, 40, rng.integers(0, 30))] for _ in range(60)]
+    table = TokenTable.of(passages)
+    starts, placed = table.by_term(passages_per_slice=8)
+    rows = np.empty(int(starts[-1]), dtype=np.int32)
+    counts = np.empty(int(starts[-1]), dtype=np.int32)
+    for places, _, row, count in placed:
+        rows[places], counts[places] = row, count
+    again = TokenTable.from_postings(table.vocab, starts, rows, counts, len(table), per_slice)
+    assert len(again) == len(passages) and again.ids.dtype == np.uint32
+    for row, tokens in enumerate(passages):
+        assert again.tokens(row) == [table.vocab[i] for i in sorted(table.vocab.index(t) for t in tokens)]
+
+
 class NumpyStore:
     """A ``VectorStore`` that is not FAISS: what a Milvus or Qdrant adapter would stand in for."""
 

@@ -14,7 +14,10 @@ from typing import Any
 import numpy as np
 
 from qa.cache import LruCache
+from qa.errors import IndexCorruptError
 from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_length_norms, bm25_weights_normed
+from qa.index.database.connection import hint
+from qa.index.location import redacted
 from qa.index.maxscore import Postings
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
@@ -26,6 +29,7 @@ _CACHED_TERMS = 200_000
 # questions read postings: a small collection holds less.
 _CACHED_POSTINGS_BYTES = 1 << 30
 _ABSENT = (-1, 0)  # cached: no passage has the term
+_READ_POSTINGS = 1 << 24  # postings read by one query of ``token_table`` (about 128 MB)
 _NEAR = 3  # pairs of characters up to this far apart are looked up at once for transposition_fix
 
 
@@ -65,31 +69,39 @@ class DatabaseLexicalIndex(LexicalIndex):
         """Every passage's tokens for the next build to reuse: each term repeated its frequency times.
 
         The order within a passage is lost; BM25 counts tokens, so the next build's postings
-        are the same as from freshly cut tokens.
+        are the same as from freshly cut tokens. The postings are read in batches of terms
+        into two arrays (4 bytes a posting each), never as one list of every row.
         """
         from psycopg import sql
 
-        vocab = [
-            term
-            for (term,) in self.database.rows(
-                sql.SQL("SELECT term FROM {} ORDER BY id").format(self.tables["terms"])
-            )
-        ]
-        query = sql.SQL("SELECT term, rows, tfs FROM {} ORDER BY term").format(self.tables["columns"])
-        terms, rows, tfs = [], [], []
-        for term, packed_rows, packed_tfs in self.database.rows(query, binary=True):
-            rows.append(np.frombuffer(packed_rows, dtype=">i4"))
-            tfs.append(np.frombuffer(packed_tfs, dtype=">i4"))
-            terms.append(term)
-        if not rows:
-            return TokenTable(vocab, np.zeros(0, dtype=np.uint32), np.zeros(self.size + 1, dtype=np.int64))
-        term_of = np.repeat(np.asarray(terms, dtype=np.int64), [len(r) for r in rows])
-        row_of = np.concatenate(rows).astype(np.int64)
-        tf_of = np.concatenate(tfs).astype(np.int64)
-        order = np.argsort(row_of, kind="stable")  # by passage; within one, by term id
-        ids = np.repeat(term_of[order], tf_of[order]).astype(np.uint32)
-        per_row = np.bincount(row_of, weights=tf_of, minlength=self.size).astype(np.int64)
-        return TokenTable(vocab, ids, np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64))
+        known = self.database.rows(
+            sql.SQL("SELECT id, term, df FROM {} ORDER BY id").format(self.tables["terms"])
+        )
+        if [number for number, _, _ in known] != list(range(len(known))):
+            raise self._corrupt(f"the term ids are not 0..{len(known) - 1}")
+        vocab = [term for _, term, _ in known]
+        starts = np.concatenate([[0], np.cumsum([df for _, _, df in known])]).astype(np.int64)
+        rows = np.empty(int(starts[-1]), dtype=np.int32)
+        tfs = np.empty(int(starts[-1]), dtype=np.int32)
+        query = sql.SQL("SELECT term, rows, tfs FROM {} WHERE term >= %s AND term < %s").format(
+            self.tables["columns"]
+        )
+        filled = 0
+        for first, last in _term_batches(starts, _READ_POSTINGS):
+            for term, packed_rows, packed_tfs in self.database.rows(query, (first, last), binary=True):
+                lo, hi = starts[term], starts[term + 1]
+                if len(packed_rows) != 4 * (hi - lo) or len(packed_tfs) != 4 * (hi - lo):
+                    raise self._corrupt(f"term {term}'s postings do not match its document frequency")
+                rows[lo:hi] = np.frombuffer(packed_rows, dtype=">i4")
+                tfs[lo:hi] = np.frombuffer(packed_tfs, dtype=">i4")
+                filled += hi - lo
+        if filled != len(rows):
+            raise self._corrupt("some terms have no postings row")
+        return TokenTable.from_postings(vocab, starts, rows, tfs, self.size)
+
+    def _corrupt(self, what: str) -> IndexCorruptError:
+        url = self.database.url
+        return IndexCorruptError(f"{redacted(url)}: {what}; {hint(url)}.")
 
     def rows_with(self, token: str) -> np.ndarray:
         from psycopg import sql
@@ -169,3 +181,13 @@ class DatabaseLexicalIndex(LexicalIndex):
             if token not in found:
                 self._terms.put(token, _ABSENT)
         return found
+
+
+def _term_batches(starts: np.ndarray, postings: int) -> list[tuple[int, int]]:
+    """Ranges of term ids [first, last) holding about ``postings`` postings each (at least one term)."""
+    batches, first = [], 0
+    while first < len(starts) - 1:
+        last = max(int(np.searchsorted(starts, starts[first] + postings, side="right")) - 1, first + 1)
+        batches.append((first, min(last, len(starts) - 1)))
+        first = batches[-1][1]
+    return batches
