@@ -121,6 +121,25 @@ def test_a_quoted_phrase_in_the_documents_is_always_found_and_required(built, qu
     assert hits and all("口述回忆" in hit.text for hit in hits)
 
 
+def test_a_phrase_in_more_passages_than_the_bound_takes_those_bm25_ranks_best(
+    fake_seeds_retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from qa.retrieve import retriever as module
+    from qa.retrieve.query import question_text
+
+    monkeypatch.setattr(module, "PHRASE_CANDIDATES", 4)
+    index = fake_seeds_retriever.index
+    question = "“委员”怎样提高履职能力"
+    holders = [row for row, p in enumerate(index.passages) if "委员" in match_form(p.text)]
+    bm25 = index.lexical.ranked(question_text(question), np.ones(len(index.passages), dtype=bool)).full()
+    best = sorted(holders, key=lambda row: (-bm25[row], row))[:4]
+    assert len(holders) > 20 and len(set(bm25[holders])) > 4
+    assert sorted(fake_seeds_retriever.rank(question).ids.tolist()) == sorted(best)
+    assert all("委员" in hit.text for hit in fake_seeds_retriever.search(question, k=3))
+
+
 # --- Latin words, digits, spaces and highlights ------------------------------------------------------------
 
 SPEECHES = {
