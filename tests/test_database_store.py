@@ -273,6 +273,31 @@ def test_the_databases_token_table_is_the_folders_and_a_missing_postings_row_is_
         lexical.token_table()
 
 
+def test_vectors_read_in_batches_are_the_folders_in_any_order_and_a_missing_one_is_reported(
+    pg_url, tiny_seeds, tmp_path, monkeypatch
+):
+    import numpy as np
+
+    from qa.errors import IndexCorruptError
+    from qa.index.database import reader
+
+    monkeypatch.setattr(reader, "_READ_VECTORS", 2)
+    build_index(tiny_seeds, pg_url, FakeEmbedder())
+    build_index(tiny_seeds, tmp_path / "index", FakeEmbedder())
+    folder = load_index(tmp_path / "index").vectors
+    vectors = load_index(pg_url).vectors
+    every = np.arange(vectors.size)
+    assert vectors.size == folder.size > 2
+    np.testing.assert_array_equal(vectors.vectors(every), folder.vectors(every))  # in order, none cached
+    mixed = np.array([2, 0, 2, 1, *every[::-1]])  # repeats, cached rows among uncached ones
+    vectors.vectors(np.array([0, 2]))
+    np.testing.assert_array_equal(vectors.vectors(mixed), folder.vectors(mixed))
+    with psycopg.connect(pg_url) as connection:
+        connection.execute(f"DELETE FROM {vectors.name.as_string(connection)} WHERE row = 1")
+    with pytest.raises(IndexCorruptError, match=r"no vectors for rows \[1\]; run `qa build --store postgresql://"):
+        load_index(pg_url).vectors.vectors(every)
+
+
 def test_a_generation_switch_leaves_the_caches_of_the_one_before_behind(pg_url, tiny_seeds):
     """Terms, document frequencies, passages and vectors are cached per generation: after a
     switch nothing cached from the old one (a term it lacked, rows that moved) is used."""

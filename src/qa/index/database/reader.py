@@ -26,6 +26,7 @@ _CACHED_PASSAGES = 4096
 _SCAN = 2000  # passages read per query when all are scanned
 _BLOCK = 16  # passages read together when one is asked for
 _CACHED_VECTORS = 32_768  # 48 MB of 384-dim float32 vectors, per table
+_READ_VECTORS = 65_536  # vectors read by one query (96 MB of 384-dim float32)
 # Filters selecting at most this many vectors are searched exactly (as FaissStore does).
 EXACT_FILTER_LIMIT = 50_000
 
@@ -158,28 +159,47 @@ class DatabaseVectors:
         return scores, ids
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``rows``, in that order."""
+        """The stored vectors of ``rows``, in that order (float32, shape (len(rows), dim)).
+
+        Those not cached are read in queries of ``_READ_VECTORS`` rows straight into one array;
+        they are cached only when they fit the cache (a search's few, not a build's every
+        vector: at 1.34M rows one array each and their stacking took more memory than the
+        machine had beside its server).
+        """
         from psycopg import sql
 
         rows = np.asarray(rows, dtype=np.int64)
-        if len(rows) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        found: dict[int, np.ndarray] = {}
-        for row in dict.fromkeys(rows.tolist()):
-            if (vector := self._cache.get(row)) is not None:
-                found[row] = vector
-        wanted = [row for row in dict.fromkeys(rows.tolist()) if row not in found]
-        if wanted:
-            query = sql.SQL("SELECT row, embedding FROM {} WHERE row = ANY(%s)").format(self.name)
-            for row, value in self.db.rows(query, (wanted,), binary=True):
-                found[row] = _array(value)
-                self._cache.put(row, found[row])
-        missing = [row for row in wanted if row not in found]
-        if missing:
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        missing = []  # places in ``rows`` not cached
+        for place, row in enumerate(rows.tolist()):
+            vector = self._cache.get(row)
+            if vector is None:
+                missing.append(place)
+            else:
+                out[place] = vector
+        if not missing:
+            return out
+        wanted = np.unique(rows[missing])
+        fetched = np.empty((len(wanted), self.dim), dtype=np.float32)
+        read = np.zeros(len(wanted), dtype=bool)
+        keep = len(wanted) <= _CACHED_VECTORS
+        query = sql.SQL("SELECT row, embedding FROM {} WHERE row = ANY(%s)").format(self.name)
+        for lo in range(0, len(wanted), _READ_VECTORS):
+            batch = wanted[lo : lo + _READ_VECTORS]
+            for row, value in self.db.rows(query, (batch.tolist(),), binary=True):
+                place = lo + int(np.searchsorted(batch, row))
+                fetched[place], read[place] = _array(value), True
+                if keep:
+                    self._cache.put(row, fetched[place].copy())  # a view would keep ``fetched`` alive
+        if not read.all():
+            absent = wanted[~read][:5].tolist()
             raise IndexCorruptError(
-                f"{redacted(self.db.url)}: no vectors for rows {missing[:5]}; {hint(self.db.url)}."
+                f"{redacted(self.db.url)}: no vectors for rows {absent}; {hint(self.db.url)}."
             )
-        return np.stack([found[row] for row in rows.tolist()])
+        if len(missing) == len(rows) and np.array_equal(wanted, rows):  # a build's: every row once, in order
+            return fetched
+        out[missing] = fetched[np.searchsorted(wanted, rows[missing])]
+        return out
 
 
 def open_tables(location: str, manifest: dict[str, Any], generation: int, tokenizer: Any) -> dict[str, Any]:
