@@ -7,8 +7,8 @@ import pytest
 
 from qa.build.tokenising import build_workers, tokenise
 from qa.errors import QAError
-from qa.index.bm25 import TokenTable
 from qa.index.database.writer import hnsw_build_memory, packed_postings
+from qa.index.token_table import TokenTable
 from qa.text.tokens import default_tokenizer
 
 TEXTS = [

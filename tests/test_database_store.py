@@ -256,8 +256,8 @@ def test_the_databases_token_table_is_the_folders_and_a_missing_postings_row_is_
     from collections import Counter
 
     from qa.errors import IndexCorruptError
-    from qa.index.bm25 import TokenTable
     from qa.index.layout import IndexLayout
+    from qa.index.token_table import TokenTable
 
     build_index(tiny_seeds, pg_url, FakeEmbedder())
     build_index(tiny_seeds, tmp_path / "index", FakeEmbedder())
@@ -294,7 +294,9 @@ def test_vectors_read_in_batches_are_the_folders_in_any_order_and_a_missing_one_
     np.testing.assert_array_equal(vectors.vectors(mixed), folder.vectors(mixed))
     with psycopg.connect(pg_url) as connection:
         connection.execute(f"DELETE FROM {vectors.name.as_string(connection)} WHERE row = 1")
-    with pytest.raises(IndexCorruptError, match=r"no vectors for rows \[1\]; run `qa build --store postgresql://"):
+    with pytest.raises(
+        IndexCorruptError, match=r"no vectors for rows \[1\]; run `qa build --store postgresql://"
+    ):
         load_index(pg_url).vectors.vectors(every)
 
 

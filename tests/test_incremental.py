@@ -11,9 +11,9 @@ from conftest import FakeEmbedder
 
 from qa.build.builder import build_index
 from qa.build.settings import BuildSettings
-from qa.index.bm25 import TokenTable
 from qa.index.layout import IndexLayout, read_manifest
 from qa.index.load import load_index
+from qa.index.token_table import TokenTable
 from qa.passages.cutting import ChunkSettings
 from qa.retrieve.retriever import Retriever
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexCorruptError
-from qa.index.bm25 import TokenTable
 from qa.index.store import FaissStore, choose_kind
 from qa.index.table import PassageTable, write_passages
+from qa.index.token_table import TokenTable
 from qa.passages.cutting import Passage
 
 

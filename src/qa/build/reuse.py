@@ -14,11 +14,11 @@ import numpy as np
 from qa.build.settings import PROGRESS_SLICE, BuildSettings, BuildStats
 from qa.build.tokenising import tokenise
 from qa.errors import IndexNotFoundError, QAError
-from qa.index.bm25 import TokenTable
 from qa.index.layout import IndexLayout
 from qa.index.load import LoadedIndex, load_index
 from qa.index.location import Location, is_database
 from qa.index.store import VectorStore
+from qa.index.token_table import TokenTable
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, ChunkSettings, sentences_of
 from qa.text.normalise import simplified

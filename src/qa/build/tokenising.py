@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from qa.errors import QAError
-from qa.index.bm25 import TokenTable
+from qa.index.token_table import TokenTable
 
 WORKERS_ENV = "QA_BUILD_WORKERS"
 # Below this many passages, starting workers costs more than it saves (about 0.1 s each).

@@ -15,10 +15,11 @@ import numpy as np
 
 from qa.cache import LruCache
 from qa.errors import IndexCorruptError
-from qa.index.bm25 import LexicalIndex, TokenTable, bm25_idf, bm25_length_norms, bm25_weights_normed
+from qa.index.bm25 import LexicalIndex, bm25_idf, bm25_length_norms, bm25_weights_normed
 from qa.index.database.connection import hint
 from qa.index.location import redacted
 from qa.index.maxscore import Postings
+from qa.index.token_table import TokenTable
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 

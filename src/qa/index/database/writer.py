@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from qa.index.bm25 import TokenTable
 from qa.index.database.catalog import TABLES, create_catalog, lock_builds, schema_name, table
 from qa.index.database.connection import connect, with_vectors
 from qa.index.location import redacted
+from qa.index.token_table import TokenTable
 from qa.passages.cutting import Passage
 
 log = logging.getLogger(__name__)
