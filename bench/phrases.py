@@ -6,10 +6,11 @@ A quoted phrase is a requirement: only passages containing it are candidates. Th
 takes the ``PHRASE_CANDIDATES`` of them BM25 ranks best (``Retriever._rows_with_phrases``);
 before, it took every one. For each of bench/scale.py's questions with a quoted phrase, both
 ways, on the same retriever (so both read the same caches): how many passages hold the phrase,
-the seconds of ``search()`` each way, and whether the top 5 hits are the same passages in the
-same order. Each question is asked once, bounded, before it is timed, so both ways find
-its vector and postings cached. ``--stand-in`` encodes the questions with the stand-in embedder (for an index
-bench/pg_scale.py built: the passages' own space, where the gate lets answers through).
+the seconds of ``search()`` each way, whether the top 5 hits are the same passages in the same
+order, and how many of them both ways share. Each question is asked once, bounded, before it
+is timed, so both ways find its vector and postings cached. ``--stand-in`` encodes the
+questions with the stand-in embedder (for an index bench/pg_scale.py built: the passages'
+own space, where the gate lets answers through).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main() -> None:
         return rows
 
     retriever._rows_with_phrases = counted  # type: ignore[method-assign]
-    same, seconds = 0, {bound: [], EVERY: []}
+    same, overlap, seconds = 0, 0, {bound: [], EVERY: []}
     print(f"{args.location}: {len(asked)} questions with a quoted phrase, PHRASE_CANDIDATES {bound}")
     for question in asked:
         found = {}
@@ -70,14 +71,17 @@ def main() -> None:
         holders = held[0] if held else 0  # none: a filter the question named left no passage
         agree = found[bound] == found[EVERY]
         same += agree
+        shared = len(set(found[bound]) & set(found[EVERY]))
+        overlap += shared
         print(
             f"  {question[:24]:24s} holders {holders:7d}  every {seconds[EVERY][-1] * 1000:8.0f} ms  "
-            f"bounded {seconds[bound][-1] * 1000:6.0f} ms  top 5 {'same' if agree else 'DIFFERENT'}"
+            f"bounded {seconds[bound][-1] * 1000:6.0f} ms  "
+            f"top 5 {'same' if agree else 'differ'}, {shared} shared"
         )
     for limit, name in ((EVERY, "every holder"), (bound, f"at most {bound}")):
         p50, p95 = np.median(seconds[limit]) * 1000, np.percentile(seconds[limit], 95) * 1000
         print(f"{name:14s} search() p50 {p50:8.1f} ms, p95 {p95:8.1f} ms")
-    print(f"top 5 the same in {same} of {len(asked)} questions")
+    print(f"top 5 the same (passages, order) in {same} of {len(asked)} questions; {overlap} passages shared")
 
 
 if __name__ == "__main__":
