@@ -94,26 +94,19 @@ class TokenTable:
         arrays of one slice are made: at 1M passages (438M postings) sorting all of them at
         once took more than the 15 GB a 24 GB machine had beside its database server.
         """
-        chunks = range(0, len(rows), postings_per_slice)
         held = np.zeros(passages, dtype=np.int64)  # postings per passage
         per_row = np.zeros(passages, dtype=np.int64)  # tokens per passage
-        for lo in chunks:
+        for lo in range(0, len(rows), postings_per_slice):
             part = rows[lo : lo + postings_per_slice]
             held += np.bincount(part, minlength=passages)
             per_row += np.bincount(part, counts[lo : lo + postings_per_slice], passages).astype(np.int64)
         offsets = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int64)
         ids = np.empty(int(offsets[-1]), dtype=np.uint32)
-        cumulative = np.cumsum(held)
-        lo = 0
-        while lo < passages:
-            wanted = (cumulative[lo - 1] if lo else 0) + postings_per_slice
-            hi = max(int(np.searchsorted(cumulative, wanted, side="right")), lo + 1)
-            hi = min(hi, passages)
+        for lo, hi in spans_of(np.concatenate([[0], np.cumsum(held)]), postings_per_slice):
             where = np.flatnonzero((rows >= lo) & (rows < hi))  # ascending: by token, then passage
             where = where[np.argsort(rows[where], kind="stable")]  # by passage, then token
             token = np.searchsorted(starts, where, side="right") - 1
             ids[offsets[lo] : offsets[hi]] = np.repeat(token, counts[where])
-            lo = hi
         return cls(vocab, ids, offsets)
 
     def tokens(self, row: int) -> list[str]:
@@ -186,3 +179,15 @@ class TokenTable:
         if len(offsets) < 1 or offsets[-1] != len(ids) or (len(ids) and int(ids.max()) >= len(vocab)):
             raise ValueError(f"token table in {folder} is inconsistent")
         return cls(vocab, ids, offsets)
+
+
+def spans_of(starts: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Ranges [first, last) of the items whose parts begin at ``starts`` (ascending, one more
+    than the items: item ``i`` holds ``starts[i + 1] - starts[i]`` parts), each holding about
+    ``size`` parts and at least one item."""
+    spans, first = [], 0
+    while first < len(starts) - 1:
+        last = max(int(np.searchsorted(starts, starts[first] + size, side="right")) - 1, first + 1)
+        spans.append((first, min(last, len(starts) - 1)))
+        first = spans[-1][1]
+    return spans

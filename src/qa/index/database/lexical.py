@@ -19,7 +19,7 @@ from qa.index.bm25 import LexicalIndex, bm25_idf, bm25_length_norms, bm25_weight
 from qa.index.database.connection import hint
 from qa.index.location import redacted
 from qa.index.maxscore import Postings
-from qa.index.token_table import TokenTable
+from qa.index.token_table import TokenTable, spans_of
 from qa.text.normalise import match_form
 from qa.text.tokens import CJK_RUN, ChineseTokenizer, pair_token
 
@@ -88,7 +88,7 @@ class DatabaseLexicalIndex(LexicalIndex):
             self.tables["columns"]
         )
         filled = 0
-        for first, last in _term_batches(starts, _READ_POSTINGS):
+        for first, last in spans_of(starts, _READ_POSTINGS):
             for term, packed_rows, packed_tfs in self.database.rows(query, (first, last), binary=True):
                 lo, hi = starts[term], starts[term + 1]
                 if len(packed_rows) != 4 * (hi - lo) or len(packed_tfs) != 4 * (hi - lo):
@@ -182,13 +182,3 @@ class DatabaseLexicalIndex(LexicalIndex):
             if token not in found:
                 self._terms.put(token, _ABSENT)
         return found
-
-
-def _term_batches(starts: np.ndarray, postings: int) -> list[tuple[int, int]]:
-    """Ranges of term ids [first, last) holding about ``postings`` postings each (at least one term)."""
-    batches, first = [], 0
-    while first < len(starts) - 1:
-        last = max(int(np.searchsorted(starts, starts[first] + postings, side="right")) - 1, first + 1)
-        batches.append((first, min(last, len(starts) - 1)))
-        first = batches[-1][1]
-    return batches
