@@ -13,6 +13,7 @@ from conftest import INDEX
 
 from qa.passages.cutting import Passage
 from qa.passages.damage import NOTICE, find_gaps, gapped_forms, missing_words, suspected_gaps
+from qa.passages.reliability import document_missing_words
 from qa.ui import render
 
 DAMAGED = "002_918bf7343061484a.txt"
@@ -27,15 +28,10 @@ def documents() -> dict[str, list[Passage]]:
     return dict(by_source)
 
 
-def document_missing(passages: list[Passage]) -> tuple[str, ...]:
-    headings = {h for p in passages for h in (p.doc_title, *p.section_path)}
-    return missing_words((p.text for p in passages), headings)
-
-
 def test_seed_002_is_damaged_and_most_of_its_passages_show_gaps(documents) -> None:
     passages = documents[DAMAGED]
-    assert document_missing(passages)[0] == "党"
-    assert {"党", "政治"} <= set(document_missing(passages))
+    assert document_missing_words(passages)[0] == "党"
+    assert {"党", "政治"} <= set(document_missing_words(passages))
     with_gaps = [p for p in passages if suspected_gaps(p.text)]
     assert len(with_gaps) >= len(passages) - 1  # the last, cut off after one sentence, may show none
 
@@ -52,7 +48,7 @@ def test_seed_002_gaps_are_quoted_as_they_stand_in_the_text(documents) -> None:
 @pytest.mark.parametrize("source", ["000", "001", "003", "004"])
 def test_clean_seeds_are_not_flagged(documents, source: str) -> None:
     passages = next(ps for name, ps in documents.items() if name.startswith(source))
-    assert document_missing(passages) == ()
+    assert document_missing_words(passages) == ()
     assert [p.passage_id for p in passages if suspected_gaps(p.text)] == []
 
 
