@@ -381,6 +381,30 @@ def test_file_name_is_the_title_when_the_page_has_none() -> None:
     assert texts(document) == SPEECH[:2]
 
 
+@pytest.mark.parametrize(
+    "note", ["（讨论稿）", "（摘要）", "(征求意见稿)", "（2024年1月18日）", "〔草案〕", "(合成文稿)"]
+)
+def test_a_title_ending_with_a_bracketed_note_is_the_title_and_the_date_under_it_is_found(note: str) -> None:
+    document = cleaned([TITLE + note, "2024年1月18日", *SPEECH[:2]])
+    assert document.title == TITLE + note
+    assert document.date == "2024-01-18"
+    assert texts(document) == SPEECH[:2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "在县政协常委会议上的讲话取得了成效。（掌声）",
+        "在县政协常委会议上的讲话（这是一段很长的括号说明文字并不是标题的附注）",
+    ],
+)
+def test_a_line_whose_words_before_the_brackets_are_prose_or_whose_brackets_run_long_is_not_a_title(
+    line: str,
+) -> None:
+    document = cleaned([line, *SPEECH[:2]], fallback_title="县政协发言.docx")
+    assert document.title == "县政协发言"
+
+
 def test_a_breadcrumb_above_the_title_is_not_taken_as_the_title() -> None:
     document = cleaned(["当前位置:首页 > 政协要闻 > 主席讲话", TITLE, "发布时间:2024年5月6日", *SPEECH[:2]])
     assert document.title == TITLE

@@ -79,6 +79,8 @@ HEADING_START = re.compile(rf"^({CN_NUMBER}、|[(（]{CN_NUMBER}[)）]|第{CN_NU
 # them: speech structure, never site furniture.
 _NUMBERED_HEADING = re.compile(rf"{HEADING_START.pattern}|^{CN_NUMBER}[是要]")
 _TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")
+# A title's note in brackets ("征求意见稿", "2023年1月8日", "二〇二三年一月八日在…") is short.
+_TITLE_NOTE_CHARS = 16
 # "市政协主席 张三", "（市委书记：李四）": an office, a space or colon, then one or two names.
 _ROLE = (
     "总理|总书记|委员长|主席|书记|市长|县长|区长|省长|部长|主任|秘书长|常委|委员"
@@ -157,11 +159,14 @@ def is_prose(line: str) -> bool:
 
 
 def _looks_like_title(line: str) -> bool:
+    # A title may end with a bracketed note: "（讨论稿）", "（摘要）", "(2023年1月8日)"; the
+    # words before it are what must not read as a sentence (prose ends "…成效。（掌声）").
+    core = _without_title_note(line)
     return (
         6 <= len(line) <= 90
-        and bool(_TITLE_WORDS.search(line) or is_official_title(line))
-        and not _PROSE_END.search(line)
-        and not reads_as_sentence(line)
+        and bool(_TITLE_WORDS.search(core) or is_official_title(core))
+        and not _PROSE_END.search(core)
+        and not reads_as_sentence(core)
         and not _NUMBERED_HEADING.match(line)
         and not is_navigation(line)
         and not is_boilerplate(line)
@@ -290,6 +295,15 @@ def subtitle_of(line: str) -> str | None:
     if _looks_like_title(core) and _SUBTITLE_END.search(core):
         return core
     return None
+
+
+def _without_title_note(line: str) -> str:
+    """``line`` without a short bracketed note at its end (at most ``_TITLE_NOTE_CHARS`` inside)."""
+    match = _TRAILING_BRACKETS.search(line)
+    note = match.group().strip()[1:-1] if match else ""
+    if match is None or not 0 < len(note) <= _TITLE_NOTE_CHARS or _SENTENCE_END.search(note):
+        return line
+    return line[: match.start()]
 
 
 def _without_trailing_date(line: str) -> str:
