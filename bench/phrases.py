@@ -2,15 +2,17 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/phrases.py INDEX_FOLDER_OR_URL [--stand-in]
 
-A quoted phrase is a requirement: only passages containing it are candidates. The retriever
-takes the ``PHRASE_CANDIDATES`` of them BM25 ranks best (``Retriever._rows_with_phrases``);
-before, it took every one. For each of bench/scale.py's questions with a quoted phrase, both
-ways, on the same retriever (so both read the same caches): how many passages hold the phrase,
-the seconds of ``search()`` each way, whether the top 5 hits are the same passages in the same
-order, and how many of them both ways share. Each question is asked once, bounded, before it
-is timed, so both ways find its vector and postings cached. ``--stand-in`` encodes the
-questions with the stand-in embedder (for an index bench/pg_scale.py built: the passages'
-own space, where the gate lets answers through).
+A quoted phrase is a requirement: only passages containing it are candidates. When many hold
+it, the retriever takes the ``PHRASE_CANDIDATES`` of them BM25 ranks best and those of the
+dense search's passages that hold it (``qa.retrieve.phrases``). For each of bench/scale.py's
+questions with a quoted phrase, three ways on the same retriever (so all read the same
+caches): every holder a candidate (the reference), BM25's best only (the bound without the
+dense search's holders), and the bound as the app has it. Printed: how many passages hold
+the phrase, the seconds of ``search()`` each way, and for each bounded way whether its top 5
+hits are the reference's passages in the same order and how many of them it shares. Each
+question is asked once before it is timed, so every way finds its vector and postings
+cached. ``--stand-in`` encodes the questions with the stand-in embedder (for an index
+bench/pg_scale.py built: the passages' own space, where the gate lets answers through).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def main() -> None:
     import numpy as np
 
     from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve import phrases
     from qa.retrieve import retriever as module
     from qa.retrieve.query import question_text
     from qa.text.tokens import quoted_phrases
@@ -45,43 +48,55 @@ def main() -> None:
     embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
     retriever = module.Retriever(args.location, embedder=embedder)
     asked = [q for q in questions() if quoted_phrases(question_text(q))]
-    bound = module.PHRASE_CANDIDATES
+    bound = phrases.PHRASE_CANDIDATES
     retriever.search(asked[0])  # the model and the caches warm
-    checked = retriever._rows_with_phrases
+    checked = phrases.phrase_holders
     held: list[int] = []
 
     def counted(*given: Any) -> Any:  # the candidates: with every holder allowed, how many hold it
-        rows = checked(*given)
-        held.append(len(rows))
-        return rows
+        found = checked(*given)
+        held.append(len(found.rows))
+        return found
 
-    retriever._rows_with_phrases = counted  # type: ignore[method-assign]
-    same, overlap, seconds = 0, 0, {bound: [], EVERY: []}
+    module.phrase_holders = counted  # type: ignore[assignment]
+    with_dense = module.with_dense_holders
+    reference = "every holder"
+    ways = {reference: (EVERY, with_dense), "BM25 only": (bound, bm25_only), "the app's": (bound, with_dense)}
+    seconds: dict[str, list[float]] = {way: [] for way in ways}
+    same, shared = dict.fromkeys(ways, 0), dict.fromkeys(ways, 0)
     print(f"{args.location}: {len(asked)} questions with a quoted phrase, PHRASE_CANDIDATES {bound}")
     for question in asked:
-        found = {}
-        retriever.search(question)  # bounded, not timed: both ways then find its vector and postings cached
+        retriever.search(question)  # not timed: every way then finds its vector and postings cached
         held.clear()
-        for limit in (EVERY, bound):
-            module.PHRASE_CANDIDATES = limit
+        found = {}
+        for way, (limit, joining) in ways.items():
+            phrases.PHRASE_CANDIDATES, module.with_dense_holders = limit, joining  # type: ignore[assignment]
             started = time.perf_counter()
-            found[limit] = [hit.passage_id for hit in retriever.search(question)]
-            seconds[limit].append(time.perf_counter() - started)
-        module.PHRASE_CANDIDATES = bound
+            found[way] = [hit.passage_id for hit in retriever.search(question)]
+            seconds[way].append(time.perf_counter() - started)
+        phrases.PHRASE_CANDIDATES, module.with_dense_holders = bound, with_dense  # type: ignore[assignment]
         holders = held[0] if held else 0  # none: a filter the question named left no passage
-        agree = found[bound] == found[EVERY]
-        same += agree
-        shared = len(set(found[bound]) & set(found[EVERY]))
-        overlap += shared
-        print(
-            f"  {question[:24]:24s} holders {holders:7d}  every {seconds[EVERY][-1] * 1000:8.0f} ms  "
-            f"bounded {seconds[bound][-1] * 1000:6.0f} ms  "
-            f"top 5 {'same' if agree else 'differ'}, {shared} shared"
+        line = f"  {question[:24]:24s} holders {holders:7d}"
+        for way in ways:
+            agree, common = found[way] == found[reference], len(set(found[way]) & set(found[reference]))
+            same[way] += agree
+            shared[way] += common
+            line += f"  {way} {seconds[way][-1] * 1000:6.0f} ms"
+            line += f" ({'same' if agree else 'differ'}, {common})" if way != reference else ""
+        print(line)
+    for way in ways:
+        p50, p95 = np.median(seconds[way]) * 1000, np.percentile(seconds[way], 95) * 1000
+        agreement = (
+            f"; top 5 as every holder's in {same[way]} of {len(asked)}, {shared[way]} passages shared"
+            if way != reference
+            else ""
         )
-    for limit, name in ((EVERY, "every holder"), (bound, f"at most {bound}")):
-        p50, p95 = np.median(seconds[limit]) * 1000, np.percentile(seconds[limit], 95) * 1000
-        print(f"{name:14s} search() p50 {p50:8.1f} ms, p95 {p95:8.1f} ms")
-    print(f"top 5 the same (passages, order) in {same} of {len(asked)} questions; {overlap} passages shared")
+        print(f"{way:14s} search() p50 {p50:8.1f} ms, p95 {p95:8.1f} ms{agreement}")
+
+
+def bm25_only(index: Any, holders: Any, phrases: Any, dense: Any) -> Any:
+    """``with_dense_holders`` without the dense search's holders: BM25's best only."""
+    return holders.rows
 
 
 if __name__ == "__main__":

@@ -121,23 +121,43 @@ def test_a_quoted_phrase_in_the_documents_is_always_found_and_required(built, qu
     assert hits and all("口述回忆" in hit.text for hit in hits)
 
 
-def test_a_phrase_in_more_passages_than_the_bound_takes_those_bm25_ranks_best(
-    fake_seeds_retriever, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _phrase_case(retriever: Retriever, question: str, phrase: str) -> tuple[list[int], set[int], set[int]]:
+    """The passages holding ``phrase``, ordered by the question's BM25 (ties by row), and the
+    dense search's passages (its best passages and its best sentences' passages)."""
     import numpy as np
 
-    from qa.retrieve import retriever as module
+    from qa.retrieve.candidates import dense_candidates
     from qa.retrieve.query import question_text
 
-    monkeypatch.setattr(module, "PHRASE_CANDIDATES", 4)
-    index = fake_seeds_retriever.index
+    index = retriever.index
+    everything = np.ones(len(index.passages), dtype=bool)
+    holders = [row for row, p in enumerate(index.passages) if phrase in match_form(p.text)]
+    bm25 = index.lexical.ranked(question_text(question), everything).full()
+    q = retriever.embedder.encode_queries([question_text(question)])
+    dense_ids, best_sentence = dense_candidates(index, q, None, everything)
+    dense = {int(row) for row in dense_ids if row >= 0} | set(best_sentence)
+    return sorted(holders, key=lambda row: (-bm25[row], row)), dense, set(holders)
+
+
+def test_a_phrase_in_more_passages_than_the_bound_takes_those_bm25_ranks_best_and_the_dense_searchs(
+    fake_seeds_retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.retrieve import phrases
+
+    monkeypatch.setattr(phrases, "PHRASE_CANDIDATES", 4)
     question = "“委员”怎样提高履职能力"
-    holders = [row for row, p in enumerate(index.passages) if "委员" in match_form(p.text)]
-    bm25 = index.lexical.ranked(question_text(question), np.ones(len(index.passages), dtype=bool)).full()
-    best = sorted(holders, key=lambda row: (-bm25[row], row))[:4]
-    assert len(holders) > 20 and len(set(bm25[holders])) > 4
-    assert sorted(fake_seeds_retriever.rank(question).ids.tolist()) == sorted(best)
+    by_bm25, dense, holders = _phrase_case(fake_seeds_retriever, question, "委员")
+    from_dense = (dense & holders) - set(by_bm25[:4])
+    assert len(holders) > 20 and from_dense, "the case needs holders beyond the bound that the dense search finds"
+    assert set(fake_seeds_retriever.rank(question).ids.tolist()) == set(by_bm25[:4]) | from_dense
     assert all("委员" in hit.text for hit in fake_seeds_retriever.search(question, k=3))
+
+
+def test_a_phrase_within_the_bound_takes_every_holder_and_nothing_else(fake_seeds_retriever) -> None:
+    question = "“委员”怎样提高履职能力"
+    _, dense, holders = _phrase_case(fake_seeds_retriever, question, "委员")
+    assert dense - holders, "the case needs dense passages without the phrase"
+    assert set(fake_seeds_retriever.rank(question).ids.tolist()) == holders
 
 
 # --- Latin words, digits, spaces and highlights ------------------------------------------------------------

@@ -26,6 +26,7 @@ from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_
 from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
 from qa.retrieve.loading import load_embedder_for
+from qa.retrieve.phrases import phrase_holders, with_dense_holders
 from qa.retrieve.quantity import figure_bonus
 from qa.retrieve.query import clean_query, question_text
 from qa.retrieve.ranker import (
@@ -40,15 +41,12 @@ from qa.retrieve.ranker import (
 from qa.retrieve.rerank import Reranker, default_reranker
 from qa.retrieve.vague import TOO_VAGUE, too_vague
 from qa.text.normalise import match_form, question_for_model
-from qa.text.tokens import near_duplicate, occurs_as_word, phrase_tokens, quoted_phrases, shingles
+from qa.text.tokens import near_duplicate, occurs_as_word, quoted_phrases, shingles
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "lexical", "dense"]
 _DUPLICATE_WINDOW = 50
-# A quoted phrase's candidates: at most this many of the passages holding it, those BM25 ranks
-# best (as many as a question's candidates from BM25 and the dense search together, about).
-PHRASE_CANDIDATES = 300
 # "最新"/"最近一次": how much the newest document's passages gain over the oldest's (fused units;
 # near-identical passages of annual documents differ by far less, unrelated ones by more).
 _NEWEST_WEIGHT = 0.3
@@ -105,9 +103,9 @@ class Retriever(Browsing):
         """Score candidates for ``query`` with one ranker; ``sources`` restricts them to those files,
         ``rows`` to those passages (a constraint's, ``qa.retrieve.constraints``).
 
-        Quoted phrases are requirements: only passages containing every one are candidates (at
-        most ``PHRASE_CANDIDATES``, those BM25 ranks best), and when one is there, the question
-        is answered whatever the gate says; so is a
+        Quoted phrases are requirements: only passages containing every one are candidates (when
+        many do, those BM25 ranks best and the dense search's: ``qa.retrieve.phrases``), and when
+        one is there, the question is answered whatever the gate says; so is a
         question ``forced`` (one that names an article or a 文号 and little else).
         """
         text = question_text(query)
@@ -125,10 +123,13 @@ class Retriever(Browsing):
         searching = start_dense(index, lambda: self.embedder.encode_queries([asked]), allowed, in_filter)
         lexical_all: LexicalScores = index.lexical.ranked(text, in_filter)
         phrases = tuple(quoted_phrases(text))
-        required = self._rows_with_phrases(phrases, in_filter, lexical_all) if phrases else None
-        if required is not None and len(required) == 0:
-            missing = tuple(p for p in phrases if not len(self._rows_with_phrases([p], in_filter))) or phrases
-            return Ranking.empty(missing, corrected)
+        holders = phrase_holders(index, phrases, in_filter, lexical_all) if phrases else None
+        required = None if holders is None else holders.rows
+        if holders is not None and len(holders.rows) == 0:
+            missing = tuple(p for p in phrases if not len(phrase_holders(index, [p], in_filter).rows))
+            return Ranking.empty(missing or phrases, corrected)
+        if holders is not None and not holders.complete:
+            required = with_dense_holders(index, holders, phrases, searching.result())
         scored = find_candidates(index, searching, lexical_all, in_filter, required)
         q = question = searching.result()[0]
         if scored is None:  # a filter whose documents have no passages
@@ -220,35 +221,6 @@ class Retriever(Browsing):
         span = (years, years) if isinstance(years, int) else years
         given = Constraints(span, speakers=tuple(speakers or ()), types=tuple(types or ()), filtered=True)
         return self.fields.apply((asked if asked is not None else Constraints()).merged(given))
-
-    def _rows_with_phrases(
-        self, phrases: Sequence[str], in_filter: np.ndarray, best: LexicalScores | None = None
-    ) -> np.ndarray:
-        """Passages (within the filter) whose text contains every phrase, ascending: with ``best``
-        (the question's BM25), the ``PHRASE_CANDIDATES`` it scores best (ties by row); without,
-        the first one found (whether there is one).
-
-        The passages holding every bigram of the phrases are checked best first, a batch at a
-        time, so a phrase in 100k passages (“懂政协” at 1M) reads a few hundred, not all of them.
-        """
-        lexical = self.index.lexical
-        held = in_filter.copy()
-        for token in (token for phrase in phrases for token in phrase_tokens(phrase)):
-            has = np.zeros(len(held), dtype=bool)
-            has[lexical.rows_with(token)] = True
-            held &= has
-        rows = np.flatnonzero(held)
-        wanted = 1 if best is None else PHRASE_CANDIDATES
-        if best is not None and len(rows) > wanted:
-            rows = rows[np.lexsort((rows, -best.at(rows)))]
-        kept: list[int] = []
-        for lo in range(0, len(rows), PHRASE_CANDIDATES):
-            batch = rows[lo : lo + PHRASE_CANDIDATES]
-            texts = [match_form(passage.text) for passage in self.index.passages.fetch(batch)]
-            kept += [int(r) for r, text in zip(batch, texts, strict=True) if all(p in text for p in phrases)]
-            if len(kept) >= wanted:
-                break
-        return np.array(sorted(kept[:wanted]), dtype=np.int64)
 
     def best_sentences(self, query: str, passage_row: int, limit: int = 2) -> tuple[str, ...]:
         """The passage's sentences closest in meaning to ``query``, best first."""
