@@ -78,7 +78,7 @@ HEADING_START = re.compile(rf"^({CN_NUMBER}、|[(（]{CN_NUMBER}[)）]|第{CN_NU
 # Those and the lead-in headings "一是…", "二要…", as ``qa.passages.heading_of`` reads
 # them: speech structure, never site furniture.
 _NUMBERED_HEADING = re.compile(rf"{HEADING_START.pattern}|^{CN_NUMBER}[是要]")
-_TRAILING_BRACKETS = re.compile(r"\s*[(（〔\[][^()（）〔〕\[\]]*[)）〕\]]$")
+_TRAILING_BRACKETS = re.compile(r"\s*[(（〔【\[][^()（）〔〕【】\[\]]*[)）〕】\]]$")
 # A title's note in brackets ("征求意见稿", "2023年1月8日", "二〇二三年一月八日在…") is short.
 _TITLE_NOTE_CHARS = 16
 # "市政协主席 张三", "（市委书记：李四）": an office, a space or colon, then one or two names.
