@@ -381,9 +381,10 @@ def test_file_name_is_the_title_when_the_page_has_none() -> None:
     assert texts(document) == SPEECH[:2]
 
 
-@pytest.mark.parametrize(
-    "note", ["（讨论稿）", "（摘要）", "(征求意见稿)", "（2024年1月18日）", "〔草案〕", "【发言稿】", "(合成文稿)"]
-)
+NOTES = ["（讨论稿）", "（摘要）", "(征求意见稿)", "（2024年1月18日）", "〔草案〕", "【发言稿】", "(合成)"]
+
+
+@pytest.mark.parametrize("note", NOTES)
 def test_a_title_ending_with_a_bracketed_note_is_the_title_and_the_date_under_it_is_found(note: str) -> None:
     document = cleaned([TITLE + note, "2024年1月18日", *SPEECH[:2]])
     assert document.title == TITLE + note

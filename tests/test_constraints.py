@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
@@ -238,3 +239,57 @@ def test_a_type_the_archive_does_not_have_is_said_so(archive: Retriever) -> None
     assert found.message == "档案中没有讲话。"
     found = archive.answer("2019年的常委会工作报告中办复率是多少", today=TODAY)
     assert found.message == "档案中没有2019年的工作报告。"
+
+
+class _Unread:
+    """Passages that fail when read: the years' postings must be enough."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, row: int) -> None:
+        raise AssertionError(f"passage {row} was read")
+
+    def __iter__(self) -> None:
+        raise AssertionError("every passage was read")
+
+
+BODY = "要加强委员队伍建设，提高履职能力和水平。"
+YEARS_NAMED = {  # file: (its text, the year its passages name, through its title, a heading or its text)
+    "a.txt": (f"在2021年县政协工作会议上的讲话\n{BODY}\n", 2021),
+    "b.txt": (f"在县政协常委会议上的讲话\n二、2020年工作安排\n{BODY}\n", 2020),
+    "c.txt": (f"在县政协全体会议上的讲话\n二〇一八年以来，{BODY}\n", 2018),  # read by the postings only
+    "d.txt": (f"在县政协主席会议上的讲话\n2019年，{BODY}\n", 2019),
+    "e.txt": (f"在县政协学习会上的讲话\n{BODY}\n", None),
+}
+
+
+def test_the_years_a_passage_names_come_from_the_postings_without_reading_a_passage(tmp_path: Path) -> None:
+    from qa.retrieve.constraint_index import ConstraintIndex
+
+    (tmp_path / "docs").mkdir()
+    for name, (text, _) in YEARS_NAMED.items():
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    build_index(tmp_path / "docs", tmp_path / "index", FakeEmbedder())
+    fields = Retriever(tmp_path / "index", embedder=FakeEmbedder()).fields
+    assert fields.year_rows is not None
+    unread = ConstraintIndex(
+        fields.fields, fields.titles, fields.passage_docs, _Unread(len(fields.passages)), fields.year_rows
+    )  # type: ignore[arg-type]
+    scan = ConstraintIndex(fields.fields, fields.titles, fields.passage_docs, fields.passages)
+    sources = [p.source for p in fields.passages]
+    for year in range(2015, 2026):
+        named = unread.naming_years(year, year)
+        assert {sources[row] for row in np.flatnonzero(named)} == {
+            name for name, (_, named_year) in YEARS_NAMED.items() if named_year == year
+        }, year
+        if year != 2018:  # "二〇一八年": the digits' reading of every passage misses it
+            assert named.tolist() == scan.naming_years(year, year).tolist(), year
+    assert {sources[row] for row in np.flatnonzero(unread.naming_years(2019, 2021))} == {
+        "a.txt",
+        "b.txt",
+        "d.txt",
+    }

@@ -10,7 +10,8 @@ import pytest
 
 from qa.ingest.fields import DocumentFields
 from qa.passages.cutting import Passage
-from qa.retrieve.constraints import ConstraintIndex, read_constraints
+from qa.retrieve.constraint_index import ConstraintIndex
+from qa.retrieve.constraints import read_constraints
 from qa.retrieve.doctypes import read_types, type_matches
 
 TODAY = date(2025, 3, 1)

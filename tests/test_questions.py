@@ -148,7 +148,7 @@ def test_a_phrase_in_more_passages_than_the_bound_takes_those_bm25_ranks_best_an
     question = "“委员”怎样提高履职能力"
     by_bm25, dense, holders = _phrase_case(fake_seeds_retriever, question, "委员")
     from_dense = (dense & holders) - set(by_bm25[:4])
-    assert len(holders) > 20 and from_dense, "the case needs holders beyond the bound that the dense search finds"
+    assert len(holders) > 20 and from_dense, "needs holders past the bound that the dense search finds"
     assert set(fake_seeds_retriever.rank(question).ids.tolist()) == set(by_bm25[:4]) | from_dense
     assert all("委员" in hit.text for hit in fake_seeds_retriever.search(question, k=3))
 

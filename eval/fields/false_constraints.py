@@ -32,7 +32,8 @@ import numpy as np
 
 from qa.ingest.documents import read_folder
 from qa.passages.cutting import make_passages
-from qa.retrieve.constraints import ConstraintIndex, read_constraints
+from qa.retrieve.constraint_index import ConstraintIndex
+from qa.retrieve.constraints import read_constraints
 from qa.text.normalise import match_form
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qa.index.load import LoadedIndex
 from qa.passages.cutting import Passage
-from qa.retrieve.constraints import ConstraintIndex
+from qa.retrieve.constraint_index import ConstraintIndex
 from qa.retrieve.hit import Hit, section_paragraph
 
 

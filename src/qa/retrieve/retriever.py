@@ -22,7 +22,8 @@ from qa.passages.cutting import Passage, sentences_of
 from qa.retrieve import gate as relevance
 from qa.retrieve.browse import Browsing
 from qa.retrieve.candidates import find_candidates, start_dense
-from qa.retrieve.constraints import Applied, ConstraintIndex, Constraints, read_constraints, without_spans
+from qa.retrieve.constraint_index import Applied, ConstraintIndex
+from qa.retrieve.constraints import Constraints, read_constraints, without_spans
 from qa.retrieve.feedback import Feedback
 from qa.retrieve.hit import NO_ANSWER, Answer, Hit, Ranking, section_paragraph
 from qa.retrieve.loading import load_embedder_for
@@ -204,7 +205,11 @@ class Retriever(Browsing):
             for info in documents
         ]
         titles = [info["title"] for info in documents]
-        return ConstraintIndex(found, titles, self.index.passage_docs, self.index.passages)
+        lexical = self.index.lexical
+        # A year's token ("2024") is in the postings of the texts and, when indexed, their headings.
+        indexed = self.index.manifest.get("chunking", {}).get("headings_in_index", False)
+        year_rows = (lambda year: lexical.rows_with(str(year))) if indexed else None
+        return ConstraintIndex(found, titles, self.index.passage_docs, self.index.passages, year_rows)
 
     def constrain(
         self,

@@ -1,0 +1,156 @@
+"""Matching a question's constraints against the archive: the rows of the documents and
+passages that satisfy them (``ConstraintIndex``), read from each document's fields and each
+passage's article, headings and the years and sessions it names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.ingest.fields import DocumentFields, find_sessions
+from qa.passages.cutting import Passage
+from qa.retrieve.constraints import Constraints, document_matches, in_article, named_documents
+from qa.retrieve.doctypes import type_matches
+
+# A year a passage or title names: "2024年", "2024 年" (its digits, as they were always read).
+_NAMED_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a search applied: the rows it may return (None: all), what it says about it, and
+    why nothing can answer ("档案中没有2018年的文件。") when no document matches."""
+
+    rows: np.ndarray | None
+    constraints: Constraints
+    note: str = ""
+    nothing: str = ""
+
+
+class ConstraintIndex:
+    """Each document's fields and each passage's article, section and years, to match constraints."""
+
+    def __init__(
+        self,
+        fields: Sequence[DocumentFields],
+        titles: Sequence[str],
+        passage_docs: np.ndarray,
+        passages: Sequence[Passage],
+        year_rows: Callable[[int], np.ndarray] | None = None,
+    ) -> None:
+        self.fields = list(fields)
+        self.titles = list(titles)
+        self.passage_docs = passage_docs
+        self.passages = passages
+        self.year_rows = year_rows
+        self.speakers = tuple(dict.fromkeys(f.speaker for f in self.fields if f.speaker))
+        self._articles: list[tuple[str, tuple[str, ...]]] | None = None
+        self._years: list[frozenset[int]] | None = None
+        self._title_years: list[frozenset[int]] | None = None
+        self._sessions: list[frozenset[str]] | None = None
+
+    def articles(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each passage's article and section path (read once, on the first question that needs them)."""
+        if self._articles is None:
+            self._articles = [(p.article, p.section_path) for p in self.passages]
+        return self._articles
+
+    def naming_years(self, first: int, last: int) -> np.ndarray:
+        """Per passage (bool), whether its text, headings or document title name a year from
+        ``first`` to ``last``: an undated "2024年度工作安排" names its year in its title only.
+
+        With ``year_rows`` (the BM25 postings of a year's token, "2024" of "2024年" or
+        "二〇二四年", over texts indexed with their headings) it reads no passage; without, it
+        reads every passage once, on the first question that needs them (at 1.24M passages on
+        a database that took 80 s: docs/scale.md).
+        """
+        if self.year_rows is None:
+            return np.array([any(first <= y <= last for y in ys) for ys in self._years_read()], dtype=bool)
+        if self._title_years is None:
+            self._title_years = [frozenset(int(y) for y in _NAMED_YEAR.findall(t)) for t in self.titles]
+        titled = np.array([any(first <= y <= last for y in ys) for ys in self._title_years], dtype=bool)
+        named = titled[self.passage_docs] if len(titled) else np.zeros(len(self.passage_docs), dtype=bool)
+        for year in range(first, last + 1):
+            named[self.year_rows(year)] = True
+        return named
+
+    def _years_read(self) -> list[frozenset[int]]:
+        if self._years is None:
+            self._years = [
+                frozenset(int(y) for y in _NAMED_YEAR.findall(" ".join([*self._context(i), p.text])))
+                for i, p in enumerate(self.passages)
+            ]
+        return self._years
+
+    def _context(self, row: int) -> list[str]:
+        return [self.titles[self.passage_docs[row]], *self.passages[row].section_path]
+
+    def sessions_named(self) -> list[frozenset[str]]:
+        """The sessions each passage names in its text or headings (read once, when first needed)."""
+        if self._sessions is None:
+            self._sessions = [
+                frozenset(find_sessions(" ".join([*p.section_path, p.text]))) for p in self.passages
+            ]
+        return self._sessions
+
+    def apply(self, asked: Constraints) -> Applied:
+        """The rows that satisfy ``asked``; constraints nothing in the collection could satisfy
+        (an article no regulation has, a relative year with no document) are dropped."""
+        if not asked.any:
+            return Applied(None, asked)
+        if not any(f.year for f in self.fields):  # an undated collection: a year names no document
+            asked = replace(asked, years=None, month=0, newest_first=False)
+        kinds = [type_matches(f.doc_type, asked.named_types) for f in self.fields]
+        if all(kinds) or not any(f.doc_type for f in self.fields):  # a type word that tells no
+            asked = replace(asked, named_types=())  # document from another names nothing
+        docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
+        if asked.years and asked.relative and not any(m.get("year") for m in docs):
+            asked = replace(asked, years=None, month=0)
+            docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
+        whole = np.array([all(m.values()) for m in docs] or [True], dtype=bool)
+        # A passage naming the year stands for it in a document of another year ("2018年工作回顾").
+        but_year = np.array([all(v for k, v in m.items() if k != "year") for m in docs] or [True], dtype=bool)
+        rows = whole[self.passage_docs]
+        if asked.years and not asked.relative and not asked.filtered:
+            first, last = asked.years
+            named = self.naming_years(first, last)
+            rows |= but_year[self.passage_docs] & named
+            # An undated document whose opening names the year is of that year (a sheet titled
+            # "2022年度优秀提案" in its first row): all its passages stand for it.
+            opens = np.zeros(len(self.fields), dtype=bool)
+            for doc, row in zip(*np.unique(self.passage_docs, return_index=True), strict=True):
+                opens[doc] = not self.fields[doc].year and bool(named[row])
+            rows |= (but_year & opens)[self.passage_docs]
+        if asked.sessions:  # so does one naming the session: the 主席会议纪要 that prepares it
+            but_session = np.array([all(v for k, v in m.items() if k != "session") for m in docs] or [True])
+            named = np.array([bool(ss & set(asked.sessions)) for ss in self.sessions_named()], dtype=bool)
+            rows |= but_session[self.passage_docs] & named
+        if asked.articles or asked.chapters:
+            inside = [in_article(asked, a, s) for a, s in self.articles()]
+            for kind, dropped in (("article", {"articles": ()}), ("chapter", {"chapters": ()})):
+                has = np.array([m.get(kind, True) for m in inside], dtype=bool)
+                if kind in (inside[0] if inside else {}) and not has.any():
+                    asked = replace(asked, **dropped)  # type: ignore[arg-type]
+                    continue
+                rows &= has
+        if not asked.any or (rows.all() and not asked.newest_first):
+            return Applied(None, asked)
+        documents = named_documents(asked)
+        places = "、".join([*asked.chapters, *asked.articles])
+        if not rows.any():
+            where = f"的{places}" if places else ""
+            return Applied(rows, asked, nothing=f"档案中没有{documents or '文件'}{where}。")
+        newest = "，按日期从新到旧排列" if asked.newest_first else ""
+        note = f"已按{documents}{places}检索{newest}。" if asked or asked.types or asked.named_types else ""
+        return Applied(None if rows.all() else np.flatnonzero(rows), asked, note)
+
+    def recency(self) -> np.ndarray:
+        """Each passage's document's place in date order, 0 (oldest or undated) to 1 (newest)."""
+        dates = [f.date or (str(f.year) if f.year else "") for f in self.fields]
+        order = {d: i for i, d in enumerate(sorted(set(d for d in dates if d)))}
+        scale = max(len(order) - 1, 1)
+        per_doc = np.array([order[d] / scale if d else 0.0 for d in dates] or [0.0])
+        return per_doc[self.passage_docs]
