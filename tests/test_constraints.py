@@ -293,3 +293,31 @@ def test_the_years_a_passage_names_come_from_the_postings_without_reading_a_pass
         "b.txt",
         "d.txt",
     }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2018年市政协收到提案多少件",
+        "2019至2021年的报告",
+        "去年的报告",
+        "十四届二次会议的工作报告",
+        "江政协发〔2023〕12号文件讲了什么",
+        "吴振东副主席作的报告",
+        "2023年3月的通知",
+    ],
+)
+def test_documents_matched_by_their_groups_of_fields_match_each_document_matched_alone(
+    archive: Retriever, question: str
+) -> None:
+    from qa.retrieve.constraints import document_matches
+
+    index = archive.fields
+    asked = read_constraints(question, index.speakers, today=TODAY)
+    assert asked.any
+    one_by_one = [document_matches(asked, f, t) for f, t in zip(index.fields, index.titles, strict=True)]
+    grouped = index._document_matches(asked)
+    assert set(grouped) == set(one_by_one[0])
+    for kind, matched in grouped.items():
+        assert matched.tolist() == [m[kind] for m in one_by_one], kind
+    assert len(index._groups[0]) < len(index.fields)

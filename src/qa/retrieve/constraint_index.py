@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
-from qa.ingest.fields import DocumentFields, find_sessions
+from qa.ingest.fields import DocumentFields, DocumentNumber, find_document_numbers, find_sessions
 from qa.passages.cutting import Passage
 from qa.retrieve.constraints import Constraints, document_matches, in_article, named_documents
 from qa.retrieve.doctypes import type_matches
@@ -101,31 +102,34 @@ class ConstraintIndex:
         (an article no regulation has, a relative year with no document) are dropped."""
         if not asked.any:
             return Applied(None, asked)
-        if not any(f.year for f in self.fields):  # an undated collection: a year names no document
+        groups, doc_group = self._groups
+        if not any(g.year for g in groups):  # an undated collection: a year names no document
             asked = replace(asked, years=None, month=0, newest_first=False)
-        kinds = [type_matches(f.doc_type, asked.named_types) for f in self.fields]
-        if all(kinds) or not any(f.doc_type for f in self.fields):  # a type word that tells no
+        kinds = np.array([type_matches(g.doc_type, asked.named_types) for g in groups], dtype=bool)
+        if kinds[doc_group].all() or not any(g.doc_type for g in groups):  # a type word that tells no
             asked = replace(asked, named_types=())  # document from another names nothing
-        docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
-        if asked.years and asked.relative and not any(m.get("year") for m in docs):
+        docs = self._document_matches(asked)
+        if asked.years and asked.relative and not docs["year"].any():
             asked = replace(asked, years=None, month=0)
-            docs = [document_matches(asked, f, t) for f, t in zip(self.fields, self.titles, strict=True)]
-        whole = np.array([all(m.values()) for m in docs] or [True], dtype=bool)
+            docs = self._document_matches(asked)
+        every = np.ones(len(self.fields), dtype=bool)
+        whole = np.logical_and.reduce([every, *docs.values()])
         # A passage naming the year stands for it in a document of another year ("2018年工作回顾").
-        but_year = np.array([all(v for k, v in m.items() if k != "year") for m in docs] or [True], dtype=bool)
-        rows = whole[self.passage_docs]
+        but_year = np.logical_and.reduce([every, *(v for k, v in docs.items() if k != "year")])
+        rows = whole[self.passage_docs] if len(self.fields) else np.ones(len(self.passage_docs), dtype=bool)
         if asked.years and not asked.relative and not asked.filtered:
             first, last = asked.years
             named = self.naming_years(first, last)
             rows |= but_year[self.passage_docs] & named
             # An undated document whose opening names the year is of that year (a sheet titled
             # "2022年度优秀提案" in its first row): all its passages stand for it.
+            opened, first_rows = np.unique(self.passage_docs, return_index=True)
             opens = np.zeros(len(self.fields), dtype=bool)
-            for doc, row in zip(*np.unique(self.passage_docs, return_index=True), strict=True):
-                opens[doc] = not self.fields[doc].year and bool(named[row])
-            rows |= (but_year & opens)[self.passage_docs]
+            opens[opened] = named[first_rows]
+            undated = np.array([not g.year for g in groups], dtype=bool)[doc_group]
+            rows |= (but_year & opens & undated)[self.passage_docs]
         if asked.sessions:  # so does one naming the session: the 主席会议纪要 that prepares it
-            but_session = np.array([all(v for k, v in m.items() if k != "session") for m in docs] or [True])
+            but_session = np.logical_and.reduce([every, *(v for k, v in docs.items() if k != "session")])
             named = np.array([bool(ss & set(asked.sessions)) for ss in self.sessions_named()], dtype=bool)
             rows |= but_session[self.passage_docs] & named
         if asked.articles or asked.chapters:
@@ -146,6 +150,45 @@ class ConstraintIndex:
         newest = "，按日期从新到旧排列" if asked.newest_first else ""
         note = f"已按{documents}{places}检索{newest}。" if asked or asked.types or asked.named_types else ""
         return Applied(None if rows.all() else np.flatnonzero(rows), asked, note)
+
+    @cached_property
+    def _groups(self) -> tuple[list[DocumentFields], np.ndarray]:
+        """The distinct fields that ``document_matches`` reads but the 文号 (one per document,
+        nearly), and each document's group: 100k documents fall into a few hundred groups, so a
+        question is matched against those, not against every document."""
+        found: dict[DocumentFields, int] = {}
+        doc_group = [
+            found.setdefault(
+                DocumentFields(f.year, f.month, session=f.session, speaker=f.speaker, doc_type=f.doc_type),
+                len(found),
+            )
+            for f in self.fields
+        ]
+        return list(found), np.array(doc_group, dtype=np.int64)
+
+    @cached_property
+    def _doc_numbers(self) -> list[list[DocumentNumber]]:
+        return [find_document_numbers(f.doc_number) for f in self.fields]
+
+    def _document_matches(self, asked: Constraints) -> dict[str, np.ndarray]:
+        """``document_matches`` of every document, by kind: per document (bool)."""
+        groups, doc_group = self._groups
+        by_group = [document_matches(replace(asked, doc_numbers=()), g) for g in groups]
+        kinds = by_group[0].keys() if by_group else ()
+        docs = {kind: np.array([m[kind] for m in by_group], dtype=bool)[doc_group] for kind in kinds}
+        if asked.speakers:  # a speaker the title names
+            docs["speaker"] |= np.array(
+                [any(s in t for s in asked.speakers) for t in self.titles], dtype=bool
+            )
+        if asked.doc_numbers:
+            docs["doc_number"] = np.array(
+                [
+                    bool(found) and any(n.matches(found[0]) for n in asked.doc_numbers)
+                    for found in self._doc_numbers
+                ],
+                dtype=bool,
+            )
+        return docs
 
     def recency(self) -> np.ndarray:
         """Each passage's document's place in date order, 0 (oldest or undated) to 1 (newest)."""
