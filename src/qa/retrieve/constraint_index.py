@@ -50,7 +50,7 @@ class ConstraintIndex:
         self.speakers = tuple(dict.fromkeys(f.speaker for f in self.fields if f.speaker))
         self._articles: list[tuple[str, tuple[str, ...]]] | None = None
         self._years: list[frozenset[int]] | None = None
-        self._title_years: list[frozenset[int]] | None = None
+        self._title_years: np.ndarray | None = None
         self._sessions: list[frozenset[str]] | None = None
 
     def articles(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -70,10 +70,15 @@ class ConstraintIndex:
         """
         if self.year_rows is None:
             return np.array([any(first <= y <= last for y in ys) for ys in self._years_read()], dtype=bool)
-        if self._title_years is None:
-            self._title_years = [frozenset(int(y) for y in _NAMED_YEAR.findall(t)) for t in self.titles]
-        titled = np.array([any(first <= y <= last for y in ys) for ys in self._title_years], dtype=bool)
-        named = titled[self.passage_docs] if len(titled) else np.zeros(len(self.passage_docs), dtype=bool)
+        if self._title_years is None:  # (document, year) for each year a title names
+            pairs = [
+                (doc, int(y)) for doc, title in enumerate(self.titles) for y in _NAMED_YEAR.findall(title)
+            ]
+            self._title_years = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        docs, years = self._title_years.T
+        titled = np.zeros(len(self.titles), dtype=bool)
+        titled[docs[(first <= years) & (years <= last)]] = True
+        named = titled[self.passage_docs]
         for year in range(first, last + 1):
             named[self.year_rows(year)] = True
         return named
