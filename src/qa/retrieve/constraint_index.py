@@ -66,7 +66,7 @@ class ConstraintIndex:
         With ``year_rows`` (the BM25 postings of a year's token, "2024" of "2024年" or
         "二〇二四年", over texts indexed with their headings) it reads no passage; without, it
         reads every passage once, on the first question that needs them (at 1.24M passages on
-        a database that took 80 s: docs/scale.md).
+        a database that took 70 s: bench/constraint_time.py, docs/scale.md).
         """
         if self.year_rows is None:
             return np.array([any(first <= y <= last for y in ys) for ys in self._years_read()], dtype=bool)

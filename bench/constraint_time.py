@@ -1,0 +1,63 @@
+"""Questions that name their document (a year, a session, an article) on a big index, first and later.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/constraint_time.py INDEX_FOLDER_OR_URL [--stand-in]
+
+A question naming a year, a session or an article is answered from the passages that satisfy
+it (``qa.retrieve.constraint_index``). What a retriever works out once for such questions
+costs the first one; this prints, in a fresh retriever, the seconds of ``search()`` for each
+question below in order, each asked twice (the second time shows what stays per question),
+after one question without a constraint has warmed the model and the caches.
+``--stand-in`` encodes the questions with the stand-in embedder (for an index
+bench/pg_scale.py built).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale import stand_in_embedder
+
+WARM = "政协委员怎样提高履职能力?"
+ASKED = (
+    "2025年政协党的建设工作会议的主要任务是什么?",
+    "2019年的讲话怎样部署提案工作?",
+    "2018年至2020年政协协商工作有哪些进展?",
+    "去年政协工作的重点是什么?",
+    "十四届二次会议对委员提出了什么要求?",
+    "第十二条是怎么规定的?",
+)
+
+
+def main() -> None:
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve.retriever import Retriever
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("location", help="an index folder or a postgresql:// URL")
+    parser.add_argument("--stand-in", action="store_true", help="questions encoded by the stand-in embedder")
+    args = parser.parse_args()
+    embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
+    retriever = Retriever(args.location, embedder=embedder)
+    started = time.perf_counter()
+    retriever.search(WARM)
+    warm = time.perf_counter() - started
+    print(f"{args.location}: {len(retriever.passages):,} passages; warm-up {warm:.2f} s")
+    for question in ASKED:
+        seconds = []
+        for _ in range(2):
+            started = time.perf_counter()
+            hits = retriever.search(question)
+            seconds.append(time.perf_counter() - started)
+        first, again = seconds[0] * 1000, seconds[1] * 1000
+        print(f"  {question[:30]:30s} first {first:9.0f} ms, again {again:7.0f} ms, {len(hits)} hits")
+
+
+if __name__ == "__main__":
+    main()
