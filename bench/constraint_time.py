@@ -13,14 +13,13 @@ bench/pg_scale.py built).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import stand_in_embedder
+from scale import retriever_from_arguments
 
 WARM = "政协委员怎样提高履职能力?"
 ASKED = (
@@ -34,21 +33,11 @@ ASKED = (
 
 
 def main() -> None:
-    from qa.model.onnx_encoder import OnnxEmbedder
-    from qa.retrieve.retriever import Retriever
-
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("location", help="an index folder or a postgresql:// URL")
-    parser.add_argument("--stand-in", action="store_true", help="questions encoded by the stand-in embedder")
-    args = parser.parse_args()
-    embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
-    retriever = Retriever(args.location, embedder=embedder)
+    location, retriever = retriever_from_arguments(__doc__)
     started = time.perf_counter()
     retriever.search(WARM)
     warm = time.perf_counter() - started
-    print(f"{args.location}: {len(retriever.passages):,} passages; warm-up {warm:.2f} s")
+    print(f"{location}: {len(retriever.passages):,} passages; warm-up {warm:.2f} s")
     for question in ASKED:
         seconds = []
         for _ in range(2):

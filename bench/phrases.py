@@ -17,7 +17,6 @@ bench/pg_scale.py built: the passages' own space, where the gate lets answers th
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import questions, stand_in_embedder
+from scale import questions, retriever_from_arguments
 
 EVERY = 1 << 40  # a bound no index reaches: every passage holding the phrase is a candidate
 
@@ -33,20 +32,12 @@ EVERY = 1 << 40  # a bound no index reaches: every passage holding the phrase is
 def main() -> None:
     import numpy as np
 
-    from qa.model.onnx_encoder import OnnxEmbedder
     from qa.retrieve import phrases
     from qa.retrieve import retriever as module
     from qa.retrieve.query import question_text
     from qa.text.tokens import quoted_phrases
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("location", help="an index folder or a postgresql:// URL")
-    parser.add_argument("--stand-in", action="store_true", help="questions encoded by the stand-in embedder")
-    args = parser.parse_args()
-    embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
-    retriever = module.Retriever(args.location, embedder=embedder)
+    location, retriever = retriever_from_arguments(__doc__)
     asked = [q for q in questions() if quoted_phrases(question_text(q))]
     bound = phrases.PHRASE_CANDIDATES
     retriever.search(asked[0])  # the model and the caches warm
@@ -64,7 +55,7 @@ def main() -> None:
     ways = {reference: (EVERY, with_dense), "BM25 only": (bound, bm25_only), "the app's": (bound, with_dense)}
     seconds: dict[str, list[float]] = {way: [] for way in ways}
     same, shared = dict.fromkeys(ways, 0), dict.fromkeys(ways, 0)
-    print(f"{args.location}: {len(asked)} questions with a quoted phrase, PHRASE_CANDIDATES {bound}")
+    print(f"{location}: {len(asked)} questions with a quoted phrase, PHRASE_CANDIDATES {bound}")
     for question in asked:
         retriever.search(question)  # not timed: every way then finds its vector and postings cached
         held.clear()

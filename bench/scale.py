@@ -78,6 +78,23 @@ def stand_in_embedder() -> HashingEmbedder:
     return embedder
 
 
+def retriever_from_arguments(description: str | None) -> tuple[str, Any]:
+    """The index named on the command line (a folder or a postgresql:// URL) and a retriever over it,
+    its questions encoded by e5 or, with ``--stand-in``, by the stand-in embedder (for an index
+    bench/pg_scale.py built: the passages' own space)."""
+    from qa.model.onnx_encoder import OnnxEmbedder
+    from qa.retrieve.retriever import Retriever
+
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("location", help="an index folder or a postgresql:// URL")
+    parser.add_argument("--stand-in", action="store_true", help="questions encoded by the stand-in embedder")
+    args = parser.parse_args()
+    embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
+    return args.location, Retriever(args.location, embedder=embedder)
+
+
 def run_build(seeds: str, index: str, real: bool, full: bool, hnsw_threshold: int | None) -> dict[str, Any]:
     from qa.build.builder import build_index
     from qa.build.settings import BuildSettings
