@@ -121,14 +121,14 @@ class ConstraintIndex:
         whole = np.logical_and.reduce([every, *docs.values()])
         # A passage naming the year stands for it in a document of another year ("2018年工作回顾").
         but_year = np.logical_and.reduce([every, *(v for k, v in docs.items() if k != "year")])
-        rows = whole[self.passage_docs] if len(self.fields) else np.ones(len(self.passage_docs), dtype=bool)
+        rows = whole[self.passage_docs]
         if asked.years and not asked.relative and not asked.filtered:
             first, last = asked.years
             named = self.naming_years(first, last)
             rows |= but_year[self.passage_docs] & named
             # An undated document whose opening names the year is of that year (a sheet titled
             # "2022年度优秀提案" in its first row): all its passages stand for it.
-            opened, first_rows = np.unique(self.passage_docs, return_index=True)
+            opened, first_rows = self._openings
             opens = np.zeros(len(self.fields), dtype=bool)
             opens[opened] = named[first_rows]
             undated = np.array([not g.year for g in groups], dtype=bool)[doc_group]
@@ -170,6 +170,12 @@ class ConstraintIndex:
             for f in self.fields
         ]
         return list(found), np.array(doc_group, dtype=np.int64)
+
+    @cached_property
+    def _openings(self) -> tuple[np.ndarray, np.ndarray]:
+        """The documents that have passages and the row of each one's first passage (a sort of
+        every passage's document: once, not on each year question)."""
+        return np.unique(self.passage_docs, return_index=True)
 
     @cached_property
     def _doc_numbers(self) -> list[list[DocumentNumber]]:
