@@ -89,6 +89,7 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             restore = gr.Button("恢复所选文档", elem_id="qa-admin-restore", scale=1)
     timer = gr.Timer(1.0, active=False)
     served = gr.State("")
+    shown = gr.State("")  # the document whose values the edit fields were given
     meta_fields = [title, date, speaker, kind]
 
     def allowed(request: gr.Request) -> bool:
@@ -142,15 +143,20 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             )
         return (f"<ul>{''.join(lines)}</ul><p>点“重建索引”使更改进入问答。</p>", *listing(), None)
 
-    def on_choose(name: str | None, request: gr.Request) -> tuple[Any, ...]:
+    def on_choose(name: str | None, shown: str, request: gr.Request) -> tuple[Any, ...]:
+        """The chosen document's report, removal prompt and edit fields. The dropdown sends its
+        input event again when it loses focus (on every pick, and when merely opened and left):
+        the fields of the document already shown keep what the administrator typed."""
         require(request)
         doc = listed(name)
         if not name or doc is None:
-            return "", removal_prompt(None), "", "", "", "", ""
+            return "", removal_prompt(None), "", "", "", "", "", ""
         try:
             found = manager.report(name)
         except AdminError as exc:
-            return _failed(exc), removal_prompt(doc), "", "", "", "", ""
+            return _failed(exc), removal_prompt(doc), "", "", "", "", "", ""
+        if name == shown:
+            return report_html(found), removal_prompt(doc), *(gr.skip(),) * 6
         was = read_values(found)
         return (
             report_html(found),
@@ -158,24 +164,25 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             "",
             *(
                 gr.Textbox(
-                    value=found.override.get(name, ""),
-                    placeholder=f"读取所得：{was[name]}" if was[name] else PLACEHOLDERS.get(name, ""),
+                    value=found.override.get(field, ""),
+                    placeholder=f"读取所得：{was[field]}" if was[field] else PLACEHOLDERS.get(field, ""),
                 )
-                for name in ("title", "date", "speaker", "kind")
+                for field in ("title", "date", "speaker", "kind")
             ),
+            name,
         )
 
     def on_remove(name: str | None, confirm: str, request: gr.Request) -> tuple[Any, ...]:
         who = require(request)
         doc = listed(name)
         if not name or doc is None:
-            return ("<p>请先选择要删除的文档。</p>", *listing(), gr.skip(), gr.skip())
+            return ("<p>请先选择要删除的文档。</p>", *listing(), gr.skip(), gr.skip(), gr.skip())
         try:
             manager.remove(name, who=who, confirm=confirm or "")
         except AdminError as exc:
-            return (_failed(exc), *listing(name), gr.skip(), gr.skip())
+            return (_failed(exc), *listing(name), gr.skip(), gr.skip(), gr.skip())
         done = f"<p>已将{described(doc)}移入回收站。点“重建索引”使它从回答中消失；在“回收站”中可恢复。</p>"
-        return (done, *listing(), "", removal_prompt(None))
+        return (done, *listing(), "", removal_prompt(None), "")
 
     def on_restore(entry: str | None, request: gr.Request) -> tuple[Any, ...]:
         who = require(request)
@@ -227,8 +234,10 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     listing_outputs = [table, chosen, status, trash, picked]
     demo.load(on_load, None, [tab, *listing_outputs, timer], **private)
     upload.click(on_upload, [files, overwrite], [result, *listing_outputs, files], **private)
-    chosen.input(on_choose, [chosen], [report, prompt, typed, *meta_fields], **private)
-    remove.click(on_remove, [chosen, typed], [result, *listing_outputs, typed, prompt], **private)
+    # One at a time, so that the repeated input event sees the ``shown`` the first one set.
+    choice_outputs = [report, prompt, typed, *meta_fields, shown]
+    chosen.input(on_choose, [chosen, shown], choice_outputs, concurrency_limit=1, **private)
+    remove.click(on_remove, [chosen, typed], [result, *listing_outputs, typed, prompt, shown], **private)
     restore.click(on_restore, [picked], [result, *listing_outputs], **private)
     save.click(on_save, [chosen, *meta_fields], [result, *listing_outputs, report], **private)
     rebuild.click(on_rebuild, None, [status, timer], show_progress="hidden", **private)
