@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import FakeEmbedder
 
 from qa.build.builder import build_index
-from qa.ingest.fields import DocumentNumber
+from qa.ingest.fields import DocumentNumber, find_sessions
 from qa.retrieve.constraints import read_constraints, without_spans
 from qa.retrieve.retriever import Retriever
 
@@ -321,3 +322,87 @@ def test_documents_matched_by_their_groups_of_fields_match_each_document_matched
     for kind, matched in grouped.items():
         assert matched.tolist() == [m[kind] for m in one_by_one], kind
     assert len(index._groups[0]) < len(index.fields)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "十四届二次会议的报告中收到多少件提案",
+        "十三届五次会议提出了什么",
+        "条例第六条怎么规定的",
+        "第二章第八条",
+        "第二章讲了什么",
+        "条例第九十条",  # no such article: dropped, said
+    ],
+)
+def test_sessions_articles_and_chapters_come_from_the_build_without_reading_a_passage(
+    archive: Retriever, question: str
+) -> None:
+    from qa.retrieve.constraint_index import ConstraintIndex
+
+    index = archive.fields
+    unread = ConstraintIndex(
+        index.fields,
+        index.titles,
+        index.passage_docs,
+        _Unread(len(index.passages)),  # type: ignore[arg-type]
+        index.year_rows,
+        places=lambda: archive.index.places,
+    )
+    scan = ConstraintIndex(index.fields, index.titles, index.passage_docs, index.passages, index.year_rows)
+    asked = read_constraints(question, index.speakers, today=TODAY)
+    assert asked.sessions or asked.articles or asked.chapters
+    recorded, read = unread.apply(asked), scan.apply(asked)
+    assert recorded.constraints == read.constraints and recorded.note == read.note
+    assert (recorded.rows is None) == (read.rows is None)
+    if read.rows is not None:
+        assert recorded.rows is not None and recorded.rows.tolist() == read.rows.tolist()
+        assert 0 < len(read.rows) < len(index.passages)
+
+
+def test_the_build_records_each_passages_article_chapters_and_sessions(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    for name in ("提案工作条例.txt", "通知_江政协办发_2023_12.txt"):
+        (tmp_path / "docs" / name).write_bytes((CORPUS / name).read_bytes())
+    (tmp_path / "docs" / "讲话.txt").write_text(
+        "在县政协常委会议上的讲话\n一、回顾\n十四届二次会议以来，委员们提交提案三百件。\n"
+        "二、任务\n要筹备好十四届常委会第五次会议和十五届一次会议。\n",
+        encoding="utf-8",
+    )
+    build_index(tmp_path / "docs", tmp_path / "index", FakeEmbedder())
+    index = Retriever(tmp_path / "index", embedder=FakeEmbedder()).index
+    documents = index.manifest["documents"]
+    assert documents["讲话.txt"]["places"] == [
+        [0, "", [], ["14届2次"]],
+        [1, "", [], ["14届常委会5次", "15届1次"]],
+    ]
+    rules = documents["提案工作条例.txt"]["places"]
+    assert len(rules) == documents["提案工作条例.txt"]["passages"]  # each passage in an article
+    assert rules[5] == [5, "第六条", ["第二章"], []]
+    assert documents["通知_江政协办发_2023_12.txt"]["places"] == []
+
+    # What each asks of a passage, read from the passage itself.
+    passages, count = list(index.passages), len(index.passages)
+    for articles in (["第六条"], ["第一条", "第八条"], ["第九十条"]):
+        expected = [p.article in articles for p in passages]
+        assert index.places.in_articles(articles, count).tolist() == expected, articles
+    for chapters in (["第一章"], ["第二章"], ["第九章"]):
+        expected = [any(h.startswith(tuple(chapters)) for h in p.section_path) for p in passages]
+        assert index.places.in_chapters(chapters, count).tolist() == expected, chapters
+    for sessions in (["14届2次"], ["15届1次", "13届5次"], ["14届常委会5次"], ["9届9次"]):
+        expected = [
+            bool(set(find_sessions(" ".join([*p.section_path, p.text]))) & set(sessions)) for p in passages
+        ]
+        assert index.places.naming_sessions(sessions, count).tolist() == expected, sessions
+    assert (
+        index.places.in_chapters(["第二章"], count).any()
+        and index.places.naming_sessions(["15届1次"], count).any()
+    )
+    # An index built before builds recorded them reads its passages for the same places.
+    unrecorded = {
+        source: {k: v for k, v in info.items() if k != "places"} for source, info in documents.items()
+    }
+    old = dataclasses.replace(index, manifest={**index.manifest, "documents": unrecorded})
+    assert old.places.rows.tolist() == index.places.rows.tolist() and len(old.places.rows) > 0
+    assert (old.places.articles, old.places.chapters) == (index.places.articles, index.places.chapters)
+    assert old.places.sessions == index.places.sessions

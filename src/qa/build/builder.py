@@ -40,6 +40,7 @@ from qa.ingest import KnownDocument, read_folder
 from qa.ingest.sidecar import apply_override, read_overrides
 from qa.model.embedder import Embedder
 from qa.passages.cutting import PIPELINE_VERSION, Passage, make_passages
+from qa.passages.places import document_places
 from qa.passages.reliability import document_missing_words
 from qa.retrieve.ranker import ranker_identity
 from qa.retrieve.retriever import Retriever
@@ -153,6 +154,7 @@ def _build_locked(
                     "found",
                     "fields",
                     "missing_words",
+                    "places",
                 )
                 if k in known[source]
             }
@@ -168,6 +170,8 @@ def _build_locked(
         # title is among the headings it reads, so a retitled document is checked again.
         if "missing_words" not in record or record["title"] != known[source]["title"]:
             record["missing_words"] = list(document_missing_words(cut))
+        if "places" not in record:  # so a question naming a session or an article reads no passage
+            record["places"] = document_places(cut)
         passages.extend(cut)
     if not passages:
         raise QAError(f"Nothing to index in {seeds}: {'; '.join(report.skipped.values())}")

@@ -30,11 +30,14 @@ from qa.index.table import PassageTable
 from qa.ingest.sidecar import read_overrides
 from qa.passages import reliability
 from qa.passages.cutting import PIPELINE_VERSION, Passage
+from qa.passages.places import PassagePlaces, document_places
 from qa.passages.reliability import Reliability
 from qa.text.normalise import NORMALISATION
 from qa.text.tokens import ChineseTokenizer, LexicalSettings, default_user_dictionary, dictionary_hash
 
 log = logging.getLogger(__name__)
+
+_DOCUMENTS_A_READ = 2_000  # documents whose passages one query reads for ``LoadedIndex.places``
 
 
 @dataclass
@@ -121,6 +124,23 @@ class LoadedIndex:
 
     def _remember_missing_words(self, source: str, passages: list[Passage]) -> tuple[str, ...]:
         return self._missing_words.setdefault(source, reliability.document_missing_words(passages))
+
+    @cached_property
+    def places(self) -> PassagePlaces:
+        """The passages' articles, chapters and named sessions (``qa.passages.places``): as the
+        build recorded them; a document of an index built before builds recorded them has its
+        passages read (once, a few thousand documents a query)."""
+        infos = list(self.manifest["documents"].values())
+        starts = np.searchsorted(self.passage_docs, np.arange(len(infos))).tolist()
+        records = [info.get("places") for info in infos]
+        unrecorded = [n for n, found in enumerate(records) if found is None]
+        for first in range(0, len(unrecorded), _DOCUMENTS_A_READ):
+            batch = unrecorded[first : first + _DOCUMENTS_A_READ]
+            spans = [range(starts[n], starts[n] + int(infos[n]["passages"])) for n in batch]
+            read = iter(self.passages.fetch(row for span in spans for row in span))
+            for n, span in zip(batch, spans, strict=True):
+                records[n] = document_places([next(read) for _ in span])
+        return PassagePlaces.from_records(starts, [found or [] for found in records])
 
     @cached_property
     def _reliability(self) -> dict[int, Reliability]:

@@ -1,6 +1,6 @@
 """Matching a question's constraints against the archive: the rows of the documents and
 passages that satisfy them (``ConstraintIndex``), read from each document's fields and each
-passage's article, headings and the years and sessions it names."""
+passage's article, chapters and the years and sessions it names."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.ingest.fields import DocumentFields, DocumentNumber, find_document_numbers, find_sessions
+from qa.ingest.fields import DocumentFields, DocumentNumber, find_document_numbers
 from qa.passages.cutting import Passage
-from qa.retrieve.constraints import Constraints, document_matches, in_article, named_documents
+from qa.passages.places import PassagePlaces, document_places
+from qa.retrieve.constraints import Constraints, document_matches, named_documents
 from qa.retrieve.doctypes import type_matches
 
 # A year a passage or title names: "2024年", "2024 年" (its digits, as they were always read).
@@ -32,7 +33,13 @@ class Applied:
 
 
 class ConstraintIndex:
-    """Each document's fields and each passage's article, section and years, to match constraints."""
+    """Each document's fields and each passage's article, chapters, years and sessions, to match
+    constraints.
+
+    ``places`` gives the passages' articles, chapters and sessions (``LoadedIndex.places``, as
+    the build recorded them); without it they are read from every passage, on the first question
+    naming a session, an article or a chapter.
+    """
 
     def __init__(
         self,
@@ -41,6 +48,7 @@ class ConstraintIndex:
         passage_docs: np.ndarray,
         passages: Sequence[Passage],
         year_rows: Callable[[int], np.ndarray] | None = None,
+        places: Callable[[], PassagePlaces] | None = None,
     ) -> None:
         self.fields = list(fields)
         self.titles = list(titles)
@@ -48,16 +56,14 @@ class ConstraintIndex:
         self.passages = passages
         self.year_rows = year_rows
         self.speakers = tuple(dict.fromkeys(f.speaker for f in self.fields if f.speaker))
-        self._articles: list[tuple[str, tuple[str, ...]]] | None = None
+        self._places = places or (lambda: PassagePlaces.from_records([0], [document_places(self.passages)]))
         self._years: list[frozenset[int]] | None = None
         self._title_years: np.ndarray | None = None
-        self._sessions: list[frozenset[str]] | None = None
 
-    def articles(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Each passage's article and section path (read once, on the first question that needs them)."""
-        if self._articles is None:
-            self._articles = [(p.article, p.section_path) for p in self.passages]
-        return self._articles
+    @cached_property
+    def places(self) -> PassagePlaces:
+        """The passages' articles, chapters and named sessions (got once, when first needed)."""
+        return self._places()
 
     def naming_years(self, first: int, last: int) -> np.ndarray:
         """Per passage (bool), whether its text, headings or document title name a year from
@@ -94,14 +100,6 @@ class ConstraintIndex:
     def _context(self, row: int) -> list[str]:
         return [self.titles[self.passage_docs[row]], *self.passages[row].section_path]
 
-    def sessions_named(self) -> list[frozenset[str]]:
-        """The sessions each passage names in its text or headings (read once, when first needed)."""
-        if self._sessions is None:
-            self._sessions = [
-                frozenset(find_sessions(" ".join([*p.section_path, p.text]))) for p in self.passages
-            ]
-        return self._sessions
-
     def apply(self, asked: Constraints) -> Applied:
         """The rows that satisfy ``asked``; constraints nothing in the collection could satisfy
         (an article no regulation has, a relative year with no document) are dropped."""
@@ -135,16 +133,18 @@ class ConstraintIndex:
             rows |= (but_year & opens & undated)[self.passage_docs]
         if asked.sessions:  # so does one naming the session: the 主席会议纪要 that prepares it
             but_session = np.logical_and.reduce([every, *(v for k, v in docs.items() if k != "session")])
-            named = np.array([bool(ss & set(asked.sessions)) for ss in self.sessions_named()], dtype=bool)
-            rows |= but_session[self.passage_docs] & named
-        if asked.articles or asked.chapters:
-            inside = [in_article(asked, a, s) for a, s in self.articles()]
-            for kind, dropped in (("article", {"articles": ()}), ("chapter", {"chapters": ()})):
-                has = np.array([m.get(kind, True) for m in inside], dtype=bool)
-                if kind in (inside[0] if inside else {}) and not has.any():
-                    asked = replace(asked, **dropped)  # type: ignore[arg-type]
-                    continue
-                rows &= has
+            rows |= but_session[self.passage_docs] & self.places.naming_sessions(asked.sessions, len(rows))
+        for wanted, inside, dropped in (
+            (asked.articles, self.places.in_articles, {"articles": ()}),
+            (asked.chapters, self.places.in_chapters, {"chapters": ()}),
+        ):
+            if not wanted:
+                continue
+            has = inside(wanted, len(rows))
+            if not has.any():  # an article no regulation of the archive has: dropped, said
+                asked = replace(asked, **dropped)  # type: ignore[arg-type]
+                continue
+            rows &= has
         if not asked.any or (rows.all() and not asked.newest_first):
             return Applied(None, asked)
         documents = named_documents(asked)

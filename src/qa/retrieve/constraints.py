@@ -260,13 +260,3 @@ def document_matches(constraints: Constraints, fields: DocumentFields, title: st
     if constraints.named_types:
         result["named_type"] = type_matches(fields.doc_type, constraints.named_types)
     return result
-
-
-def in_article(constraints: Constraints, article: str, section_path: Sequence[str]) -> dict[str, bool]:
-    """Which of the passage-level constraints (article, chapter) a passage satisfies."""
-    result: dict[str, bool] = {}
-    if constraints.articles:
-        result["article"] = article in constraints.articles
-    if constraints.chapters:
-        result["chapter"] = any(h.startswith(c) for h in section_path for c in constraints.chapters)
-    return result

@@ -209,7 +209,10 @@ class Retriever(Browsing):
         # A year's token ("2024") is in the postings of the texts and, when indexed, their headings.
         indexed = self.index.manifest.get("chunking", {}).get("headings_in_index", False)
         year_rows = (lambda year: lexical.rows_with(str(year))) if indexed else None
-        return ConstraintIndex(found, titles, self.index.passage_docs, self.index.passages, year_rows)
+        index = self.index
+        return ConstraintIndex(
+            found, titles, index.passage_docs, index.passages, year_rows, places=lambda: index.places
+        )
 
     def constrain(
         self,
