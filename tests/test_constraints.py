@@ -12,6 +12,7 @@ from conftest import FakeEmbedder
 
 from qa.build.builder import build_index
 from qa.ingest.fields import DocumentNumber, find_sessions
+from qa.passages.places import PassagePlaces
 from qa.retrieve.constraints import read_constraints, without_spans
 from qa.retrieve.retriever import Retriever
 
@@ -358,6 +359,31 @@ def test_sessions_articles_and_chapters_come_from_the_build_without_reading_a_pa
     if read.rows is not None:
         assert recorded.rows is not None and recorded.rows.tolist() == read.rows.tolist()
         assert 0 < len(read.rows) < len(index.passages)
+
+
+def test_a_question_naming_no_session_article_or_chapter_gets_no_passage_places(archive: Retriever) -> None:
+    from qa.retrieve.constraint_index import ConstraintIndex
+
+    def unwanted() -> PassagePlaces:
+        raise AssertionError("the passages' places were got")
+
+    index = archive.fields
+    unread = ConstraintIndex(
+        index.fields,
+        index.titles,
+        index.passage_docs,
+        _Unread(len(index.passages)),  # type: ignore[arg-type]
+        index.year_rows,
+        places=unwanted,
+    )
+    for question in (
+        "2023年的报告",
+        "去年的通知",
+        "吴振东副主席作的报告",
+        "江政协发〔2023〕12号文件讲了什么",
+    ):
+        asked = read_constraints(question, unread.speakers, today=TODAY)
+        assert asked.any and unread.apply(asked).rows is not None, question
 
 
 def test_the_build_records_each_passages_article_chapters_and_sessions(tmp_path: Path) -> None:

@@ -135,12 +135,12 @@ class ConstraintIndex:
             but_session = np.logical_and.reduce([every, *(v for k, v in docs.items() if k != "session")])
             rows |= but_session[self.passage_docs] & self.places.naming_sessions(asked.sessions, len(rows))
         for wanted, inside, dropped in (
-            (asked.articles, self.places.in_articles, {"articles": ()}),
-            (asked.chapters, self.places.in_chapters, {"chapters": ()}),
+            (asked.articles, PassagePlaces.in_articles, {"articles": ()}),
+            (asked.chapters, PassagePlaces.in_chapters, {"chapters": ()}),
         ):
             if not wanted:
                 continue
-            has = inside(wanted, len(rows))
+            has = inside(self.places, wanted, len(rows))
             if not has.any():  # an article no regulation of the archive has: dropped, said
                 asked = replace(asked, **dropped)  # type: ignore[arg-type]
                 continue
