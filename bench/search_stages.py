@@ -1,6 +1,7 @@
 """Where one ``search()`` spends its time, stage by stage: medians over bench/scale.py's questions.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/search_stages.py LOCATION [--stand-in] [--questions 140]
+        [--slowest 10]
 
 Times the retriever's calls into the index (the HNSW searches of passages and of sentences,
 reading vectors, reading postings, BM25's top k by MaxScore), the question's encoding and
@@ -9,7 +10,8 @@ the gate, building the hits). The encoding and the HNSW searches run on a worker
 beside the postings read and BM25's top k, so "the rest" is understated by their overlap.
 ``--stand-in`` encodes the questions with the stand-in embedder, in the passages' own space
 for an index bench/pg_scale.py built. The first 20 questions warm the caches and are not
-counted.
+counted. ``--slowest N`` also prints the N slowest questions, each with its stages (the p95's
+questions: where the tail's time goes).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("location", help="an index folder or a postgresql:// URL")
     parser.add_argument("--stand-in", action="store_true", help="questions encoded by the stand-in embedder")
     parser.add_argument("--questions", type=int, default=140)
+    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest questions' stages")
     args = parser.parse_args()
     embedder = stand_in_embedder() if args.stand_in else OnnxEmbedder.load_default()
     retriever = Retriever(args.location, embedder=embedder)
@@ -73,6 +76,7 @@ def main() -> None:
         retriever.search(question)
     stages: dict[str, list[float]] = defaultdict(list)
     totals = []
+    each: list[tuple[float, str, dict[str, float]]] = []
     for question in asked[WARM : WARM + args.questions]:
         spent.clear()
         started = time.perf_counter()
@@ -81,6 +85,7 @@ def main() -> None:
         for stage, seconds in spent.items():
             stages[stage].append(seconds)
         stages["the rest"].append(totals[-1] - sum(spent.values()))
+        each.append((totals[-1], question, {**spent, "the rest": stages["the rest"][-1]}))
     print(
         f"{args.location}: {len(totals)} questions ({'stand-in' if args.stand_in else 'e5'}), "
         f"search() p50 {np.median(totals) * 1000:.1f} ms, mean {np.mean(totals) * 1000:.1f} ms"
@@ -89,6 +94,9 @@ def main() -> None:
         padded = seconds + [0.0] * (len(totals) - len(seconds))  # a stage a search did not reach
         p50, p75 = np.median(padded) * 1000, np.percentile(padded, 75) * 1000
         print(f"  {stage:36s} p50 {p50:6.1f} ms   p75 {p75:6.1f} ms")
+    for total, question, by_stage in sorted(each, reverse=True)[: args.slowest]:
+        parts = ", ".join(f"{stage} {seconds * 1000:.0f}" for stage, seconds in by_stage.items())
+        print(f"{total * 1000:7.0f} ms  {question}\n          {parts}")
 
 
 if __name__ == "__main__":
