@@ -24,8 +24,8 @@ from qa.passages.cutting import Passage
 
 log = logging.getLogger(__name__)
 
-# pgvector HNSW graph: links per node and candidates while building. With EF_SEARCH 800 these
-# reach recall@10 >= 0.97 against exact search up to 1M vectors in bench/pg_scale.py.
+# pgvector HNSW graph: links per node and candidates while building. With EF_SEARCH these reach
+# recall@10 >= 0.97 against exact search, counting near-ties, up to 1.24M vectors (docs/scale.md).
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 100
 _ROWS_PER_COPY = 50_000
