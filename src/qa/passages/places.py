@@ -3,7 +3,7 @@ regulation's "第十二条" in "第三章") and the sessions it names ("十四�
 
 ``qa build`` records them per document (``document_places``), so a question naming a session or
 an article reads no passage; ``PassagePlaces`` holds them for the whole index, sparsely: at 1.24M
-passages reading them from every passage took 20–34 s on the first such question
+passages reading them from every passage took 20–42 s on the first such question
 (bench/constraint_time.py, docs/scale.md).
 """
 
