@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from conftest import FakeEmbedder
 from qa.build.builder import build_index
 from qa.ingest.fields import DocumentNumber, find_sessions
 from qa.passages.places import PassagePlaces
+from qa.retrieve.constraint_index import ConstraintIndex
 from qa.retrieve.constraints import read_constraints, without_spans
 from qa.retrieve.retriever import Retriever
 
@@ -270,8 +272,6 @@ YEARS_NAMED = {  # file: (its text, the year its passages name, through its titl
 
 
 def test_the_years_a_passage_names_come_from_the_postings_without_reading_a_passage(tmp_path: Path) -> None:
-    from qa.retrieve.constraint_index import ConstraintIndex
-
     (tmp_path / "docs").mkdir()
     for name, (text, _) in YEARS_NAMED.items():
         (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
@@ -325,6 +325,19 @@ def test_documents_matched_by_their_groups_of_fields_match_each_document_matched
     assert len(index._groups[0]) < len(index.fields)
 
 
+def _reading_no_passage(index: ConstraintIndex, places: Callable[[], PassagePlaces]) -> ConstraintIndex:
+    """``index`` with passages that fail when read and the passages' places from ``places``."""
+    unread = _Unread(len(index.passages))
+    return ConstraintIndex(
+        index.fields,
+        index.titles,
+        index.passage_docs,
+        unread,
+        index.year_rows,
+        places=places,  # type: ignore[arg-type]
+    )
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -339,17 +352,8 @@ def test_documents_matched_by_their_groups_of_fields_match_each_document_matched
 def test_sessions_articles_and_chapters_come_from_the_build_without_reading_a_passage(
     archive: Retriever, question: str
 ) -> None:
-    from qa.retrieve.constraint_index import ConstraintIndex
-
     index = archive.fields
-    unread = ConstraintIndex(
-        index.fields,
-        index.titles,
-        index.passage_docs,
-        _Unread(len(index.passages)),  # type: ignore[arg-type]
-        index.year_rows,
-        places=lambda: archive.index.places,
-    )
+    unread = _reading_no_passage(index, lambda: archive.index.places)
     scan = ConstraintIndex(index.fields, index.titles, index.passage_docs, index.passages, index.year_rows)
     asked = read_constraints(question, index.speakers, today=TODAY)
     assert asked.sessions or asked.articles or asked.chapters
@@ -362,20 +366,10 @@ def test_sessions_articles_and_chapters_come_from_the_build_without_reading_a_pa
 
 
 def test_a_question_naming_no_session_article_or_chapter_gets_no_passage_places(archive: Retriever) -> None:
-    from qa.retrieve.constraint_index import ConstraintIndex
-
     def unwanted() -> PassagePlaces:
         raise AssertionError("the passages' places were got")
 
-    index = archive.fields
-    unread = ConstraintIndex(
-        index.fields,
-        index.titles,
-        index.passage_docs,
-        _Unread(len(index.passages)),  # type: ignore[arg-type]
-        index.year_rows,
-        places=unwanted,
-    )
+    unread = _reading_no_passage(archive.fields, unwanted)
     for question in (
         "2023年的报告",
         "去年的通知",
