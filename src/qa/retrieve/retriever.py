@@ -197,7 +197,8 @@ class Retriever(Browsing):
     @cached_property
     def fields(self) -> ConstraintIndex:
         """The documents' fields and the passages' articles, for constraints (made on first use)."""
-        documents = self.index.manifest["documents"].values()
+        index = self.index
+        documents = index.manifest["documents"].values()
         found = [
             DocumentFields.from_json(info["fields"])
             if "fields" in info
@@ -205,11 +206,9 @@ class Retriever(Browsing):
             for info in documents
         ]
         titles = [info["title"] for info in documents]
-        lexical = self.index.lexical
         # A year's token ("2024") is in the postings of the texts and, when indexed, their headings.
-        indexed = self.index.manifest.get("chunking", {}).get("headings_in_index", False)
-        year_rows = (lambda year: lexical.rows_with(str(year))) if indexed else None
-        index = self.index
+        indexed = index.manifest.get("chunking", {}).get("headings_in_index", False)
+        year_rows = (lambda year: index.lexical.rows_with(str(year))) if indexed else None
         return ConstraintIndex(
             found, titles, index.passage_docs, index.passages, year_rows, places=lambda: index.places
         )
