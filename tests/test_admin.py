@@ -360,6 +360,9 @@ def test_a_tick_after_the_rebuild_keeps_the_document_the_administrator_picked(
     assert chosen.value == "文史.txt" and ("文史.txt" in [source for _, source in chosen.choices])
     gone = _handler(demo, "on_tick")("", "不在目录里.txt", admin)[3]
     assert gone.value is None, "a pick no longer listed is dropped, not kept as a dangling value"
+    # A tick sent before any pick reaches the page after one: it updates the choices only.
+    early = _handler(demo, "on_tick")("", None, admin)[3]
+    assert "value" not in early.constructor_args and "choices" in early.constructor_args
 
 
 # -- the command line ---------------------------------------------------------------------

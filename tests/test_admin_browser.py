@@ -142,7 +142,7 @@ def test_the_administrator_uploads_edits_removes_by_title_and_restores_a_documen
     # The fields show what was read once the choice's values reached them.
     page.locator("#qa-admin-meta-title [placeholder^='读取所得']").wait_for(timeout=ANSWER_TIMEOUT_MS)
     typed(page, "qa-admin-meta-date", "三月五日")
-    # The dropdown, opened and left, sends its choice again: what was typed stays.
+    # The dropdown, opened and left (Gradio sends its input event on the blur): what was typed stays.
     page.locator("#qa-admin-doc input").click()
     field(page, "qa-admin-meta-speaker").click()
     page.locator("#qa-admin-report").get_by_text("读入").wait_for(timeout=ANSWER_TIMEOUT_MS)

@@ -302,6 +302,11 @@ def test_qa_remove_restore_and_meta_from_the_command_line(
 # -- the page's handlers (without a browser; tests/test_admin_browser.py drives the page) -------
 
 
+def picked(name: str | None) -> gr.SelectData:
+    """The event data of picking ``name`` in the document dropdown."""
+    return gr.SelectData(None, {"index": 0, "value": name, "selected": True})
+
+
 def _handlers(manager: DocumentManager) -> dict[str, Any]:
     with gr.Blocks() as demo, gr.Tabs(), gr.Tab("文档管理") as tab:
         tab_admin.build(demo, tab, manager, AdminAccess(local=True))
@@ -313,7 +318,7 @@ def test_the_page_confirms_by_title_moves_to_the_trash_restores_and_edits(manage
     me = gr.Request()
     choices = on["on_load"](me)[2].choices
     assert (f"《{B_TITLE}》 · 无日期 · b.txt", "b.txt") in [tuple(c) for c in choices]
-    _, prompt, *_ = on["on_choose"]("b.txt", "", me)
+    _, prompt, *_ = on["on_choose"]("", picked("b.txt"), me)
     prompt = html.unescape(prompt)
     assert f"《{B_TITLE}》（无日期，文件 b.txt，索引中 1 段）" in prompt and "输入它的标题" in prompt
 
@@ -331,24 +336,24 @@ def test_the_page_confirms_by_title_moves_to_the_trash_restores_and_edits(manage
     saved = on["on_save"]("b.txt", "新标题", "2024年3月5日", "张三", "", me)
     assert "已保存" in saved[0] and "已手工设定" in saved[-1] and "2024年3月5日" in saved[-1]
     assert read_override(manager.seeds, "b.txt") == Override("新标题", "2024-03-05", "张三")
-    *fields, shown = on["on_choose"]("b.txt", "", me)[3:]
+    *fields, shown = on["on_choose"]("", picked("b.txt"), me)[3:]
     assert [f.value for f in fields] == ["新标题", "2024-03-05", "张三", ""] and shown == "b.txt"
     assert fields[0].placeholder == f"读取所得：{B_TITLE}" and fields[1].placeholder == "2024年3月5日"
 
 
 def test_choosing_the_shown_document_again_keeps_what_was_typed(manager: DocumentManager) -> None:
-    # The dropdown sends its input event again on losing focus: a second answer must not
-    # overwrite the date or confirmation the administrator typed after the first.
+    # Picking the shown document again must not overwrite the date or confirmation the
+    # administrator typed after the first pick.
     on = _handlers(manager)
     me = gr.Request()
-    first = on["on_choose"]("b.txt", "", me)
+    first = on["on_choose"]("", picked("b.txt"), me)
     assert first[-1] == "b.txt" and first[3].placeholder == f"读取所得：{B_TITLE}"
-    again = on["on_choose"]("b.txt", "b.txt", me)
+    again = on["on_choose"]("b.txt", picked("b.txt"), me)
     assert all(B_TITLE in html.unescape(out) for out in again[:2]), "the report and prompt are shown"
     assert all(isinstance(out, type(gr.skip())) for out in again[2:]), again[2:]
-    other = on["on_choose"]("a.txt", "b.txt", me)
+    other = on["on_choose"]("b.txt", picked("a.txt"), me)
     assert other[-1] == "a.txt" and other[2] == "" and isinstance(other[3], gr.Textbox)
-    assert on["on_choose"](None, "a.txt", me)[-1] == "", "no choice: nothing shown"
+    assert on["on_choose"]("a.txt", picked(None), me)[-1] == "", "no choice: nothing shown"
 
 
 def test_an_override_also_sets_the_fields_a_question_may_name_and_comes_off_cleanly() -> None:

@@ -102,7 +102,9 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
         login = getattr(request, "username", None)
         return f"page:{login}" if login else "page"
 
-    def listing(keep: str | None = None) -> tuple[Any, ...]:
+    def listing(keep: str | None = None, *, leave_choice: bool = False) -> tuple[Any, ...]:
+        """The listing outputs; the dropdown keeps ``keep`` if still listed, else is cleared, or
+        its value is left as the page has it (``leave_choice``)."""
         listed = manager.documents()
         entries = manager.trash()
         choices = [(choice_label(d), d.source) for d in listed if d.state != "removed"]
@@ -110,7 +112,7 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
         kept = keep if any(source == keep for _, source in choices) else None
         return (
             documents_html(listed),
-            gr.Dropdown(choices=choices, value=kept),
+            gr.Dropdown(choices=choices) if leave_choice else gr.Dropdown(choices=choices, value=kept),
             status_html(manager.status(), pending),
             trash_html(entries),
             gr.Dropdown(choices=[(trash_label(e), e.name) for e in entries], value=None),
@@ -143,11 +145,11 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             )
         return (f"<ul>{''.join(lines)}</ul><p>点“重建索引”使更改进入问答。</p>", *listing(), None)
 
-    def on_choose(name: str | None, shown: str, request: gr.Request) -> tuple[Any, ...]:
-        """The chosen document's report, removal prompt and edit fields. The dropdown sends its
-        input event again when it loses focus (on every pick, and when merely opened and left):
-        the fields of the document already shown keep what the administrator typed."""
+    def on_choose(shown: str, picked: gr.SelectData, request: gr.Request) -> tuple[Any, ...]:
+        """The picked document's report, removal prompt and edit fields; picking the document
+        already shown again keeps what the administrator typed in its fields."""
         require(request)
+        name = picked.value
         doc = listed(name)
         if not name or doc is None:
             return "", removal_prompt(None), "", "", "", "", "", ""
@@ -225,8 +227,9 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
         now = manager.status()
         if now.running:
             return status_html(now, []), *(gr.skip(),) * 6
-        # A tick can land after the administrator picked a document: the pick stays.
-        html, choices, state, bin_html, bin_choices = listing(keep=name)
+        # A tick can land after the administrator picked a document: the pick stays. A tick
+        # sent before any pick leaves the dropdown's value alone (a pick may have come since).
+        html, choices, state, bin_html, bin_choices = listing(keep=name, leave_choice=name is None)
         build_id = manager.live.current().index.build_id if manager.live else current
         return state, gr.Timer(active=False), html, choices, bin_html, bin_choices, build_id
 
@@ -234,9 +237,10 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     listing_outputs = [table, chosen, status, trash, picked]
     demo.load(on_load, None, [tab, *listing_outputs, timer], **private)
     upload.click(on_upload, [files, overwrite], [result, *listing_outputs, files], **private)
-    # One at a time, so that the repeated input event sees the ``shown`` the first one set.
+    # ``select``, not ``input``: Gradio 6's dropdown also sends ``input`` when it loses focus
+    # (after each pick, and when only opened and left), which would reset what was typed.
     choice_outputs = [report, prompt, typed, *meta_fields, shown]
-    chosen.input(on_choose, [chosen, shown], choice_outputs, concurrency_limit=1, **private)
+    chosen.select(on_choose, [shown], choice_outputs, concurrency_limit=1, **private)
     remove.click(on_remove, [chosen, typed], [result, *listing_outputs, typed, prompt, shown], **private)
     restore.click(on_restore, [picked], [result, *listing_outputs], **private)
     save.click(on_save, [chosen, *meta_fields], [result, *listing_outputs, report], **private)
