@@ -369,3 +369,35 @@ def test_the_databases_bm25_and_its_maxscore_top_are_the_folders_to_the_bit(
             ranked = stored.ranked(question, mask)
             assert ranked.top(20).tolist() == folder.ranked(question, mask).top(20).tolist()
             assert np.array_equal(ranked.full(), folder.ranked(question, mask).full())
+
+
+def test_a_filtered_dense_search_is_exact_among_the_allowed_rows_in_runs_or_apart(
+    pg_url, seeds_copy, tmp_path
+):
+    import numpy as np
+
+    from qa.index.database.reader import row_runs
+
+    assert row_runs(np.array([9, 3, 5, 4, 4])) == ([3, 9], [5, 9])
+    assert row_runs(np.array([], dtype=np.int64)) == ([], [])
+    embedder = FakeEmbedder()
+    build_index(seeds_copy, pg_url, embedder)
+    stored = Retriever(pg_url, embedder=embedder).index
+    size = stored.vectors.size
+    query = embedder.encode_queries(["政协委员如何更好地履职尽责"])
+    every = stored.vectors.vectors(np.arange(size))
+    choices = {
+        "one run": np.arange(5, size // 2),
+        "runs and single rows, repeated, unsorted": np.array([size - 1, 0, 7, 8, 9, 30, 8, 2, size - 2]),
+        "every other row": np.arange(0, size, 2),
+    }
+    for what, allowed in choices.items():
+        rows = np.unique(allowed)
+        scores, ids = stored.vectors.search(query, 10, allowed)
+        exact = rows[np.argsort(-(every[rows] @ query[0]), kind="stable")][:10]
+        assert ids[0][ids[0] >= 0].tolist() == exact.tolist(), what
+        assert np.allclose(scores[0][: len(exact)], every[exact] @ query[0], atol=1e-5), what
+    sentences = stored.sentences
+    allowed = np.arange(3, sentences.size // 3)
+    ids = sentences.search(query, 20, allowed)[1][0]
+    assert set(ids.tolist()) <= set(allowed.tolist()) and len(ids) == 20
