@@ -401,3 +401,74 @@ def test_a_filtered_dense_search_is_exact_among_the_allowed_rows_in_runs_or_apar
     allowed = np.arange(3, sentences.size // 3)
     ids = sentences.search(query, 20, allowed)[1][0]
     assert set(ids.tolist()) <= set(allowed.tolist()) and len(ids) == 20
+
+
+def test_the_graph_holds_halfvec_casts_and_the_walk_uses_it_or_an_older_float32_graph(pg_url, seeds_copy):
+    import numpy as np
+    from pgvector.psycopg import register_vector
+
+    from qa.build.settings import BuildSettings
+    from qa.index.database.catalog import schema_name
+
+    embedder = FakeEmbedder()
+    build_index(seeds_copy, pg_url, embedder, BuildSettings(hnsw_threshold=1))
+    generation = _active(pg_url)
+    schema = schema_name(generation)
+    with psycopg.connect(pg_url) as connection:
+        graphs = dict(
+            connection.execute(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE '%% hnsw %%'",
+                (schema,),
+            ).fetchall()
+        )
+    assert set(graphs) == {"vectors", "sentences"}
+    assert all("halfvec_cosine_ops" in definition for definition in graphs.values()), graphs
+    question = "政协委员如何更好地履职尽责"
+    query = embedder.encode_queries([question])
+
+    def walked(retriever):  # the rows of an unfiltered walk, and the plan of the SQL it sent
+        vectors = retriever.index.vectors
+        sent = []
+        rows = vectors.db.rows
+
+        def recording(sql, params=None, binary=False):
+            sent.append((sql, params))
+            return rows(sql, params, binary)
+
+        vectors.db.rows = recording
+        found = vectors.search(query, 10)[1][0]
+        vectors.db.rows = rows
+        [(sql, params)] = sent
+        with psycopg.connect(pg_url) as connection:
+            register_vector(connection)
+            connection.execute("SET enable_seqscan = off")  # the seeds are small enough to sort
+            plan = "\n".join(
+                line for (line,) in connection.execute(b"EXPLAIN " + sql.as_bytes(connection), params)
+            )
+        return found, plan
+
+    halved = Retriever(pg_url, embedder=embedder)
+    assert halved.index.vectors.halfvec and halved.index.sentences.halfvec
+    found, plan = walked(halved)
+    assert "Index Scan using" in plan and "Seq Scan" not in plan, plan
+    every = halved.index.vectors.vectors(np.arange(halved.index.vectors.size))
+    exact = np.argsort(-(every @ query[0]), kind="stable")[:10]
+    assert set(found.tolist()) == set(exact.tolist()), "the walk of a small graph finds the exact ten"
+    hits = [h.passage_id for h in halved.search(question, 5)]
+
+    # A generation built before the graph held halfvec casts: its float32 graph is walked.
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        for table in ("vectors", "sentences"):
+            connection.execute(f'DROP INDEX "{schema}".{_index_name(graphs[table])}')
+            connection.execute(f'CREATE INDEX ON "{schema}".{table} USING hnsw (embedding vector_cosine_ops)')
+    older = Retriever(pg_url, embedder=embedder)
+    assert not older.index.vectors.halfvec and not older.index.sentences.halfvec
+    found_older, plan = walked(older)
+    assert "Index Scan using" in plan and "Seq Scan" not in plan, plan
+    assert set(found_older.tolist()) == set(exact.tolist())
+    assert [h.passage_id for h in older.search(question, 5)] == hits
+
+
+def _index_name(definition: str) -> str:
+    """The index's name in a ``pg_indexes.indexdef``: CREATE INDEX <name> ON ..."""
+    return definition.split()[2]

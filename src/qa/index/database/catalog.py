@@ -4,7 +4,9 @@
 A generation's rows live in their own schema ``qa_g<N>``::
 
     passages   (row, doc, length, passage)   passage = the Passage as JSON; length = BM25 tokens
-    vectors    (row, embedding vector(dim))  HNSW (cosine) above the manifest's threshold
+    vectors    (row, embedding vector(dim))  HNSW (cosine) above the manifest's threshold, over
+                                             ``embedding::halfvec(dim)`` (before 3 December over
+                                             ``embedding``: the reader asks whichever the table has)
     sentences  (row, owner, embedding)       the passages' sentences, in passage order
     terms      (id, term, df)                BM25 vocabulary and document frequencies
     columns    (term, rows, tfs)             a term's postings packed: int32 passage rows and term frequencies

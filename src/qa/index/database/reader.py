@@ -15,7 +15,7 @@ import numpy as np
 
 from qa.cache import LruCache
 from qa.errors import IndexCorruptError
-from qa.index.database.catalog import TABLES, active_generation, table
+from qa.index.database.catalog import TABLES, active_generation, schema_name, table
 from qa.index.database.connection import Database, hint, split_generation
 from qa.index.database.lexical import DatabaseLexicalIndex
 from qa.index.location import redacted
@@ -113,10 +113,16 @@ class DatabasePassages(RowSequence):
 
 
 class DatabaseVectors:
-    """A ``VectorStore`` over one vectors table: pgvector's HNSW (cosine) or an exact scan."""
+    """A ``VectorStore`` over one vectors table: pgvector's HNSW (cosine) or an exact scan.
 
-    def __init__(self, db: Database, name: Any, size: int, dim: int) -> None:
+    ``halfvec``: the table's graph is over ``embedding::halfvec(dim)``, so the walk orders by
+    that cast (a query ordering by ``embedding`` itself would scan every row); the rows it
+    returns are scored by their float32 vectors, as the exact scan's.
+    """
+
+    def __init__(self, db: Database, name: Any, size: int, dim: int, halfvec: bool = False) -> None:
         self.db, self.name, self._size, self._dim = db, name, size, dim
+        self.halfvec = halfvec
         # Vectors of one generation never change: those a search returned or read are kept.
         self._cache: LruCache[int, np.ndarray] = LruCache(_CACHED_VECTORS)
 
@@ -135,7 +141,12 @@ class DatabaseVectors:
         k = max(min(k, self.size if allowed is None else len(allowed)), 1)
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
-        if allowed is None:
+        if allowed is None and self.halfvec:
+            query = sql.SQL(
+                "SELECT row, embedding FROM {} ORDER BY embedding::halfvec({dim}) <=> "
+                "%s::vector::halfvec({dim}) LIMIT %s"
+            ).format(self.name, dim=sql.Literal(self.dim))
+        elif allowed is None:
             query = sql.SQL("SELECT row, embedding FROM {} ORDER BY embedding <=> %s LIMIT %s").format(
                 self.name
             )
@@ -236,14 +247,25 @@ def open_tables(location: str, manifest: dict[str, Any], generation: int, tokeni
         raise IndexCorruptError(f"{redacted(url)}: generation {generation} has no arrays row; {hint(url)}.")
     passage_docs, lengths, sentence_owner = (np.frombuffer(b, dtype=">i4").astype(np.int32) for b in found[0])
     dim = int(manifest["model"]["dim"])
+    halved = halfvec_graphs(db, generation)
     return {
         "passages": DatabasePassages(db, names["passages"], len(passage_docs)),
         "passage_docs": passage_docs,
-        "vectors": DatabaseVectors(db, names["vectors"], len(passage_docs), dim),
-        "sentences": DatabaseVectors(db, names["sentences"], len(sentence_owner), dim),
+        "vectors": DatabaseVectors(db, names["vectors"], len(passage_docs), dim, "vectors" in halved),
+        "sentences": DatabaseVectors(db, names["sentences"], len(sentence_owner), dim, "sentences" in halved),
         "sentence_owner": sentence_owner,
         "lexical": DatabaseLexicalIndex(db, names, lengths, tokenizer),
     }
+
+
+def halfvec_graphs(db: Database, generation: int) -> set[str]:
+    """The tables of ``generation`` whose HNSW graph is over halfvec casts (one catalog query)."""
+    found = db.rows(
+        "SELECT tablename FROM pg_indexes WHERE schemaname = %s "
+        "AND indexdef LIKE '%% USING hnsw %%' AND indexdef LIKE '%%halfvec%%'",
+        (schema_name(generation),),
+    )
+    return {name for (name,) in found}
 
 
 def _array(value: Any) -> np.ndarray:
