@@ -4,6 +4,7 @@
     .venv/bin/python bench/pg_scale.py --sizes 10000
     .venv/bin/python bench/pg_scale.py --sizes 1000000 --backends postgresql   # 1M (about 1 h)
     .venv/bin/python bench/pg_scale.py --serve FOLDER postgresql://...  # search() of built indexes
+    .venv/bin/python bench/pg_scale.py --update SEEDS postgresql://...  # an incremental build of one
     .venv/bin/python bench/pg_scale.py --vectors-only 100000   # HNSW alone: FAISS beside pgvector
     .venv/bin/python bench/pg_scale.py --vectors-only 1000000 --engines pgvector \
         --ef-search 100 400 800 --build-memory 4GB            # 1M: pgvector alone
@@ -56,11 +57,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_build(seeds: str, location: str) -> dict[str, Any]:
+def run_build(seeds: str, location: str, full: bool = True) -> dict[str, Any]:
     from qa.build.builder import build_index
 
     started = time.perf_counter()
-    manifest = build_index(Path(seeds), location, stand_in_embedder(), full=True)
+    manifest = build_index(Path(seeds), location, stand_in_embedder(), full=full)
     return {
         "seconds": time.perf_counter() - started,
         "passages": manifest["passage_count"],
@@ -421,6 +422,13 @@ def main() -> None:
         help="only the serving step (cold start, p50/p95, SQL per search, recall) on indexes built "
         "already: folders or postgresql:// URLs (built by `qa build` from the same synthetic corpus)",
     )
+    parser.add_argument(
+        "--update",
+        nargs=2,
+        metavar=("SEEDS", "LOCATION"),
+        help="only an incremental build (stand-in vectors) of the corpus SEEDS into an index built "
+        "from it already: its seconds, passages and peak RSS",
+    )
     parser.add_argument("--vectors-only", type=int, metavar="N", help="only the vector search, at N vectors")
     parser.add_argument(
         "--engines",
@@ -456,6 +464,11 @@ def main() -> None:
                 prewarm(location)
             served = in_fresh_process("serve", location=location)
             print(location, json.dumps({k: round(v, 3) for k, v in served.items()}), flush=True)
+        return
+    if args.update:
+        seeds, location = args.update
+        built = in_fresh_process("build", seeds=seeds, location=location, full=False)
+        print(location, json.dumps({k: v if isinstance(v, str) else round(v, 3) for k, v in built.items()}))
         return
     if args.vectors_only:
         from qa.index.database.connection import EF_SEARCH
