@@ -19,7 +19,7 @@ step runs in a fresh process. Printed per backend:
 
 * build: seconds and passages/s of the whole ``qa build`` (reading, cutting, tokenising,
   stand-in vectors, writing; HNSW above 50k vectors in both);
-* disk: the index folder, or the database's size (``pg_database_size``);
+* disk: the index folder, or the database's size (``pg_database_size``; with ``--serve`` too);
 * cold start: process start -> first answer of ``Retriever(...).search``;
 * p50/p95 of ``search()`` for 200 distinct questions, each encoded by the real e5, and the
   same questions encoded by the stand-in embedder (in the passages' own space, as with an
@@ -130,6 +130,10 @@ def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
     return scale.in_fresh_process(step, __file__, **kwargs)
 
 
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
 def database_mb(url: str) -> float:
     import psycopg
 
@@ -181,7 +185,7 @@ def bench_size(
     if "folder" in backends:
         built = in_fresh_process("build", seeds=str(seeds), location=str(index))
         served = in_fresh_process("serve", location=str(index))
-        disk = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+        disk = folder_mb(index)
         folder = f"folder (FAISS {built['kind']})"
         rows.append({"backend": folder, **_row(built, served, disk), "server_mb": 0.0})
     if "postgresql" not in backends:
@@ -463,6 +467,9 @@ def main() -> None:
             if location.startswith("postgres"):
                 prewarm(location)
             served = in_fresh_process("serve", location=location)
+            served["disk_mb"] = (  # the database: every generation it keeps
+                database_mb(location) if location.startswith("postgres") else folder_mb(Path(location))
+            )
             print(location, json.dumps({k: round(v, 3) for k, v in served.items()}), flush=True)
         return
     if args.update:

@@ -417,7 +417,8 @@ def test_the_graph_holds_halfvec_casts_and_the_walk_uses_it_or_an_older_float32_
     with psycopg.connect(pg_url) as connection:
         graphs = dict(
             connection.execute(
-                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE '%% hnsw %%'",
+                "SELECT tablename, indexdef FROM pg_indexes "
+                "WHERE schemaname = %s AND indexdef LIKE '%% hnsw %%'",
                 (schema,),
             ).fetchall()
         )
