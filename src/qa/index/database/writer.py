@@ -187,7 +187,8 @@ class DatabaseWriter:
         )
         names = {name: table(generation, name) for name in TABLES}
         sql(q.SQL("CREATE SCHEMA {}").format(q.Identifier(schema_name(generation))))
-        sql(q.SQL(_TABLES).format(dim=q.Literal(int(vectors.shape[1])), **names))
+        dim = q.Literal(int(vectors.shape[1]))
+        sql(q.SQL(_TABLES).format(dim=dim, **names))
         lengths = np.diff(tokens.offsets).astype(np.int32)
         with self.connection.cursor() as cursor:
             copy_sql = q.SQL("COPY {} (row, doc, length, passage) FROM STDIN").format(names["passages"])
@@ -237,12 +238,7 @@ class DatabaseWriter:
                     q.SQL(
                         "CREATE INDEX ON {} USING hnsw ((embedding::halfvec({})) halfvec_cosine_ops) "
                         "WITH (m = {}, ef_construction = {})"
-                    ).format(
-                        names[name],
-                        q.Literal(int(vectors.shape[1])),
-                        q.Literal(HNSW_M),
-                        q.Literal(HNSW_EF_CONSTRUCTION),
-                    )
+                    ).format(names[name], dim, q.Literal(HNSW_M), q.Literal(HNSW_EF_CONSTRUCTION))
                 )
         for name in names.values():
             sql(q.SQL("ANALYZE {}").format(name))

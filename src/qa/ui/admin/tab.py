@@ -238,7 +238,8 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     demo.load(on_load, None, [tab, *listing_outputs, timer], **private)
     upload.click(on_upload, [files, overwrite], [result, *listing_outputs, files], **private)
     # ``select``, not ``input``: Gradio 6's dropdown also sends ``input`` when it loses focus
-    # (after each pick, and when only opened and left), which would reset what was typed.
+    # (after each pick, and when only opened and left), which would reset what was typed. One
+    # at a time, so that a quick second pick sees the ``shown`` the first one set.
     choice_outputs = [report, prompt, typed, *meta_fields, shown]
     chosen.select(on_choose, [shown], choice_outputs, concurrency_limit=1, **private)
     remove.click(on_remove, [chosen, typed], [result, *listing_outputs, typed, prompt, shown], **private)
