@@ -77,7 +77,7 @@ eval: install
 
 screenshot: install browser
 	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_app_browser.py -k "attribution or out_of_domain or phone_shows or opens_the_whole_document or tracing_a_formulation or draft_check_colours or ticked_cards"
-	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_admin_browser.py -k uploads_rebuilds
+	QA_SCREENSHOT_DIR=docs $(VENV)/bin/pytest -q tests/test_admin_browser.py -k uploads_edits
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

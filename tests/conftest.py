@@ -127,6 +127,22 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+# Animation frames 500 ms late, as on a loaded machine. Gradio 6 pushes the stored values of the
+# components a tab or accordion reveals on a later frame, which undoes anything typed into them
+# before it; the pages of the browser tests run this way so that such a race fails every time.
+LATE_FRAMES = """{
+  const frame = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => { setTimeout(() => frame(callback), 500); return 0; };
+}"""
+
+
+def page_context(browser, **options):  # type: ignore[no-untyped-def]
+    """A new browser context (``browser.new_context(**options)``) whose pages get late frames."""
+    context = browser.new_context(**options)
+    context.add_init_script(LATE_FRAMES)
+    return context
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make browser` (apt-get install chromium)"

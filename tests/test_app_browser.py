@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, page_context
 
 from qa.ui.sections import export_text
 
@@ -84,7 +84,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 @pytest.fixture
 def page(browser, app_server):  # type: ignore[no-untyped-def]
     url, _ = app_server
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context = page_context(browser, viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
@@ -359,7 +359,7 @@ INNER_SCROLL_BOXES = """(root) => [root, ...root.querySelectorAll('*')]
 
 @contextmanager
 def open_page(browser, url: str, viewport: dict[str, int], locale: str = "zh-CN"):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=viewport, locale=locale)
+    context = page_context(browser, viewport=viewport, locale=locale)
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#qa-question textarea", timeout=ANSWER_TIMEOUT_MS)

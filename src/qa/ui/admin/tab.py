@@ -66,12 +66,10 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
     with gr.Accordion("文档目录", open=True):
         table = gr.HTML(elem_id="qa-admin-docs")
     chosen = gr.Dropdown(choices=[], label="选择文档（标题 · 日期 · 文件）", elem_id="qa-admin-doc")
-    with gr.Accordion("删除（移入回收站）", open=False, elem_id="qa-admin-removal"):
-        prompt = gr.HTML(removal_prompt(None), elem_id="qa-admin-confirm-prompt")
-        with gr.Row():
-            typed = gr.Textbox(label="输入标题以确认删除", elem_id="qa-admin-confirm", scale=3)
-            remove = gr.Button("移入回收站", variant="stop", elem_id="qa-admin-remove", scale=1)
-    with gr.Accordion("编辑标题、日期、讲话人、文种（重建索引后生效）", open=False, elem_id="qa-admin-meta"):
+    # The panels holding fields the handlers fill start open. Gradio 6 mounts a closed
+    # accordion's children when it opens and pushes their stored values again a frame later,
+    # which undid a date typed in that moment (seen in CI, on a machine busy with a rebuild).
+    with gr.Accordion("编辑标题、日期、讲话人、文种（重建索引后生效）", open=True, elem_id="qa-admin-meta"):
         with gr.Row():
             title = gr.Textbox(label="标题", elem_id="qa-admin-meta-title", scale=3)
             date = gr.Textbox(
@@ -81,8 +79,13 @@ def build(demo: gr.Blocks, tab: gr.Tab, manager: DocumentManager, access: AdminA
             speaker = gr.Textbox(label="讲话人", elem_id="qa-admin-meta-speaker")
             kind = gr.Textbox(label="文种", placeholder=PLACEHOLDERS["kind"], elem_id="qa-admin-meta-kind")
             save = gr.Button("保存", elem_id="qa-admin-meta-save")
+    with gr.Accordion("删除（移入回收站）", open=True, elem_id="qa-admin-removal"):
+        prompt = gr.HTML(removal_prompt(None), elem_id="qa-admin-confirm-prompt")
+        with gr.Row():
+            typed = gr.Textbox(label="输入标题以确认删除", elem_id="qa-admin-confirm", scale=3)
+            remove = gr.Button("移入回收站", variant="stop", elem_id="qa-admin-remove", scale=1)
     report = gr.HTML(elem_id="qa-admin-report")
-    with gr.Accordion("回收站", open=False, elem_id="qa-admin-trash-panel"):
+    with gr.Accordion("回收站", open=True, elem_id="qa-admin-trash-panel"):
         trash = gr.HTML(elem_id="qa-admin-trash")
         with gr.Row():
             picked = gr.Dropdown(choices=[], label="选择要恢复的文档", elem_id="qa-admin-trash-pick", scale=3)
