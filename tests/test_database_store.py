@@ -86,6 +86,34 @@ def test_a_rebuild_switches_generations_and_keeps_the_one_before(pg_url, tiny_se
     assert schemas == {f"qa_g{_active(pg_url)}", f"qa_g{_active(pg_url) - 1}"}  # older ones dropped
 
 
+def test_the_stamp_asked_before_each_question_reads_the_generations_number_not_its_manifest(
+    pg_url, tiny_seeds, monkeypatch
+):
+    from qa.index.database.reader import database, database_stamp, read_database_manifest
+
+    build_index(tiny_seeds, pg_url, FakeEmbedder())
+    first = _active(pg_url)
+    (tiny_seeds / "c.txt").write_text("在区政协会议上的讲话\n要做好新时代民主监督工作。\n", encoding="utf-8")
+    build_index(tiny_seeds, pg_url, FakeEmbedder())
+    db = database(pg_url)
+    cells: list[object] = []
+    rows = db.rows
+
+    def recorded(query, params=None, binary=False):  # type: ignore[no-untyped-def]
+        found = rows(query, params, binary)
+        cells.extend(cell for row in found for cell in row)
+        return found
+
+    monkeypatch.setattr(db, "rows", recorded)
+    assert database_stamp(pg_url) == (first + 1, 0)
+    assert database_stamp(f"{pg_url}#generation={first}") == (first, 0)  # a build reading its own
+    assert database_stamp(f"{pg_url}#generation={first + 7}") is None  # no such generation
+    assert not any(isinstance(cell, str) and "passage_count" in cell for cell in cells)
+    generation, manifest = read_database_manifest(pg_url)
+    index = Retriever(pg_url, embedder=FakeEmbedder()).index
+    assert (generation, manifest["passage_count"]) == (first + 1, len(index.passages))
+
+
 def test_hostile_strings_in_names_questions_and_filters_are_only_data(pg_url, tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()

@@ -101,26 +101,36 @@ def active_generation(rows: Any, url: str, wanted: int | None = None) -> tuple[i
     ``rows(query, params)`` runs a query. Raises ``IndexNotFoundError`` when the database
     has no index yet, ``StaleIndexError`` for another schema version.
     """
+    generation, text = _generation(rows, url, wanted, with_manifest=True)
+    try:
+        return generation, json.loads(text or "")
+    except json.JSONDecodeError as exc:
+        raise IndexCorruptError(
+            f"The manifest in {redacted(url)} is not valid JSON ({exc}); {hint(url)}."
+        ) from None
+
+
+def serving_generation(rows: Any, url: str, wanted: int | None = None) -> int:
+    """The number of the generation readers use (or ``wanted``), without reading its manifest
+    (62 MB of text at 1.24M passages); raises as ``active_generation``."""
+    return _generation(rows, url, wanted, with_manifest=False)[0]
+
+
+def _generation(rows: Any, url: str, wanted: int | None, *, with_manifest: bool) -> tuple[int, str | None]:
+    """The serving (or ``wanted``) generation's number, and its manifest if ``with_manifest``."""
     import psycopg
 
     try:
         version = rows("SELECT schema_version FROM qa.store")
         if version and version[0][0] != SCHEMA_VERSION:
             raise StaleIndexError(_other_version(url, version[0][0]))
-        if wanted is None:
-            found = rows(
-                "SELECT g.id, g.manifest FROM qa.active a JOIN qa.generations g ON g.id = a.generation"
-            )
-        else:
-            found = rows("SELECT id, manifest FROM qa.generations WHERE id = %s", (wanted,))
+        found = rows(
+            "SELECT g.id, g.manifest IS NOT NULL, CASE WHEN %s THEN g.manifest END FROM qa.generations g"
+            " WHERE g.id = coalesce(%s, (SELECT generation FROM qa.active))",
+            (with_manifest, wanted),
+        )
     except psycopg.errors.UndefinedTable:
         found = []
-    if not found or found[0][1] is None:
+    if not found or not found[0][1]:
         raise IndexNotFoundError(f"No index in {redacted(url)} yet; {hint(url)}.")
-    generation, text = found[0]
-    try:
-        return int(generation), json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise IndexCorruptError(
-            f"The manifest in {redacted(url)} is not valid JSON ({exc}); {hint(url)}."
-        ) from None
+    return int(found[0][0]), found[0][2]

@@ -15,7 +15,7 @@ import numpy as np
 
 from qa.cache import LruCache
 from qa.errors import IndexCorruptError
-from qa.index.database.catalog import TABLES, active_generation, schema_name, table
+from qa.index.database.catalog import TABLES, active_generation, schema_name, serving_generation, table
 from qa.index.database.connection import Database, hint, split_generation
 from qa.index.database.lexical import DatabaseLexicalIndex
 from qa.index.location import redacted
@@ -45,11 +45,13 @@ def read_database_manifest(location: str) -> tuple[int, dict[str, Any]]:
 
 
 def database_stamp(location: str) -> tuple[int, int] | None:
-    """The serving generation as a stamp that changes with every switch; None when unreachable."""
+    """The serving generation as a stamp that changes with every switch; None when unreachable.
+    Asked before every question, so it reads the generation's number only."""
     from qa.errors import QAError
 
+    url, wanted = split_generation(location)
     try:
-        return read_database_manifest(location)[0], 0
+        return serving_generation(database(url).rows, url, wanted), 0
     except QAError:
         return None
 
