@@ -75,7 +75,8 @@ def request_data(inputs: list[tuple[str, object]], given: dict[str, object]) -> 
 
 def last_event(lines: Iterable[str]) -> tuple[str, str]:
     """The kind and data of the last event of a Gradio ``/call`` stream other than ``heartbeat``
-    (sent every 15 s while a call waits in the queue); ``("?", "null")`` if there is none."""
+    (sent while a call waits in the queue, every 15 s by default: ``GRADIO_HEARTBEAT_INTERVAL``);
+    ``("?", "null")`` if there is none."""
     found, kind = ("?", "null"), "?"
     for line in lines:
         if line.startswith("event: "):
