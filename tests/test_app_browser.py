@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, page_context
+from playwright.sync_api import expect
 
 from qa.ui.sections import export_text
 
@@ -265,7 +266,8 @@ def test_like_button_appends_the_rating_to_the_feedback_file(page, app_server) -
 def test_document_panel_lists_the_indexed_documents(page) -> None:
     manifest = json.loads((REPO / "index" / "manifest.json").read_text(encoding="utf-8"))
     rows = page.locator("#qa-docs tbody tr")
-    assert rows.count() == len(manifest["documents"])
+    # The panel is filled by the page's load event, after the question box is there.
+    expect(rows).to_have_count(len(manifest["documents"]), timeout=ANSWER_TIMEOUT_MS)
     panel = page.locator("#qa-docs").inner_text()
     assert all(doc["title"] in panel for doc in manifest["documents"].values())
     assert f"{manifest['passage_count']} 段" in panel
