@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import ClassVar
 
 import numpy as np
@@ -125,6 +128,16 @@ def tiny_seeds(tmp_path: Path) -> Path:
 # The browser tests drive Debian's Chromium (never a downloaded one) through Playwright.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """The repository script at ``path`` (not a package module) imported as ``name``; registered
+    in ``sys.modules``, where dataclasses look their module up."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # Animation frames 500 ms late, as on a loaded machine. Gradio 6 pushes the stored values of the

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import pytest
-from conftest import INDEX, REPO
+from conftest import INDEX, REPO, load_script
 
 from qa.index.bm25 import LexicalIndex
 from qa.index.load import load_index
@@ -136,12 +134,7 @@ def test_new_conversation_has_shown_nothing() -> None:
 
 @pytest.fixture(scope="module")
 def labelled() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("follow_ups", REPO / "eval" / "follow_ups.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "eval" / "follow_ups.py", "follow_ups")
 
 
 @pytest.fixture(scope="module")

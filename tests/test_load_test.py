@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import REPO, load_script
 
-from conftest import REPO
-
-_SPEC = importlib.util.spec_from_file_location("load_test", REPO / "bench" / "load_test.py")
-assert _SPEC is not None and _SPEC.loader is not None
-load_test = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(load_test)
+load_test = load_script(REPO / "bench" / "load_test.py", "load_test")
 
 
 def test_a_call_that_waited_in_the_queue_is_answered_despite_its_heartbeats() -> None:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, load_script
 
-_SPEC = importlib.util.spec_from_file_location(
-    "qa_pairs", Path(__file__).resolve().parents[1] / "train" / "qa_pairs.py"
-)
-assert _SPEC and _SPEC.loader
-qa_pairs = importlib.util.module_from_spec(_SPEC)
-sys.modules["qa_pairs"] = qa_pairs  # dataclasses look their module up
-_SPEC.loader.exec_module(qa_pairs)
+qa_pairs = load_script(REPO / "train" / "qa_pairs.py", "qa_pairs")
 
 PARAGRAPH = (
     "梵語是印度的古典語言。它的文法十分複雜。學者陸特開創了歐洲的梵語研究。"

@@ -3,21 +3,17 @@ articles, and CMRC 2018 dev refused, without building an index."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from conftest import load_script
 
 TRAIN = Path(__file__).resolve().parents[1] / "train" / "ranker.py"
 
 
 def trainer() -> Any:
-    spec = importlib.util.spec_from_file_location("train_ranker", TRAIN)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TRAIN, "train_ranker")
 
 
 def squad(path: Path, articles: list[tuple[str, list[str]]]) -> Path:

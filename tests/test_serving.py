@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import subprocess
@@ -11,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from qa.cli.progress import ProgressLines, duration
 
@@ -18,11 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _app_module():
-    spec = importlib.util.spec_from_file_location("app_under_test", REPO / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "app.py", "app_under_test")
 
 
 def test_app_help_names_the_folders_and_every_setting_without_loading_gradio() -> None:
