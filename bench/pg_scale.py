@@ -49,7 +49,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import scale  # noqa: E402
-from scale import latency, questions, recall_at_10, stand_in_embedder  # noqa: E402
+from scale import folder_mb, latency, questions, recall_at_10, stand_in_embedder  # noqa: E402
 from synthetic import PARAGRAPHS_PER_DOCUMENT, write_corpus  # noqa: E402
 
 
@@ -128,10 +128,6 @@ WORKERS = {"build": run_build, "serve": run_serve}
 
 def in_fresh_process(step: str, **kwargs: Any) -> dict[str, Any]:
     return scale.in_fresh_process(step, __file__, **kwargs)
-
-
-def folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
 def database_mb(url: str) -> float:
