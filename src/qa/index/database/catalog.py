@@ -112,7 +112,7 @@ def active_generation(rows: Any, url: str, wanted: int | None = None) -> tuple[i
 
 def serving_generation(rows: Any, url: str, wanted: int | None = None) -> int:
     """The number of the generation readers use (or ``wanted``), without reading its manifest
-    (62 MB of text at 1.24M passages); raises as ``active_generation``."""
+    (a record for every document); raises as ``active_generation``."""
     return _generation(rows, url, wanted, with_manifest=False)[0]
 
 
